@@ -1,0 +1,1 @@
+"""Pure, stateless DSP functions (numpy in, numpy out, units in the names)."""

@@ -1,0 +1,102 @@
+"""Baseband waveform generators shared by the signature builders.
+
+Pure functions: parameters in physical units, complex64 out at the requested
+sample rate. References: LoRa chirp structure from Semtech AN1200.22 ("LoRa
+Modulation Basics") — a symbol of spreading factor SF spans 2^SF chips over
+bandwidth BW, duration 2^SF/BW, frequency slope BW²/2^SF; GFSK as a Gaussian-
+filtered frequency pulse (BT product) integrated to phase, as in the
+Bluetooth Core Specification Vol 2 Part A §3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def lora_symbol_duration_s(sf: int, bw_hz: float) -> float:
+    """Duration of one LoRa symbol: 2^SF / BW seconds."""
+    return (2**sf) / bw_hz
+
+
+def lora_chirps(
+    values: np.ndarray | list[int],
+    sf: int,
+    bw_hz: float,
+    fs_hz: float,
+    down: bool | np.ndarray = False,
+) -> np.ndarray:
+    """Concatenated LoRa chirp symbols.
+
+    Each symbol sweeps ``bw_hz`` in ``2^sf / bw_hz`` seconds, starting at
+    frequency ``-bw/2 + value·bw/2^sf`` and wrapping at ``+bw/2`` (an
+    up-chirp; ``down=True`` — or a per-symbol boolean array — gives
+    down-chirps). Phase is continuous across symbols.
+    """
+    values = np.asarray(values, dtype=np.int64)
+    n_chips = 2**sf
+    t_sym = n_chips / bw_hz
+    n_sym = int(round(t_sym * fs_hz))
+    t = np.arange(n_sym) / fs_hz
+    downs = np.broadcast_to(np.asarray(down, dtype=bool), values.shape)
+    out = np.empty(len(values) * n_sym, dtype=np.complex64)
+    phase0 = 0.0
+    slope = bw_hz / t_sym  # Hz/s
+    for i, (v, is_down) in enumerate(zip(values, downs)):
+        f0 = -bw_hz / 2 + (v % n_chips) * bw_hz / n_chips
+        f = f0 + slope * t
+        f = (f + bw_hz / 2) % bw_hz - bw_hz / 2  # wrap into the band
+        if is_down:
+            f = -f
+        phase = phase0 + 2 * np.pi * np.cumsum(f) / fs_hz
+        out[i * n_sym : (i + 1) * n_sym] = np.exp(1j * phase)
+        phase0 = float(phase[-1])
+    return out
+
+
+def gaussian_pulse(bt: float, samples_per_symbol: int, span_symbols: int = 4) -> np.ndarray:
+    """Gaussian frequency-shaping filter with bandwidth-time product ``bt``, unit sum."""
+    t = np.arange(-span_symbols * samples_per_symbol / 2, span_symbols * samples_per_symbol / 2 + 1)
+    t = t / samples_per_symbol
+    sigma = np.sqrt(np.log(2)) / (2 * np.pi * bt)
+    h = np.exp(-(t**2) / (2 * sigma**2))
+    return h / h.sum()
+
+
+def gfsk(
+    bits: np.ndarray,
+    symbol_rate_hz: float,
+    deviation_hz: float,
+    fs_hz: float,
+    bt: float | None = 0.5,
+) -> np.ndarray:
+    """Binary (G)FSK: bit 1 → +deviation, bit 0 → −deviation; ``bt=None`` for plain FSK.
+
+    ``fs_hz`` is rounded down to an integer number of samples per symbol for
+    the shaping; the output has ``len(bits)·sps`` samples at ``sps·symbol_rate``
+    — callers that need an exact rate resample (see :func:`resample`).
+    """
+    sps = max(2, int(round(fs_hz / symbol_rate_hz)))
+    levels = np.repeat(2.0 * np.asarray(bits, dtype=np.float64) - 1.0, sps)
+    if bt is not None:
+        levels = np.convolve(levels, gaussian_pulse(bt, sps), mode="same")
+    phase = 2 * np.pi * deviation_hz * np.cumsum(levels) / (sps * symbol_rate_hz)
+    return np.exp(1j * phase).astype(np.complex64)
+
+
+def resample(x: np.ndarray, fs_in_hz: float, fs_out_hz: float) -> np.ndarray:
+    """Resample complex samples from ``fs_in_hz`` to ``fs_out_hz`` (polyphase, anti-aliased)."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    if abs(fs_in_hz - fs_out_hz) < 1e-6 * fs_out_hz:
+        return x.astype(np.complex64)
+    ratio = Fraction(fs_out_hz / fs_in_hz).limit_denominator(1000)
+    return resample_poly(x, ratio.numerator, ratio.denominator).astype(np.complex64)
+
+
+def frequency_shift(x: np.ndarray, shift_hz: float, fs_hz: float, t0_s: float = 0.0) -> np.ndarray:
+    """Multiply by ``exp(j·2π·shift·t)``; ``t0_s`` keeps phase continuous across blocks."""
+    n = np.arange(len(x))
+    phase = 2 * np.pi * shift_hz * (n / fs_hz + t0_s)
+    return (x * np.exp(1j * phase)).astype(np.complex64)

@@ -1,0 +1,143 @@
+"""The signature contract: what a signal class is, and what its builder emits.
+
+A :class:`Signature` states the physics of one label of ``SIGNATURES.md``
+(bands, modulation, occupied bandwidth, timing) and owns a builder that emits
+:class:`Burst` objects at the emitter's natural sample rate. The synthesizer
+(:mod:`rfclassify.synth`) places bursts in RF and time and lets a receiver
+model observe them; the registry (:mod:`rfclassify.signatures`) is the one
+list every other list of labels derives from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+LINKS: tuple[str, ...] = ("control", "video", "telemetry", "none")
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Band:
+    """An RF band with its channel plan (channel centres in Hz; empty for a continuous range)."""
+
+    name: str
+    lo_hz: float
+    hi_hz: float
+    channels_hz: tuple[float, ...] = ()
+
+    @property
+    def center_hz(self) -> float:
+        """Middle of the band."""
+        return 0.5 * (self.lo_hz + self.hi_hz)
+
+
+@dataclass
+class Burst:
+    """One contiguous transmission at one RF frequency.
+
+    ``samples`` are complex64 baseband at ``sample_rate_hz`` centred on
+    ``rf_hz``, scaled to unit mean power over the burst (the scene sets the
+    power from the requested SNR). ``f_lo_hz``/``f_hi_hz`` are the RF edges of
+    the occupied bandwidth (what annotations carry and what the SNR is defined
+    over). A builder that knows the receiver window may return only the
+    in-window slice of a wide signal, with ``rf_hz`` at that slice's centre;
+    ``f_lo_hz``/``f_hi_hz`` still give the whole signal, and ``power_fraction``
+    says which share of the whole signal's power the slice carries.
+    """
+
+    t_start_s: float
+    rf_hz: float
+    samples: np.ndarray
+    sample_rate_hz: float
+    f_lo_hz: float
+    f_hi_hz: float
+    link: str = "none"
+    power_fraction: float = 1.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        """Burst length in seconds."""
+        return len(self.samples) / self.sample_rate_hz
+
+    @property
+    def bandwidth_hz(self) -> float:
+        """Occupied bandwidth in Hz."""
+        return self.f_hi_hz - self.f_lo_hz
+
+
+@dataclass(frozen=True)
+class EmitRequest:
+    """What the scene asks of a builder.
+
+    ``band`` is one of the signature's bands (the builder picks channels in
+    it); ``window_hz`` is the RF range the receiver sees, or ``None`` for all:
+    builders skip bursts wholly outside it and may slice wide signals to it.
+    ``params`` selects modes (e.g. ``{"rate_hz": 200}`` for ELRS); unknown keys
+    are ignored, missing ones are drawn from ``rng``.
+    """
+
+    rng: np.random.Generator
+    duration_s: float
+    band: Band
+    window_hz: tuple[float, float] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def visible(self, f_lo_hz: float, f_hi_hz: float) -> bool:
+        """True if an emission occupying ``[f_lo_hz, f_hi_hz]`` overlaps the receiver window."""
+        if self.window_hz is None:
+            return True
+        return f_hi_hz > self.window_hz[0] and f_lo_hz < self.window_hz[1]
+
+
+Builder = Callable[[EmitRequest], list[Burst]]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One label of the taxonomy with its physical parameters and its signal builder.
+
+    ``timing`` holds the numbers a test or a feature can check (seconds and
+    Hz, units in the key names, e.g. ``{"packet_interval_s": 0.005}``).
+    ``sources`` lists the public sources the numbers come from.
+    """
+
+    label: str
+    drone: bool
+    link: str
+    bands: tuple[Band, ...]
+    modulation: str
+    bandwidth_hz: float
+    timing: dict[str, Any]
+    builder: Builder
+    description: str = ""
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.link not in LINKS:
+            raise ValueError(f"{self.label}: link {self.link!r} not in {LINKS}")
+
+    def emit(self, request: EmitRequest) -> list[Burst]:
+        """Run the builder; bursts come back sorted by start time."""
+        return sorted(self.builder(request), key=lambda b: b.t_start_s)
+
+    def band(self, name: str | None = None) -> Band:
+        """The band called ``name``, or the first band."""
+        if name is None:
+            return self.bands[0]
+        for band in self.bands:
+            if band.name == name:
+                return band
+        raise KeyError(f"{self.label} has no band {name!r}; bands: {[b.name for b in self.bands]}")
+
+
+def unit_power(x: np.ndarray) -> np.ndarray:
+    """Scale complex samples to unit mean power (complex64); all-zero input is returned as is."""
+    power = float(np.mean(np.abs(x) ** 2)) if len(x) else 0.0
+    if power <= 0:
+        return x.astype(np.complex64)
+    return (x / np.sqrt(power)).astype(np.complex64)
