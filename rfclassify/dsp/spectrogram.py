@@ -1,0 +1,59 @@
+"""Short-time power spectra: the one STFT everything (plots, detection, features) uses.
+
+Pure functions. Frames are ``nfft`` samples, ``hop`` apart, Hann-windowed,
+FFT-shifted so column 0 is the lowest frequency; power is normalised so that
+white noise of variance σ² gives σ²/nfft per bin on average (bin powers sum
+to the signal power), in float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_WINDOWS: dict[int, np.ndarray] = {}
+
+
+def hann(nfft: int) -> np.ndarray:
+    """Periodic Hann window (float32), cached per length."""
+    win = _WINDOWS.get(nfft)
+    if win is None:
+        win = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(nfft) / nfft)).astype(np.float32)
+        _WINDOWS[nfft] = win
+    return win
+
+
+def frame_count(num_samples: int, nfft: int, hop: int) -> int:
+    """Number of whole frames of ``nfft`` samples, ``hop`` apart, in ``num_samples`` samples."""
+    return 0 if num_samples < nfft else 1 + (num_samples - nfft) // hop
+
+
+def power_spectrogram(x: np.ndarray, nfft: int = 1024, hop: int | None = None) -> np.ndarray:
+    """Power spectrogram of complex samples ``x``: shape ``(frames, nfft)``, float32, linear power.
+
+    Frame ``k`` covers samples ``[k·hop, k·hop + nfft)``; columns run from
+    −fs/2 to +fs/2 (FFT-shifted). Power is scaled so bins sum to the mean
+    power of the frame's samples (window energy normalised).
+    """
+    hop = nfft if hop is None else hop
+    x = np.asarray(x, dtype=np.complex64)
+    n_frames = frame_count(len(x), nfft, hop)
+    if n_frames == 0:
+        return np.zeros((0, nfft), dtype=np.float32)
+    frames = np.lib.stride_tricks.as_strided(
+        x, shape=(n_frames, nfft), strides=(hop * x.strides[0], x.strides[0]), writeable=False
+    )
+    win = hann(nfft)
+    spec = np.fft.fft(frames * win, axis=1)
+    power = (spec.real**2 + spec.imag**2).astype(np.float32)
+    power *= np.float32(1.0 / (nfft * float(np.sum(win**2))))
+    return np.fft.fftshift(power, axes=1)
+
+
+def frequency_axis_hz(nfft: int, sample_rate_hz: float, center_freq_hz: float = 0.0) -> np.ndarray:
+    """Centre frequency of each FFT-shifted column, in Hz (RF if ``center_freq_hz`` is given)."""
+    return center_freq_hz + (np.arange(nfft) - nfft // 2) * (sample_rate_hz / nfft)
+
+
+def to_db(power: np.ndarray, floor: float = 1e-20) -> np.ndarray:
+    """10·log10 of linear power, clipped at ``floor`` (float32)."""
+    return (10.0 * np.log10(np.maximum(power, floor))).astype(np.float32)
