@@ -1,0 +1,1 @@
+"""Classification: the open-set burst classifier, emitter tracking, training and persistence."""

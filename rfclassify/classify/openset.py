@@ -1,0 +1,174 @@
+"""An open-set classifier: calibrated probabilities plus a rule that says ``unknown``.
+
+A closed-set classifier forces every input into one of its classes; a sensor
+that does that reports an FM broadcast or a microwave oven as a drone. Here a
+burst is ``unknown`` when
+
+- its calibrated top probability is below ``min_confidence``
+  (reason ``low_confidence``), or
+- it lies far from the training data of the class it was assigned to
+  (reason ``out_of_distribution``): the distance, in robustly scaled feature
+  space, to its ``n_neighbors``-th nearest training example of that class is
+  beyond that class's own ``distance_quantile`` of such distances times
+  ``distance_margin``.
+
+The estimator follows scikit-learn's rules (``__init__`` stores parameters,
+fitted attributes end in ``_``, ``predict`` returns one of ``classes_``) so it
+passes ``check_estimator``; the open-set decision is the separate
+:meth:`OpenSetClassifier.predict_open`, which adds the ``unknown`` label and
+a reason per sample — typed rejections in the spirit of rtl_433's
+``DECODE_ABORT_*`` codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.preprocessing import RobustScaler
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from rfclassify.signatures.base import UNKNOWN
+
+REASON_OK = "ok"
+REASON_LOW_CONFIDENCE = "low_confidence"
+REASON_OUT_OF_DISTRIBUTION = "out_of_distribution"
+
+
+@dataclass(frozen=True)
+class OpenSetDecision:
+    """Per-sample open-set outcome: label (or ``unknown``), confidence (0–1), reason, closed-set label."""
+
+    labels: np.ndarray
+    confidence: np.ndarray
+    reasons: np.ndarray
+    closed_labels: np.ndarray
+    proba: np.ndarray
+    distance_ratio: np.ndarray
+
+
+class OpenSetClassifier(ClassifierMixin, BaseEstimator):
+    """Gradient-boosted trees with calibrated probabilities and a distance-based unknown rule.
+
+    Parameters are those of the boosted trees (``max_iter``, ``learning_rate``,
+    ``max_leaf_nodes``, ``l2_regularization``), the calibration (``calibration``
+    method, ``cv`` folds) and the open-set rule (``min_confidence``,
+    ``n_neighbors``, ``distance_quantile``, ``distance_margin``,
+    ``max_reference_per_class``); ``random_state`` seeds everything.
+    """
+
+    def __init__(
+        self,
+        max_iter: int = 200,
+        learning_rate: float = 0.1,
+        max_leaf_nodes: int = 31,
+        l2_regularization: float = 0.0,
+        calibration: str = "sigmoid",
+        cv: int = 3,
+        min_confidence: float = 0.5,
+        n_neighbors: int = 3,
+        distance_quantile: float = 0.99,
+        distance_margin: float = 2.0,
+        max_reference_per_class: int = 400,
+        random_state: int = 0,
+    ) -> None:
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.l2_regularization = l2_regularization
+        self.calibration = calibration
+        self.cv = cv
+        self.min_confidence = min_confidence
+        self.n_neighbors = n_neighbors
+        self.distance_quantile = distance_quantile
+        self.distance_margin = distance_margin
+        self.max_reference_per_class = max_reference_per_class
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> OpenSetClassifier:
+        """Fit scaler, calibrated trees and the per-class reference sets; returns ``self``."""
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        rng = np.random.default_rng(self.random_state)
+        self.scaler_ = RobustScaler(quantile_range=(10.0, 90.0)).fit(X)
+        # A constant feature has zero spread; RobustScaler leaves it at scale 1.
+        Xs = self.scaler_.transform(X)
+        base = HistGradientBoostingClassifier(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            l2_regularization=self.l2_regularization,
+            random_state=self.random_state,
+        )
+        counts = np.bincount(y_idx)
+        folds = int(min(self.cv, counts.min())) if len(self.classes_) > 1 else 0
+        if len(self.classes_) == 1:  # nothing to separate: every input is that class
+            self.model_ = None
+            self.n_iter_ = 0
+        elif folds >= 2:
+            self.model_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds).fit(Xs, y_idx)
+            self.n_iter_ = int(max(c.estimator.n_iter_ for c in self.model_.calibrated_classifiers_))
+        else:  # too few samples per class to calibrate: plain boosted trees
+            self.model_ = base.fit(Xs, y_idx)
+            self.n_iter_ = int(self.model_.n_iter_)
+        self.references_: list[np.ndarray] = []
+        self.thresholds_ = np.zeros(len(self.classes_))
+        for k in range(len(self.classes_)):
+            members = Xs[y_idx == k]
+            if len(members) > self.max_reference_per_class:
+                members = members[rng.choice(len(members), self.max_reference_per_class, replace=False)]
+            self.references_.append(members)
+            kth = self._kth_distance(members, members, exclude_self=True)
+            finite = kth[np.isfinite(kth)]
+            self.thresholds_[k] = (
+                np.quantile(finite, self.distance_quantile) * self.distance_margin if len(finite) else np.inf
+            )
+        return self
+
+    def _kth_distance(self, Q: np.ndarray, R: np.ndarray, exclude_self: bool = False) -> np.ndarray:
+        k = self.n_neighbors + (1 if exclude_self else 0)
+        if len(R) < k:
+            return np.full(len(Q), np.inf)
+        d2 = (Q**2).sum(1)[:, None] + (R**2).sum(1)[None, :] - 2 * Q @ R.T
+        d2 = np.maximum(d2, 0)
+        kth = np.partition(d2, k - 1, axis=1)[:, k - 1]
+        return np.sqrt(kth)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities, columns in ``classes_`` order."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        if self.model_ is None:
+            return np.ones((len(X), 1))
+        return self.model_.predict_proba(self.scaler_.transform(X))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Closed-set prediction (always one of ``classes_``); see :meth:`predict_open`."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_open(self, X: np.ndarray) -> OpenSetDecision:
+        """Open-set decision per sample: a label or ``unknown``, confidence and the reason."""
+        proba = self.predict_proba(X)
+        Xs = self.scaler_.transform(validate_data(self, X, reset=False, dtype=np.float64))
+        top = np.argmax(proba, axis=1)
+        confidence = proba[np.arange(len(proba)), top]
+        ratio = np.zeros(len(X))
+        for k in np.unique(top):
+            rows = top == k
+            kth = self._kth_distance(Xs[rows], self.references_[k])
+            ratio[rows] = kth / self.thresholds_[k] if self.thresholds_[k] > 0 else np.inf
+        closed = self.classes_[top]
+        labels = closed.astype(object)
+        reasons = np.full(len(X), REASON_OK, dtype=object)
+        low = confidence < self.min_confidence
+        far = ratio > 1.0
+        reasons[low] = REASON_LOW_CONFIDENCE
+        reasons[far] = REASON_OUT_OF_DISTRIBUTION
+        labels[low | far] = UNKNOWN
+        return OpenSetDecision(labels, confidence, reasons, closed, proba, ratio)
