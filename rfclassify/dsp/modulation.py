@@ -172,3 +172,103 @@ def lora_frame(
     phase = (2 * np.pi / fs_hz) * np.cumsum(f_hz)
     x = np.exp(1j * phase).astype(np.complex64)
     return np.conj(x) if invert_iq else x
+
+
+# --- OFDM (appended for the wideband signatures: dji-ocusync, wifi) ---------
+# OFDM symbol construction follows the textbook IFFT + cyclic-prefix model of
+# IEEE 802.11-2020 §17.3.5.10 and 3GPP TS 36.211 §6.12; Zadoff-Chu sequences
+# as in TS 36.211 §5.5.1.1 (x_u(n) = exp(-jπ·u·n(n+1)/N_ZC)).
+
+
+def zadoff_chu(root: int, length: int) -> np.ndarray:
+    """Zadoff-Chu sequence ``exp(-jπ·root·n(n+1)/length)``, n = 0…length-1 (complex128)."""
+    n = np.arange(length, dtype=np.float64)
+    return np.exp(-1j * np.pi * root * n * (n + 1) / length)
+
+
+def qam_symbols(rng: np.random.Generator, shape: int | tuple[int, ...], bits_per_symbol: int) -> np.ndarray:
+    """Random Gray-free square-QAM points with unit mean power: 1 → BPSK, 2 → QPSK, 4 → 16-QAM, 6 → 64-QAM."""
+    if bits_per_symbol == 1:
+        return (2.0 * rng.integers(0, 2, shape) - 1.0).astype(np.complex128)
+    m = 2 ** (bits_per_symbol // 2)
+    levels = 2.0 * np.arange(m) - (m - 1)
+    scale = np.sqrt(2.0 * (m * m - 1) / 3.0)
+    return (levels[rng.integers(0, m, shape)] + 1j * levels[rng.integers(0, m, shape)]) / scale
+
+
+def ofdm_modulate(
+    coeffs: np.ndarray,
+    k: np.ndarray,
+    nfft: int,
+    cp: np.ndarray | int,
+    body: np.ndarray | int | None = None,
+    k0: int = 0,
+) -> np.ndarray:
+    """Time-domain OFDM: one row of ``coeffs`` per symbol on subcarriers ``k`` (integers, 0 = carrier).
+
+    Symbol ``i`` is the ``nfft``-point IFFT, cyclically extended to ``cp[i]``
+    samples before and ``body[i]`` samples after its reference instant
+    (default ``body = nfft``; ``body = 2.5·nfft`` with ``cp = 0`` gives an
+    802.11 short training field). ``k0`` re-centres the output on subcarrier
+    ``k0`` (a receiver-window slice): subcarrier ``k`` then sits at ``k - k0``
+    and each symbol gets the phase the carrier offset accumulates up to its
+    reference instant, so the slice equals the full signal mixed down by
+    ``k0`` subcarriers. Mean power is 1 per subcarrier of unit power.
+    """
+    coeffs = np.atleast_2d(np.asarray(coeffs, dtype=np.complex128))
+    n_sym = coeffs.shape[0]
+    cp = np.broadcast_to(np.asarray(cp, dtype=np.int64), (n_sym,))
+    body = np.broadcast_to(np.asarray(nfft if body is None else body, dtype=np.int64), (n_sym,))
+    lengths = cp + body
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    if k0:
+        ref = starts + cp  # the symbol's reference instant, samples from the first symbol's start
+        coeffs = coeffs * np.exp(-2j * np.pi * k0 * ref / nfft)[:, None]
+    grid = np.zeros((n_sym, nfft), dtype=np.complex128)
+    grid[:, (np.asarray(k) - k0) % nfft] = coeffs
+    time = np.fft.ifft(grid, axis=1) * np.sqrt(nfft)
+    out = np.empty(int(lengths.sum()), dtype=np.complex64)
+    # Symbols of one (cp, body) shape are cut out in one fancy-indexing step.
+    shapes = np.stack([cp, body], axis=1)
+    for c, b in np.unique(shapes, axis=0):
+        rows = np.flatnonzero((cp == c) & (body == b))
+        idx = np.arange(-c, b) % nfft
+        dest = starts[rows][:, None] + np.arange(c + b)[None, :]
+        out[dest] = time[rows][:, idx]
+    return out
+
+
+def ofdm_slice_plan(
+    k_used: np.ndarray,
+    spacing_hz: float,
+    center_hz: float,
+    window_hz: tuple[float, float] | None,
+    nfft_full: int,
+    nfft_step: int,
+    oversample: float = 1.25,
+    margin_subcarriers: int = 2,
+) -> tuple[np.ndarray, int, int, float] | None:
+    """Which subcarriers a receiver window sees, and the smallest FFT that carries them.
+
+    ``k_used`` are the signal's subcarriers around ``center_hz``. Returns
+    ``(k_kept, k0, nfft, power_fraction)``: the subcarriers inside the window
+    (plus ``margin_subcarriers`` either side, so the receiver's own filter
+    makes the edge), the slice centre subcarrier, an FFT size that is a
+    multiple of ``nfft_step`` (so cyclic prefixes stay whole samples) and at
+    most ``nfft_full``, with ``nfft·spacing ≥ oversample·slice width``, and
+    the share of subcarriers kept. ``None`` if the window misses the signal.
+    """
+    k_used = np.asarray(k_used)
+    if window_hz is None:
+        return k_used, 0, nfft_full, 1.0
+    lo = (window_hz[0] - center_hz) / spacing_hz - margin_subcarriers
+    hi = (window_hz[1] - center_hz) / spacing_hz + margin_subcarriers
+    kept = k_used[(k_used >= lo) & (k_used <= hi)]
+    if len(kept) == 0:
+        return None
+    k0 = int(np.rint(0.5 * (kept[0] + kept[-1])))
+    span = int(kept[-1] - kept[0]) + 1
+    if len(kept) == len(k_used):
+        return k_used, 0, nfft_full, 1.0
+    nfft = min(nfft_full, nfft_step * int(np.ceil(oversample * span / nfft_step)))
+    return kept, k0, nfft, len(kept) / len(k_used)
