@@ -1,0 +1,693 @@
+"""Live IQ from an ``rtl_tcp`` server (``rtl_tcp://HOST:PORT``), and the machinery every live source shares.
+
+The protocol is the one of ``rtl_tcp`` in the osmocom rtl-sdr tree
+(``src/rtl_tcp.c``, git.osmocom.org/rtl-sdr; mirror github.com/steve-m/librtlsdr):
+
+- after ``connect`` the server sends a 12-byte ``dongle_info_t``: ``b"RTL0"``,
+  the tuner type and the number of tuner gains, each a big-endian ``uint32``
+  (tuner numbers from ``enum rtlsdr_tuner`` in ``include/rtl-sdr.h``);
+- the client sends 5-byte commands (``struct command``, packed: 1 byte
+  command, big-endian ``uint32`` parameter, decoded with ``ntohl`` in
+  ``command_worker``): 0x01 centre frequency (Hz), 0x02 sample rate (Hz), 0x03
+  tuner gain mode (0 automatic, 1 manual), 0x04 tuner gain (tenths of a dB),
+  0x05 frequency correction (ppm, a signed value sent as its two's
+  complement), 0x08 RTL2832 AGC (0/1), 0x0e bias tee (0/1; newer rtl_tcp,
+  older servers ignore unknown commands);
+- the server streams interleaved unsigned 8-bit I/Q (``cu8``) without framing.
+
+This is our own client (pyrtlsdr's ``rtlsdrtcp`` is a different protocol).
+
+How a live source runs (:class:`LiveSource`): a reader thread drains the
+socket (or the dongle) as fast as data arrives into a bounded queue of raw
+``cu8`` chunks, so the kernel and server buffers stay nearly empty; when the
+consumer is too slow and the queue is full, the reader drops the chunk and
+counts it in :attr:`LiveSource.dropped_samples`, reported through
+``on_status`` (or the ``rfclassify`` logger on stderr), never silently. Every
+chunk gets its place on the sample timeline when it is received, so
+:attr:`Block.sample_index` jumps over dropped samples and time stays right;
+``time_utc`` is wall-clock UTC of the first received sample plus
+``sample_index / rate``. With ``reconnect=True`` a lost connection is retried
+with exponential backoff, the tuning is sent again, and the index jumps
+forward by the wall-clock length of the outage (counted as dropped).
+
+Tuning takes effect some time after the command is sent (in-flight USB
+transfers, the server's buffer list, the socket), so after connecting and
+after :meth:`LiveSource.retune` the first ``settle_s`` of samples are
+discarded, as are all samples received before a retune command was sent that
+are still queued or buffered in the block being assembled. Blocks yielded
+after ``retune()`` returns therefore all carry the new centre frequency, and
+their ``sample_index`` skips the discarded samples
+(:attr:`LiveSource.discarded_samples`).
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import math
+import queue
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from rfclassify.errors import InputError, SourceUnavailable
+from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source, SourceInfo
+from rfclassify.sources.datatypes import datatype, decode
+
+log = logging.getLogger("rfclassify.sources")
+
+DEFAULT_RATE_HZ = 2.4e6
+DEFAULT_PORT = 1234
+DEFAULT_QUEUE_S = 2.0  # seconds of samples the queue can hold before dropping
+DEFAULT_SETTLE_S = 0.05
+
+CMD_SET_FREQUENCY = 0x01
+CMD_SET_SAMPLE_RATE = 0x02
+CMD_SET_GAIN_MODE = 0x03
+CMD_SET_GAIN = 0x04
+CMD_SET_FREQ_CORRECTION = 0x05
+CMD_SET_AGC_MODE = 0x08
+CMD_SET_BIAS_TEE = 0x0E
+
+TUNER_NAMES = {
+    0: "unknown",
+    1: "E4000",
+    2: "FC0012",
+    3: "FC0013",
+    4: "FC2580",
+    5: "R820T",
+    6: "R828D",
+}
+
+StatusCallback = Callable[[dict[str, Any]], None]
+_CU8 = datatype("cu8")
+
+
+def parse_gain(gain: str | float | None) -> float | None:
+    """``None`` or ``'auto'`` → automatic gain (``None``); a number or ``'28.0'`` → dB."""
+    if gain is None or (isinstance(gain, str) and gain.strip().lower() == "auto"):
+        return None
+    try:
+        return float(gain)
+    except (TypeError, ValueError):
+        raise ValueError(f"not a gain: {gain!r} (use 'auto' or dB, e.g. 28.0)") from None
+
+
+def chunk_samples_for(rate_hz: float) -> int:
+    """Samples per queued chunk: about 10 ms, between 512 and 32768."""
+    return int(min(32768, max(512, rate_hz * 0.01)))
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    start_index: int  # timeline index of the first sample
+    raw: np.ndarray  # uint8, even length
+    tune_gen: int  # retunes so far: a chunk of an older generation has the old frequency
+    epoch: int  # connections + retunes: each new epoch starts with settle_s discarded
+
+
+class LiveSource(Source):
+    """A receiver streaming ``cu8`` through a reader thread and a bounded queue.
+
+    Subclasses implement :meth:`_open`, :meth:`_run_reader` (called in the
+    reader thread; hand data to :meth:`_deliver`), :meth:`_close_device` and
+    :meth:`_tune`. Attributes for monitoring (read them any time):
+    ``dropped_samples``, ``discarded_samples``, ``reconnects``,
+    :meth:`queue_depth`.
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        *,
+        rate_hz: float | None,
+        freq_hz: float | None,
+        num_samples: int | None,
+        reconnect: bool,
+        queue_blocks: int | None,
+        on_status: StatusCallback | None,
+        settle_s: float,
+        backoff_s: tuple[float, float],
+        format_name: str,
+    ) -> None:
+        self.path = spec
+        self.spec = spec
+        if freq_hz is None:
+            raise InputError(spec, "no centre frequency: give --freq (e.g. --freq 915M)")
+        if not freq_hz > 0 or (rate_hz is not None and not rate_hz > 0):
+            raise InputError(spec, "frequency and sample rate must be positive")
+        if num_samples is not None and num_samples < 0:
+            raise InputError(spec, "num_samples must not be negative")
+        self.rate_hz = float(rate_hz or DEFAULT_RATE_HZ)
+        self.freq_hz = float(freq_hz)
+        self.num_samples = num_samples
+        self.reconnect = reconnect
+        self.on_status = on_status
+        self.settle_s = settle_s
+        self.backoff_s = backoff_s
+        self.chunk_samples = chunk_samples_for(self.rate_hz)
+        if queue_blocks is None:
+            queue_blocks = max(4, math.ceil(DEFAULT_QUEUE_S * self.rate_hz / self.chunk_samples))
+        self.queue_blocks = int(queue_blocks)
+        self.dropped_samples = 0
+        self.discarded_samples = 0
+        self.reconnects = 0
+        self.info = SourceInfo(
+            format=format_name,
+            datatype="cu8",
+            sample_rate_hz=self.rate_hz,
+            center_freq_hz=self.freq_hz,
+            num_channels=1,
+            num_samples=None,
+            duration_s=None,
+            datetime=None,
+            annotation_count=0,
+        )
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[_Chunk] = queue.Queue(maxsize=self.queue_blocks)
+        self._stop = threading.Event()
+        self._reader: threading.Thread | None = None
+        self._reader_error: BaseException | None = None
+        self._tune_gen = 0
+        self._epoch = 0
+        self._gen_freq_hz = {0: self.freq_hz}
+        self._next_index = 0
+        self._t0: float | None = None  # wall-clock time (s since epoch) of sample 0
+        self._resync = False
+        self._last_drop_report = 0.0
+        self._unreported_drops = 0
+
+    # -- for subclasses -----------------------------------------------------
+    @abc.abstractmethod
+    def _open(self) -> None:
+        """Connect to / open the receiver and send the tuning; raise SourceUnavailable if impossible."""
+
+    @abc.abstractmethod
+    def _run_reader(self) -> None:
+        """Reader-thread body: read until :attr:`_stop` is set, handing data to :meth:`_deliver`."""
+
+    @abc.abstractmethod
+    def _close_device(self) -> None:
+        """Release the socket or device (may be called from any thread, more than once)."""
+
+    @abc.abstractmethod
+    def _tune(self, freq_hz: float) -> None:
+        """Send a new centre frequency to the receiver."""
+
+    @property
+    def hardware(self) -> str:
+        """A one-line description of the receiver for SigMF ``core:hw``."""
+        return self.spec
+
+    # -- reporting ------------------------------------------------------------
+    def _report(self, event: str, message: str, *, warn: bool = True, **fields: Any) -> None:
+        status = {"source": self.spec, "event": event, "message": message, **fields}
+        if self.on_status is not None:
+            self.on_status(status)
+        elif warn:
+            log.warning("%s", message)
+        else:
+            log.info("%s", message)
+
+    def _count_drop(self, n: int, *, why: str) -> None:
+        with self._lock:
+            self.dropped_samples += n
+            self._unreported_drops += n
+            now = time.monotonic()
+            if now - self._last_drop_report < 1.0:
+                return
+            pending, self._unreported_drops = self._unreported_drops, 0
+            self._last_drop_report = now
+            total = self.dropped_samples
+        self._report(
+            "dropped",
+            f"{self.spec}: dropped {pending} samples ({why}); {total} dropped in all",
+            dropped_samples=total,
+            new_dropped_samples=pending,
+        )
+
+    def flush_drop_report(self) -> None:
+        """Report drops counted but not yet reported (reports are limited to one a second)."""
+        with self._lock:
+            pending, self._unreported_drops = self._unreported_drops, 0
+            total = self.dropped_samples
+        if pending:
+            self._report(
+                "dropped",
+                f"{self.spec}: dropped {pending} samples; {total} dropped in all",
+                dropped_samples=total,
+                new_dropped_samples=pending,
+            )
+
+    def queue_depth(self) -> int:
+        """Raw chunks waiting for the consumer (capacity :attr:`queue_blocks`)."""
+        return self._queue.qsize()
+
+    # -- reader side ----------------------------------------------------------
+    def _deliver(self, raw: np.ndarray, t_recv: float | None = None) -> None:
+        """Place ``raw`` (uint8, even length) on the timeline and queue it, or drop and count it.
+
+        ``t_recv`` is the wall-clock time its last sample arrived (default now).
+        """
+        n = len(raw) // 2
+        if n == 0:
+            return
+        if t_recv is None:
+            t_recv = time.time()
+        t_first = t_recv - n / self.rate_hz
+        gap = 0
+        with self._lock:
+            if self._t0 is None:
+                self._t0 = t_first
+                self.info.datetime = _iso(t_first)
+            elif self._resync:
+                expected = round((t_first - self._t0) * self.rate_hz)
+                gap = max(0, expected - self._next_index)
+                self._next_index += gap
+            self._resync = False
+            chunk = _Chunk(self._next_index, raw, self._tune_gen, self._epoch)
+            self._next_index += n
+        if gap:
+            self._count_drop(gap, why="while disconnected")
+        try:
+            self._queue.put_nowait(chunk)
+        except queue.Full:
+            self._count_drop(n, why="queue full: processing slower than the receiver")
+
+    def _mark_disconnected(self) -> None:
+        """Called by the reader after losing the receiver: the next data re-anchors the index."""
+        with self._lock:
+            self._resync = True
+
+    def _backoff(self, attempt: int) -> float:
+        first, most = self.backoff_s
+        return min(most, first * (2.0**attempt))
+
+    def _reader_main(self) -> None:
+        try:
+            self._run_reader()
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer thread, which raises it
+            self._reader_error = exc
+        finally:
+            self._close_device()
+
+    # -- consumer side --------------------------------------------------------
+    def retune(self, freq_hz: float) -> None:
+        """Tune to ``freq_hz``; blocks yielded from now on carry it (see the module docstring)."""
+        if not freq_hz > 0:
+            raise ValueError(f"frequency must be positive, not {freq_hz}")
+        with self._lock:
+            self._tune_gen += 1
+            self._epoch += 1
+            self._gen_freq_hz[self._tune_gen] = float(freq_hz)
+            self.freq_hz = float(freq_hz)
+        self._tune(float(freq_hz))
+        self._report(
+            "retuned",
+            f"{self.spec}: tuned to {freq_hz / 1e6:.6g} MHz",
+            warn=False,
+            center_freq_hz=freq_hz,
+        )
+
+    def _start(self) -> None:
+        if self._reader is not None and self._reader.is_alive():
+            return
+        self._stop.clear()
+        self._reader_error = None
+        self._open()
+        self._reader = threading.Thread(
+            target=self._reader_main, name=f"reader {self.spec}", daemon=True
+        )
+        self._reader.start()
+
+    def _time_of(self, index: int) -> datetime | None:
+        if self._t0 is None:
+            return None
+        return datetime.fromtimestamp(self._t0, tz=timezone.utc) + timedelta(
+            seconds=index / self.rate_hz
+        )
+
+    def blocks(self, block_size: int = DEFAULT_BLOCK_SAMPLES) -> Iterator[Block]:
+        """Yield blocks of ``block_size`` contiguous samples at one centre frequency.
+
+        A block is shorter only before a discontinuity (drop, reconnection,
+        retune) or at the end (``num_samples`` reached). Raises
+        :class:`SourceUnavailable` when the receiver is lost for good.
+        """
+        if block_size <= 0:
+            raise ValueError("block_size must be positive")
+        self._start()
+        limit = self.num_samples
+        delivered = 0
+        parts: list[np.ndarray] = []
+        buf_start = 0
+        buf_len = 0
+        buf_gen = -1
+        settle_epoch = -1
+        settle_left = 0
+
+        def emit(count: int) -> Block:
+            nonlocal parts, buf_start, buf_len, delivered
+            raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            head, tail = raw[: 2 * count], raw[2 * count :]
+            block = Block(
+                decode(head, _CU8),
+                self.rate_hz,
+                self._gen_freq_hz[buf_gen],
+                buf_start,
+                self._time_of(buf_start),
+            )
+            parts = [tail] if len(tail) else []
+            buf_start += count
+            buf_len -= count
+            delivered += count
+            return block
+
+        try:
+            while limit is None or delivered < limit:
+                try:
+                    chunk = self._queue.get(timeout=0.1)
+                except queue.Empty:
+                    if self._reader is None or not self._reader.is_alive():
+                        if self._reader_error is not None and not isinstance(
+                            self._reader_error, EOFError
+                        ):
+                            if buf_len:
+                                yield emit(buf_len)
+                            raise self._reader_error
+                        break
+                    continue
+                current_gen = self._tune_gen
+                n = len(chunk.raw) // 2
+                if chunk.tune_gen != current_gen:
+                    self.discarded_samples += n
+                    continue
+                if buf_len and buf_gen != current_gen:
+                    self.discarded_samples += buf_len  # assembled before a retune
+                    parts, buf_len = [], 0
+                raw, start = chunk.raw, chunk.start_index
+                if settle_epoch != chunk.epoch:
+                    settle_epoch = chunk.epoch
+                    settle_left = round(self.settle_s * self.rate_hz)
+                if settle_left:
+                    skip = min(settle_left, n)
+                    raw, start, settle_left = raw[2 * skip :], start + skip, settle_left - skip
+                    self.discarded_samples += skip
+                    n -= skip
+                    if n == 0:
+                        continue
+                if buf_len and start != buf_start + buf_len:
+                    yield emit(buf_len)
+                if limit is not None:
+                    n = min(n, limit - delivered - buf_len)
+                    raw = raw[: 2 * n]
+                if not buf_len:
+                    buf_start, buf_gen = start, current_gen
+                parts.append(raw)
+                buf_len += n
+                while buf_len >= block_size:
+                    yield emit(block_size)
+                if limit is not None and delivered + buf_len >= limit and buf_len:
+                    yield emit(buf_len)
+            if buf_len:
+                yield emit(buf_len)
+        finally:
+            self.flush_drop_report()
+            self._stop_reader()
+
+    def _stop_reader(self) -> None:
+        self._stop.set()
+        self._close_device()
+        if self._reader is not None:
+            self._reader.join(timeout=5.0)
+            self._reader = None
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+
+    def close(self) -> None:
+        """Stop the reader and release the receiver."""
+        self._stop_reader()
+
+
+def _iso(t_s: float) -> str:
+    return datetime.fromtimestamp(t_s, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_rtltcp_spec(spec: str) -> tuple[str, int]:
+    """``rtl_tcp://HOST[:PORT]`` → ``(host, port)``; IPv6 hosts in brackets. Port defaults to 1234."""
+    # "rtl_tcp" is not a valid URL scheme (no "_" allowed), so split the authority ourselves
+    prefix = "rtl_tcp://"
+    parts = urlsplit("//" + spec[len(prefix) :]) if spec.startswith(prefix) else None
+    if parts is None or not parts.hostname or parts.path not in ("", "/") or parts.query:
+        raise InputError(spec, "not an rtl_tcp address (expected rtl_tcp://HOST:PORT)")
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        raise InputError(spec, "bad port (expected rtl_tcp://HOST:PORT)") from None
+    return parts.hostname, port
+
+
+def command(cmd: int, param: int) -> bytes:
+    """One 5-byte ``rtl_tcp`` command; negative parameters are sent as two's complement."""
+    return struct.pack(">BI", cmd, int(param) & 0xFFFFFFFF)
+
+
+class RtlTcpSource(LiveSource):
+    """IQ blocks from an ``rtl_tcp`` server; see the module docstring for the protocol.
+
+    ``gain`` is ``'auto'``/``None`` or dB; ``ppm`` the crystal correction;
+    ``agc`` the RTL2832's digital AGC; ``num_samples`` ends the stream after
+    that many samples; ``reconnect`` retries a lost server with exponential
+    backoff (``backoff_s`` = first, longest wait); ``timeout_s`` bounds the
+    connection attempt and the silence that counts as a lost connection;
+    ``queue_blocks`` is the queue capacity in chunks of about 10 ms (default:
+    2 s of samples); ``on_status(dict)`` receives every report (keys
+    ``source``, ``event``, ``message`` + event fields; events ``connected``,
+    ``disconnected``, ``reconnecting``, ``reconnected``, ``dropped``,
+    ``retuned``), otherwise warnings go to the ``rfclassify`` logger.
+    The connection is made at construction, so an unreachable server is
+    reported at once as :class:`SourceUnavailable`.
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        *,
+        rate_hz: float | None = None,
+        freq_hz: float | None = None,
+        gain: str | float | None = None,
+        ppm: int = 0,
+        agc: bool = False,
+        bias_tee: bool = False,
+        num_samples: int | None = None,
+        reconnect: bool = False,
+        timeout_s: float = 5.0,
+        queue_blocks: int | None = None,
+        on_status: StatusCallback | None = None,
+        settle_s: float = DEFAULT_SETTLE_S,
+        backoff_s: tuple[float, float] = (0.5, 30.0),
+    ) -> None:
+        self.host, self.port = parse_rtltcp_spec(spec)
+        super().__init__(
+            spec,
+            rate_hz=rate_hz,
+            freq_hz=freq_hz,
+            num_samples=num_samples,
+            reconnect=reconnect,
+            queue_blocks=queue_blocks,
+            on_status=on_status,
+            settle_s=settle_s,
+            backoff_s=backoff_s,
+            format_name="rtl_tcp",
+        )
+        try:
+            self.gain_db = parse_gain(gain)
+        except ValueError as exc:
+            raise InputError(spec, str(exc)) from None
+        if not self.freq_hz < 2**32 or not self.rate_hz < 2**32:
+            raise InputError(spec, "frequency and rate must be below 4.29 GHz for rtl_tcp")
+        self.ppm = int(ppm)
+        self.agc = bool(agc)
+        self.bias_tee = bool(bias_tee)
+        self.timeout_s = timeout_s
+        self.tuner_type: int | None = None
+        self.gain_count: int | None = None
+        self._sock: socket.socket | None = None
+        self._sock_lock = threading.Lock()
+        self._connect()
+
+    @property
+    def tuner_name(self) -> str:
+        """Tuner chip named in the server's header (``R820T`` …)."""
+        return TUNER_NAMES.get(self.tuner_type or 0, f"tuner {self.tuner_type}")
+
+    @property
+    def hardware(self) -> str:
+        return f"RTL-SDR ({self.tuner_name} tuner) via {self.spec}"
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"core:hw": self.hardware}
+
+    def _tuning_commands(self) -> bytes:
+        cmds = [
+            command(CMD_SET_SAMPLE_RATE, round(self.rate_hz)),
+            command(CMD_SET_FREQUENCY, round(self.freq_hz)),
+            command(CMD_SET_FREQ_CORRECTION, self.ppm),
+        ]
+        if self.gain_db is None:
+            cmds.append(command(CMD_SET_GAIN_MODE, 0))
+        else:
+            cmds += [command(CMD_SET_GAIN_MODE, 1), command(CMD_SET_GAIN, round(self.gain_db * 10))]
+        cmds += [
+            command(CMD_SET_AGC_MODE, int(self.agc)),
+            command(CMD_SET_BIAS_TEE, int(self.bias_tee)),
+        ]
+        return b"".join(cmds)
+
+    def _connect(self) -> None:
+        """Connect, read the header, send the tuning; SourceUnavailable/InputError on failure."""
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout_s)
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise SourceUnavailable(
+                f"{self.spec}: cannot connect to rtl_tcp server: {reason}"
+            ) from None
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            header = _recv_exact(sock, 12)
+            if header[:4] != b"RTL0":
+                raise InputError(
+                    self.spec, f"not an rtl_tcp server (header {header[:4]!r}, expected b'RTL0')"
+                )
+            self.tuner_type, self.gain_count = struct.unpack(">II", header[4:])
+            sock.sendall(self._tuning_commands())
+        except (OSError, EOFError) as exc:
+            sock.close()
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise SourceUnavailable(f"{self.spec}: rtl_tcp handshake failed: {reason}") from None
+        except InputError:
+            sock.close()
+            raise
+        with self._sock_lock:
+            self._sock = sock
+        with self._lock:
+            self._epoch += 1  # the tuning just sent needs time to settle
+
+    def _open(self) -> None:
+        if self._sock is None:
+            self._connect()
+
+    def _close_device(self) -> None:
+        with self._sock_lock:
+            sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def _tune(self, freq_hz: float) -> None:
+        if not freq_hz < 2**32:
+            raise ValueError("rtl_tcp cannot tune above 4.29 GHz")
+        with self._sock_lock:
+            sock = self._sock
+        if sock is not None:
+            try:
+                sock.sendall(command(CMD_SET_FREQUENCY, round(freq_hz)))
+            except OSError:
+                pass  # the reader notices the lost connection; reconnection re-sends freq_hz
+
+    def _run_reader(self) -> None:
+        chunk_bytes = 2 * self.chunk_samples
+        attempt = 0
+        while not self._stop.is_set():
+            with self._sock_lock:
+                sock = self._sock
+            if sock is None:
+                if self._stop.is_set():
+                    return
+                try:
+                    self._connect()
+                except SourceUnavailable as exc:
+                    wait_s = self._backoff(attempt)
+                    attempt += 1
+                    self._report(
+                        "reconnecting",
+                        f"{exc}; retry {attempt} in {wait_s:.1f} s",
+                        attempt=attempt,
+                        wait_s=wait_s,
+                    )
+                    if self._stop.wait(wait_s):
+                        return
+                    continue
+                self.reconnects += 1
+                self._report(
+                    "reconnected",
+                    f"{self.spec}: reconnected after {attempt + 1} attempt(s)",
+                    attempt=attempt + 1,
+                    reconnects=self.reconnects,
+                )
+                attempt = 0
+                continue
+            sock.settimeout(self.timeout_s)
+            why = self._read_socket(sock, chunk_bytes)
+            if self._stop.is_set():
+                return
+            self._close_device()
+            self._mark_disconnected()
+            received = self._next_index
+            self._report(
+                "disconnected",
+                f"{self.spec}: connection lost ({why}) after {received} samples",
+                samples=received,
+            )
+            if not self.reconnect:
+                raise SourceUnavailable(
+                    f"{self.spec}: connection lost ({why}) after {received} samples"
+                )
+
+    def _read_socket(self, sock: socket.socket, chunk_bytes: int) -> str:
+        """Read chunks until the connection ends; return why it ended."""
+        while not self._stop.is_set():
+            buf = bytearray(chunk_bytes)
+            view = memoryview(buf)
+            got = 0
+            try:
+                while got < chunk_bytes:
+                    n = sock.recv_into(view[got:], chunk_bytes - got)
+                    if n == 0:
+                        self._deliver(np.frombuffer(buf, np.uint8, count=got - got % 2))
+                        return "closed by the server"
+                    got += n
+            except TimeoutError:
+                self._deliver(np.frombuffer(buf, np.uint8, count=got - got % 2))
+                return f"no data for {self.timeout_s:g} s"
+            except OSError as exc:
+                self._deliver(np.frombuffer(buf, np.uint8, count=got - got % 2))
+                return exc.strerror or type(exc).__name__
+            self._deliver(np.frombuffer(buf, np.uint8))
+        return "stopped"
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        part = sock.recv(n - len(data))
+        if not part:
+            raise EOFError(f"connection closed after {len(data)} of {n} header bytes")
+        data += part
+    return data
