@@ -352,6 +352,8 @@ class SigMFWriter:
             data = encode(x[i : i + _WRITE_CHUNK_SAMPLES], self.datatype).tobytes()
             self._file.write(data)
             self._hash.update(data)
+        # Flushed per call so the bytes on disk (and progress shown from them) keep up.
+        self._file.flush()
         self.num_samples += len(x)
 
     def add_capture(
