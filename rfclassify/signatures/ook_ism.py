@@ -20,16 +20,16 @@ What the signal looks like, and where the numbers come from:
   lengths), ``oregon_scientific.c`` (Manchester at ~1 kHz bit rate):
 
   - ``pwm``: bit = pulse of short or long width; either a constant bit period
-    (PT2262 style) or a constant gap (Fine Offset style); short 150–600 µs,
+    (PT2262 style) or a constant gap (Fine Offset style); short 150–800 µs,
     long 2–3 × short; optional sync pulse with a ~31 × short gap;
   - ``ppm``: constant pulse (200–600 µs), the gap carries the bit
     (gap₀ 1.5–4 × pulse, gap₁ = 2 × gap₀);
   - ``manchester``: half-bit 200–1000 µs, pulses of one or two half-bits,
     preceded by a run of ones as preamble.
 
-  Pulses and gaps therefore fall in 0.1–3 ms. A transmission is one packet
-  of 24–72 bits repeated 3–10 times with 2–20 ms between repeats (the
-  recordings show 5–17 ms). Each repeat is one :class:`Burst`; its samples
+  Pulses therefore last 0.15–2.4 ms (gaps alike; sync gaps up to ~25 ms).
+  A transmission is one packet of 24–72 bits repeated 3–10 times with
+  2–20 ms between repeats (the recordings show 5–17 ms). Each repeat is one :class:`Burst`; its samples
   include the off periods, and its unit mean power is over the whole packet.
 * Schedule: transmissions repeat every ``report_interval_s`` (sensors: tens
   of seconds; default drawn log-uniform 0.5–60 s). A scene includes an OOK
@@ -130,7 +130,7 @@ def _build(req: EmitRequest) -> list[Burst]:
     encoding = str(p.get("encoding", rng.choice(ENCODINGS)))
     if encoding not in ENCODINGS:
         raise ValueError(f"ook-ism encoding must be one of {ENCODINGS}, not {encoding!r}")
-    lo_s, hi_s = {"pwm": (150e-6, 600e-6), "ppm": (200e-6, 600e-6), "manchester": (200e-6, 1000e-6)}[encoding]
+    lo_s, hi_s = {"pwm": (150e-6, 800e-6), "ppm": (200e-6, 600e-6), "manchester": (200e-6, 1000e-6)}[encoding]
     short_s = float(p.get("short_s", rng.uniform(lo_s, hi_s)))
     n_bits = int(p.get("n_bits", rng.integers(24, 73)))
     repeats = int(p.get("repeats", rng.integers(3, 11)))
@@ -176,7 +176,7 @@ SIGNATURE = Signature(
     bandwidth_hz=BANDWIDTH_HZ,
     timing={
         "pulse_min_s": 100e-6,
-        "pulse_max_s": 3e-3,
+        "pulse_max_s": 2.5e-3,
         "repeats_min": 3,
         "repeats_max": 10,
         "repeat_gap_min_s": 2e-3,
@@ -184,7 +184,7 @@ SIGNATURE = Signature(
         "max_offset_hz": MAX_OFFSET_HZ,
     },
     builder=_build,
-    description="ISM-band OOK sensors and remotes: repeated packets of 0.1-3 ms pulses, +-100 kHz offsets",
+    description="ISM-band OOK sensors and remotes: repeated packets of 0.15-2.4 ms pulses",
     sources=(
         "merbanan/rtl_433 src/devices/generic_remote.c (PT2262/EV1527 PWM 464/1404 us)",
         "merbanan/rtl_433 src/devices/fineoffset.c, acurite.c, oregon_scientific.c (PWM, PPM, Manchester)",
