@@ -229,9 +229,10 @@ def ofdm_modulate(
     time = np.fft.ifft(grid, axis=1) * np.sqrt(nfft)
     out = np.empty(int(lengths.sum()), dtype=np.complex64)
     # Symbols of one (cp, body) shape are cut out in one fancy-indexing step.
-    shapes = np.stack([cp, body], axis=1)
-    for c, b in np.unique(shapes, axis=0):
-        rows = np.flatnonzero((cp == c) & (body == b))
+    shape_key = cp * (int(body.max()) + 1) + body
+    for key in np.unique(shape_key):
+        rows = np.flatnonzero(shape_key == key)
+        c, b = int(cp[rows[0]]), int(body[rows[0]])
         idx = np.arange(-c, b) % nfft
         dest = starts[rows][:, None] + np.arange(c + b)[None, :]
         out[dest] = time[rows][:, idx]
