@@ -247,7 +247,15 @@ class RtlTcpServer:
                     self.position = start + len(payload) // 2
                     self.samples_sent += len(payload) // 2
         finally:
-            done.set()
+            if not self._stopping.is_set() and not done.is_set():
+                # End of a finite stream: half-close so the client reads every byte,
+                # and keep reading its commands until it hangs up (closing with
+                # unread commands would reset the connection and lose the tail).
+                try:
+                    conn.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                done.wait(timeout=2.0)
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -270,7 +278,7 @@ class RtlTcpServer:
     def _read_commands(self, conn: socket.socket, done: threading.Event) -> None:
         buf = b""
         conn.settimeout(0.05)
-        while not done.is_set():
+        while not self._stopping.is_set():
             try:
                 chunk = conn.recv(64)
             except TimeoutError:
