@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import firwin, kaiserord, upfirdn
+from scipy.signal import firwin, kaiserord, oaconvolve
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def channelize(
         mixer = np.exp(-2j * np.pi * offset_hz * idx / sample_rate_hz)
         seg = x[lo:hi] * mixer[:, None]
         # full-rate filter output trimmed by the group delay, so y[i] is centred on input lo + i
-        y = upfirdn(filt.taps, seg, axis=0)[half : half + (hi - lo)]
+        y = oaconvolve(seg, filt.taps[:, None], mode="full", axes=0)[half : half + (hi - lo)]
         y = y[s - lo : e - lo : d]
         if len(y):
             pieces.append(y)
