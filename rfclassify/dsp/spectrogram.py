@@ -4,11 +4,16 @@ Pure functions. Frames are ``nfft`` samples, ``hop`` apart, Hann-windowed,
 FFT-shifted so column 0 is the lowest frequency; power is normalised so that
 white noise of variance σ² gives σ²/nfft per bin on average (bin powers sum
 to the signal power), in float32.
+
+FFTs go through :mod:`scipy.fft`, which transforms complex64 in single
+precision (numpy's pocketfft promotes to complex128 and is several times
+slower on batches of short frames).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft as _sfft
 
 _WINDOWS: dict[int, np.ndarray] = {}
 
@@ -43,10 +48,36 @@ def power_spectrogram(x: np.ndarray, nfft: int = 1024, hop: int | None = None) -
         x, shape=(n_frames, nfft), strides=(hop * x.strides[0], x.strides[0]), writeable=False
     )
     win = hann(nfft)
-    spec = np.fft.fft(frames * win, axis=1)
-    power = (spec.real**2 + spec.imag**2).astype(np.float32)
-    power *= np.float32(1.0 / (nfft * float(np.sum(win**2))))
-    return np.fft.fftshift(power, axes=1)
+    spec = _sfft.fft(frames * win, axis=1, overwrite_x=True)
+    power = np.empty((n_frames, nfft), dtype=np.float32)
+    # Write the two halves swapped: the same as fftshift without another copy.
+    half = nfft // 2
+    scale = np.float32(1.0 / (nfft * float(np.sum(win.astype(np.float64) ** 2))))
+    _abs2(spec[:, half:], power[:, : nfft - half])
+    _abs2(spec[:, :half], power[:, nfft - half :])
+    power *= scale
+    return power
+
+
+def _abs2(spec: np.ndarray, out: np.ndarray) -> None:
+    """|spec|² into ``out`` (float32) without a complex128 temporary."""
+    view = spec.view(np.float32).reshape(spec.shape[0], -1, 2) if spec.flags.c_contiguous else None
+    if view is None:
+        np.multiply(spec.real, spec.real, out=out)
+        out += spec.imag * spec.imag
+        return
+    np.multiply(view[..., 0], view[..., 0], out=out)
+    out += view[..., 1] * view[..., 1]
+
+
+def nfft_for_rate(sample_rate_hz: float, bin_hz: float = 10e3, lo: int = 32, hi: int = 8192) -> int:
+    """Power-of-two FFT length whose bin width is nearest ``bin_hz`` (frames then last ≈ 1/bin_hz).
+
+    Keeps time and frequency resolution the same in physical units across
+    receivers: about 10 kHz bins and 100 µs frames at 250 kHz, 2.4 MS/s or 20 MS/s.
+    """
+    n = float(sample_rate_hz) / float(bin_hz)
+    return int(min(hi, max(lo, 2 ** round(np.log2(max(n, 1.0))))))
 
 
 def frequency_axis_hz(nfft: int, sample_rate_hz: float, center_freq_hz: float = 0.0) -> np.ndarray:

@@ -1,0 +1,276 @@
+"""Streaming detection: blocks of IQ in, completed bursts (detection + baseband IQ) out.
+
+:class:`BurstDetector` is the thin stateful wrapper around the pure pieces in
+:mod:`rfclassify.dsp` (``spectrogram`` → ``noise`` → ``detect``). It keeps
+
+- the samples that do not yet fill a frame,
+- a ring of recent samples (enough for the longest emitted segment plus the
+  detector's look-ahead, never the whole stream),
+- the per-chunk noise medians of the floor history,
+
+and the :class:`rfclassify.dsp.detect.DetectionEngine`. Frames, floor
+chunks and labelling chunks are all counted from the first sample of the
+stream, so the detections are the same for any block size (tested).
+
+Each :class:`DetectedBurst` carries its IQ at baseband: the detection's time
+span with ``margin_s`` on each side (at most ``max_iq_s`` from its start),
+shifted so the detection's centre is at 0 Hz, low-pass filtered and
+decimated by an integer factor to about ``iq_oversample`` × its bandwidth.
+The raw wideband snippet is not kept: every feature in
+:mod:`rfclassify.dsp.features` works on the baseband IQ, and keeping it would
+multiply memory by the decimation factor.
+
+A change of centre frequency or sample rate, or a gap in sample indices
+(dropped samples on a live source), closes the current stream (as
+:meth:`flush` would) and starts a new one at that block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.signal import firwin, upfirdn
+
+from rfclassify.dsp.detect import Detection, DetectionEngine, DetectParams
+from rfclassify.dsp.noise import bin_medians, combine_floor, dc_bins
+from rfclassify.dsp.spectrogram import nfft_for_rate, power_spectrogram
+from rfclassify.sources.base import Block
+
+
+@dataclass
+class DetectedBurst:
+    """A detection and its baseband IQ.
+
+    ``iq`` is complex64 at ``iq_rate_hz``, centred on ``iq_center_hz`` (RF;
+    the detection's centre), and starts at ``iq_t0_s`` seconds from the
+    source's first sample. ``context`` may hold precomputed sequence features
+    (see :func:`rfclassify.dsp.features.context_features`); ``meta`` is for
+    callers (e.g. a ground-truth label when building training data).
+    """
+
+    detection: Detection
+    iq: np.ndarray
+    iq_rate_hz: float
+    iq_center_hz: float
+    iq_t0_s: float
+    context: dict[str, float] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class _SampleRing:
+    """The most recent samples of a stream, addressed by absolute sample index."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = int(capacity)
+        self.buf = np.zeros(self.capacity, dtype=np.complex64)
+        self.end = 0
+
+    def append(self, x: np.ndarray) -> None:
+        n = len(x)
+        if n >= self.capacity:
+            x = x[-self.capacity :]
+            self.end += n - self.capacity
+            n = self.capacity
+        pos = self.end % self.capacity
+        first = min(n, self.capacity - pos)
+        self.buf[pos : pos + first] = x[:first]
+        if first < n:
+            self.buf[: n - first] = x[first:]
+        self.end += n
+
+    def get(self, a: int, b: int) -> np.ndarray:
+        """Samples ``[a, b)`` clipped to what is held (a copy)."""
+        a = max(a, self.end - self.capacity, 0)
+        b = min(b, self.end)
+        if b <= a:
+            return np.zeros(0, dtype=np.complex64)
+        pa = a % self.capacity
+        n = b - a
+        if pa + n <= self.capacity:
+            return self.buf[pa : pa + n].copy()
+        return np.concatenate((self.buf[pa:], self.buf[: n - (self.capacity - pa)]))
+
+
+def baseband(
+    x: np.ndarray, fs_hz: float, shift_hz: float, bandwidth_hz: float, oversample: float = 1.5
+) -> tuple[np.ndarray, float]:
+    """Shift ``x`` down by ``shift_hz``, low-pass to ``oversample·bandwidth/2`` and decimate by an integer.
+
+    Returns ``(samples, rate_hz)``; the rate is ``fs_hz / D`` with the
+    largest integer ``D`` keeping at least ``oversample × bandwidth_hz``.
+    """
+    n = np.arange(len(x), dtype=np.float64)
+    y = (x * np.exp(-2j * np.pi * (shift_hz / fs_hz) * n).astype(np.complex64)).astype(np.complex64)
+    dec = max(1, int(fs_hz // max(oversample * bandwidth_hz, 1.0)))
+    if dec == 1:
+        return y, fs_hz
+    taps = firwin(8 * dec + 1, 1.0 / dec)  # cut-off at the new Nyquist frequency
+    out = upfirdn(taps.astype(np.float32), y, up=1, down=dec)
+    # Drop the filter's delay so sample 0 still lines up with the input's sample 0.
+    delay = (len(taps) - 1) // 2 // dec
+    return out[delay : delay + int(np.ceil(len(x) / dec))].astype(np.complex64), fs_hz / dec
+
+
+class BurstDetector:
+    """Turn a stream of :class:`~rfclassify.sources.Block` into :class:`DetectedBurst` objects.
+
+    ``bin_hz`` sets the spectrogram's resolution (FFT length is the power of
+    two nearest ``sample_rate / bin_hz``); ``params`` tunes detection;
+    ``margin_s`` is the IQ kept around each detection, ``max_iq_s`` the
+    most IQ kept per burst (from its start), ``iq_oversample`` the baseband
+    rate relative to the detection's bandwidth. Detections that are too
+    short to matter are still returned; filtering is the caller's choice.
+    """
+
+    def __init__(
+        self,
+        params: DetectParams | None = None,
+        bin_hz: float = 10e3,
+        margin_s: float = 0.5e-3,
+        max_iq_s: float = 0.05,
+        iq_oversample: float = 1.5,
+        keep_iq: bool = True,
+    ) -> None:
+        self.params = params or DetectParams()
+        self.bin_hz = bin_hz
+        self.margin_s = margin_s
+        self.max_iq_s = max_iq_s
+        self.iq_oversample = iq_oversample
+        self.keep_iq = keep_iq
+        self._stream: _Stream | None = None
+
+    def process(self, block: Block) -> list[DetectedBurst]:
+        """Add one block; return the bursts it completed (oldest first)."""
+        samples = block.samples if block.samples.ndim == 1 else block.samples[:, 0]
+        out: list[DetectedBurst] = []
+        st = self._stream
+        if st is not None and not st.continues(block):
+            out += self.flush()
+            st = None
+        if st is None:
+            st = self._stream = _Stream(self, block)
+        out += st.feed(np.asarray(samples, dtype=np.complex64))
+        return out
+
+    def flush(self) -> list[DetectedBurst]:
+        """End of stream: return every burst still open."""
+        if self._stream is None:
+            return []
+        out = self._stream.finish()
+        self._stream = None
+        return out
+
+    def run(self, blocks: Any) -> list[DetectedBurst]:
+        """All bursts of an iterable of blocks (convenience for files and tests)."""
+        out: list[DetectedBurst] = []
+        for block in blocks:
+            out += self.process(block)
+        return out + self.flush()
+
+
+class _Stream:
+    """State of one continuous stream (one tuning, no gaps)."""
+
+    def __init__(self, owner: BurstDetector, block: Block) -> None:
+        self.owner = owner
+        self.fs = float(block.sample_rate_hz)
+        self.fc = float(block.center_freq_hz)
+        self.origin = int(block.sample_index)
+        self.expected = self.origin
+        self.nfft = nfft_for_rate(self.fs, owner.bin_hz)
+        p = owner.params
+        self.engine = DetectionEngine(self.nfft, self.nfft, self.fs, self.fc, self.origin, p)
+        self.dc = dc_bins(self.nfft, self.fs, p.dc_halfwidth_hz)
+        self.pending = np.zeros(0, dtype=np.complex64)
+        self.frames_done = 0
+        self.chunk_rows: list[np.ndarray] = []  # power rows of the current floor chunk
+        self.medians: list[np.ndarray] = []
+        self.floor: np.ndarray | None = None
+        max_rows = self.engine.power.capacity
+        keep = (max_rows + 4) * self.nfft + int(2 * owner.margin_s * self.fs) + 1
+        self.ring = _SampleRing(keep)
+
+    def continues(self, block: Block) -> bool:
+        return (
+            block.sample_index == self.expected
+            and float(block.sample_rate_hz) == self.fs
+            and float(block.center_freq_hz) == self.fc
+        )
+
+    def feed(self, x: np.ndarray) -> list[DetectedBurst]:
+        self.expected += len(x)
+        self.ring.append(x)
+        if len(self.pending):
+            x = np.concatenate((self.pending, x))
+        n_frames = len(x) // self.nfft
+        self.pending = x[n_frames * self.nfft :].copy()
+        if n_frames == 0:
+            return []
+        power = power_spectrogram(x[: n_frames * self.nfft], self.nfft)
+        return self._frames(power)
+
+    def _frames(self, power: np.ndarray) -> list[DetectedBurst]:
+        """Assign each row its floor (chunk by chunk) and feed the engine."""
+        c = self.owner.params.chunk_frames
+        out: list[Detection] = []
+        i = 0
+        while i < len(power):
+            room = c - sum(len(r) for r in self.chunk_rows)
+            take = power[i : i + room]
+            self.chunk_rows.append(take)
+            i += len(take)
+            if sum(len(r) for r in self.chunk_rows) == c:
+                out += self._close_chunk()
+        return self._bursts(out)
+
+    def _close_chunk(self) -> list[Detection]:
+        p = self.owner.params
+        rows = np.concatenate(self.chunk_rows) if len(self.chunk_rows) > 1 else self.chunk_rows[0]
+        self.chunk_rows = []
+        med = bin_medians(rows)
+        if self.floor is None:  # chunk 0 is its own reference
+            self.floor = combine_floor(med[None, :], self.dc, p.floor_cap_db)
+        floor = np.broadcast_to(self.floor, rows.shape)
+        self.medians = (self.medians + [med])[-p.history_chunks :]
+        self.floor = combine_floor(np.stack(self.medians), self.dc, p.floor_cap_db)
+        return self.engine.push(rows, floor)
+
+    def finish(self) -> list[DetectedBurst]:
+        out: list[Detection] = []
+        if self.chunk_rows:
+            out += self._close_chunk()
+        out += self.engine.finish()
+        return self._bursts(out)
+
+    def _bursts(self, dets: list[Detection]) -> list[DetectedBurst]:
+        own = self.owner
+        bursts = []
+        for det in sorted(dets, key=lambda d: (d.sample_start, d.f_lo_hz)):
+            margin = int(own.margin_s * self.fs)
+            a = det.sample_start - margin
+            b = min(det.sample_start + det.sample_count + margin, a + int(own.max_iq_s * self.fs))
+            a = max(a, self.origin)
+            if own.keep_iq:
+                raw = self.ring.get(a, b)
+                iq, rate = baseband(raw, self.fs, det.freq_hz - self.fc, det.bandwidth_hz, own.iq_oversample)
+            else:
+                iq, rate = np.zeros(0, dtype=np.complex64), self.fs
+            bursts.append(DetectedBurst(det, iq, rate, det.freq_hz, a / self.fs))
+        return bursts
+
+
+def detect_samples(
+    x: np.ndarray,
+    sample_rate_hz: float,
+    center_freq_hz: float = 0.0,
+    block_size: int = 1 << 18,
+    **kwargs: Any,
+) -> list[DetectedBurst]:
+    """All bursts in an in-memory recording (fed in blocks of ``block_size``); kwargs go to :class:`BurstDetector`."""
+    det = BurstDetector(**kwargs)
+    blocks = (
+        Block(x[i : i + block_size], sample_rate_hz, center_freq_hz, i) for i in range(0, len(x), block_size)
+    )
+    return det.run(blocks)

@@ -1,0 +1,139 @@
+"""Noise-floor estimation over power spectrogram frames, robust to bursts, band-filling signals and DC.
+
+Pure functions over the linear power frames of
+:func:`rfclassify.dsp.spectrogram.power_spectrogram` (shape ``(frames, bins)``,
+FFT-shifted). The floor is the *mean noise power per bin*, so a power ratio
+``P / floor`` is 1 on average where there is only noise.
+
+How the estimate is built, and why:
+
+- **Per bin, over time.** In a Hann-windowed FFT of complex Gaussian noise
+  each cell's power is exponentially distributed, whose median is ``ln 2``
+  times its mean (any probability text, e.g. Papoulis, *Probability, Random
+  Variables and Stochastic Processes*, on the χ² law with 2 degrees of
+  freedom). A median over frames therefore ignores bursts that occupy a bin
+  less than half of the time; dividing by ``ln 2`` removes the bias. Chunk
+  medians are kept in a short history and the floor is their median, so a
+  hopping link that dwells on one channel for a whole chunk (ExpressLRS at
+  200 Hz stays 20 ms on a channel) still does not raise it.
+- **Across frequency.** A signal that occupies a bin all the time (analog
+  FM video, continuous OFDM) would become its own floor. The receiver's
+  noise is nearly flat across the window, so each bin's floor is capped at
+  ``cap_db`` above the median floor of the central bins; a continuous signal
+  covering less than half of the window is therefore still seen (1.5 dB
+  weaker than a burst). The cap must exceed the receiver's own passband
+  ripple, or ripple peaks would look like weak continuous signals. Bins at the
+  window edges, where the anti-alias filter rolls the noise off, keep their
+  lower per-bin floor (the cap only lowers).
+- **DC.** RTL-SDR tuners leak the local oscillator into the centre bin
+  (the "DC spike"; see the rtl-sdr.com and osmocom rtl-sdr notes on DC
+  offset). Its power is steady, so the per-bin floor learns it; the DC bins
+  are exempt from the cap, so the spike is floor, not signal.
+
+A signal that fills the *whole* window continuously cannot be told from
+noise by its level alone; its floor is then the signal's level and only
+features (not detection) can find it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LN2 = float(np.log(2.0))
+
+
+def bin_medians(power: np.ndarray) -> np.ndarray:
+    """Per-bin median over frames divided by ln 2: the mean noise power per bin if the bin is mostly noise.
+
+    ``power``: ``(frames, bins)`` linear power. Returns ``(bins,)`` float32.
+    """
+    power = np.asarray(power, dtype=np.float32)
+    if power.shape[0] == 0:
+        raise ValueError("bin_medians needs at least one frame")
+    n = power.shape[0]
+    if n == 1:
+        return (power[0] / np.float32(LN2)).astype(np.float32)
+    return (_median_rows(np.ascontiguousarray(power.T)) / np.float32(LN2)).astype(np.float32)
+
+
+def _median_rows(a: np.ndarray) -> np.ndarray:
+    """Median of each row of a C-contiguous 2-D array (the upper median for even lengths).
+
+    One partition over contiguous rows is several times faster than
+    ``np.median(axis=0)`` over strided columns; for the chunk lengths used
+    here the upper median's bias (< 1/n) is below the estimate's own noise.
+    """
+    k = a.shape[1] // 2
+    return np.partition(a, k, axis=1)[:, k]
+
+
+def dc_bins(nfft: int, sample_rate_hz: float, dc_halfwidth_hz: float = 10e3) -> np.ndarray:
+    """Indices of the FFT-shifted bins within ``dc_halfwidth_hz`` of 0 Hz (always at least the centre ±1)."""
+    bin_hz = sample_rate_hz / nfft
+    half = max(1, int(np.ceil(dc_halfwidth_hz / bin_hz)))
+    centre = nfft // 2
+    return np.arange(max(0, centre - half), min(nfft, centre + half + 1))
+
+
+def combine_floor(
+    median_history: np.ndarray,
+    dc: np.ndarray | None = None,
+    cap_db: float = 1.5,
+    low_db: float = -20.0,
+    edge_fraction: float = 0.1,
+) -> np.ndarray:
+    """Noise floor per bin from a history of :func:`bin_medians` rows (``(chunks, bins)``).
+
+    The per-bin floor is the median over the history; it is capped at
+    ``cap_db`` above the cross-frequency median of the central bins
+    (``edge_fraction`` of the bins at each side are left out of that median,
+    and DC bins ``dc`` are neither used nor capped), and held at least
+    ``low_db`` relative to it so that a bin never divides by zero.
+    Returns ``(bins,)`` float32.
+    """
+    hist = np.atleast_2d(np.asarray(median_history, dtype=np.float32))
+    per_bin = _median_rows(np.ascontiguousarray(hist.T)) if hist.shape[0] > 1 else hist[0].copy()
+    nbins = per_bin.shape[0]
+    edge = int(nbins * edge_fraction)
+    central = np.ones(nbins, dtype=bool)
+    central[:edge] = False
+    central[nbins - edge :] = False
+    if dc is not None and len(dc):
+        central[dc] = False
+    pool = per_bin[central] if central.any() else per_bin
+    ref = float(np.partition(pool, len(pool) // 2)[len(pool) // 2])
+    tiny = np.float32(max(ref, 1e-30) * 10 ** (low_db / 10))
+    cap = np.full(nbins, ref * 10 ** (cap_db / 10), dtype=np.float32)
+    if dc is not None and len(dc):
+        cap[dc] = np.inf
+    floor = np.minimum(per_bin, cap)
+    return np.maximum(floor, tiny).astype(np.float32)
+
+
+def estimate_floor(
+    power: np.ndarray,
+    chunk_frames: int = 128,
+    history_chunks: int = 16,
+    dc: np.ndarray | None = None,
+    cap_db: float = 1.5,
+) -> np.ndarray:
+    """Floor for every frame of a whole spectrogram, exactly as the streaming detector computes it.
+
+    Frames are taken in chunks of ``chunk_frames``. Chunk 0 uses its own
+    medians; chunk ``k > 0`` uses the medians of the up to ``history_chunks``
+    chunks before it (causal, so a streaming detector knows a chunk's floor
+    before the chunk arrives). Returns ``(frames, bins)`` float32.
+    """
+    power = np.asarray(power, dtype=np.float32)
+    n = power.shape[0]
+    out = np.empty_like(power)
+    meds: list[np.ndarray] = []
+    for k, start in enumerate(range(0, n, chunk_frames)):
+        stop = min(n, start + chunk_frames)
+        if k == 0:
+            floor = combine_floor(bin_medians(power[start:stop])[None, :], dc, cap_db)
+        else:
+            floor = combine_floor(np.stack(meds[-history_chunks:]), dc, cap_db)
+        out[start:stop] = floor
+        meds.append(bin_medians(power[start:stop]))
+    return out
