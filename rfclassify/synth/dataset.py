@@ -23,7 +23,8 @@ range) and, with probability ``clutter_probability``, one or two non-drone
 emitters whose bands are in view (Wi-Fi, Bluetooth, LoRa, OOK …) at their own
 SNRs. If the class's emitter happens to show nothing in the window (a hop
 plan that never visits it, a channel outside it), the scene is drawn again,
-up to :data:`MAX_ATTEMPTS` times, so every class recording shows its class.
+up to :data:`MAX_ATTEMPTS` times — the later half tuned to where a probe run
+of its builder actually transmitted — so every class recording shows its class.
 ``mixed`` recordings put a drone link with one to three other emitters in
 view (other drones or clutter). ``noise`` recordings hold nothing but the
 receiver, tuned where other signatures' channels are.
@@ -52,7 +53,7 @@ import numpy as np
 
 from rfclassify import __version__
 from rfclassify.errors import InputError
-from rfclassify.signatures import REGISTRY, Band, Signature, drone_labels, labels
+from rfclassify.signatures import REGISTRY, Band, EmitRequest, Signature, drone_labels, labels
 from rfclassify.synth.receiver import Receiver, rtlsdr, wideband
 from rfclassify.synth.scene import EmitterSpec, Rendered, Scene, render
 
@@ -61,6 +62,7 @@ RECEIVER_CHOICES: tuple[str, ...] = (*RECEIVER_KINDS, "both")
 MIXED = "mixed"
 NOISE = "noise"
 MAX_ATTEMPTS = 8
+PROBE_S = 0.05
 RTLSDR_RATE_HZ = 2.4e6
 WIDEBAND_RATE_HZ = 20e6
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -150,6 +152,30 @@ def random_emitter(
     )
 
 
+def _probe_tuning(
+    label: str, receiver_kind: str, duration_s: float, rng: np.random.Generator, wideband_datatype: str
+) -> tuple[Receiver, int, str] | None:
+    """Tune to where the emitter actually transmits: run its builder unwindowed briefly, pick a burst.
+
+    Returns the receiver, the builder seed that reproduces the emission, and
+    the band name; ``None`` if the builder emitted nothing.
+    """
+    sig = REGISTRY[label]
+    band = _pick(rng, _real_bands(sig))
+    seed = int(rng.integers(0, 2**63 - 1))
+    request = EmitRequest(np.random.default_rng(seed), min(duration_s, PROBE_S), band, None, {})
+    bursts = sig.emit(request)
+    if not bursts:
+        return None
+    burst = bursts[int(rng.integers(len(bursts)))]
+    center = 0.5 * (burst.f_lo_hz + burst.f_hi_hz)
+    if receiver_kind == "rtlsdr":
+        spare = max(0.0, 0.3 * RTLSDR_RATE_HZ - 0.5 * min(burst.bandwidth_hz, RTLSDR_RATE_HZ))
+        center = round((center + float(rng.uniform(-spare, spare))) / 1e3) * 1e3
+        return rtlsdr(center, RTLSDR_RATE_HZ, rng=rng), seed, band.name
+    return wideband(center, WIDEBAND_RATE_HZ, wideband_datatype, rng=rng), seed, band.name
+
+
 def class_scene(
     label: str,
     receiver_kind: str,
@@ -158,10 +184,23 @@ def class_scene(
     rng: np.random.Generator,
     clutter_probability: float = 0.0,
     wideband_datatype: str = "ci8",
+    probe: bool = False,
 ) -> Scene:
-    """A scene showing ``label`` (plus clutter in view with probability ``clutter_probability``)."""
-    receiver = tune_for(label, receiver_kind, rng, wideband_datatype=wideband_datatype)
-    emitters = [random_emitter(label, snr_db_range, rng, f"{label}-0")]
+    """A scene showing ``label`` (plus clutter in view with probability ``clutter_probability``).
+
+    ``probe=True`` tunes to a burst the emitter actually sends (see
+    :func:`_probe_tuning`) instead of to a channel of its band — for links
+    whose builders pick among many channels a narrow receiver rarely hits.
+    """
+    probed = _probe_tuning(label, receiver_kind, duration_s, rng, wideband_datatype) if probe else None
+    if probed is None:
+        receiver = tune_for(label, receiver_kind, rng, wideband_datatype=wideband_datatype)
+        emitters = [random_emitter(label, snr_db_range, rng, f"{label}-0")]
+    else:
+        receiver, seed, band_name = probed
+        emitter = random_emitter(label, snr_db_range, rng, f"{label}-0")
+        emitter.seed, emitter.band = seed, band_name
+        emitters = [emitter]
     if label != NOISE and rng.random() < clutter_probability:
         clutter = [lab for lab in labels_in_view(receiver, (label,)) if not REGISTRY[lab].drone]
         for i in range(min(len(clutter), 1 + int(rng.integers(2)))):
@@ -214,22 +253,33 @@ class RecordingJob:
         return np.random.SeedSequence(seed, spawn_key=(kind_key, RECEIVER_KINDS.index(self.receiver_kind), self.index))
 
 
-def _scene_for(
-    job: RecordingJob, rng: np.random.Generator, duration_s: float, snr_db_range: tuple[float, float],
-    clutter_probability: float, wideband_datatype: str,
+def observed_scene(
+    kind: str,
+    receiver_kind: str,
+    duration_s: float,
+    snr_db_range: tuple[float, float],
+    rng: np.random.Generator,
+    clutter_probability: float = 0.0,
+    wideband_datatype: str = "ci8",
 ) -> tuple[Scene, Rendered]:
+    """Draw and render a scene of ``kind`` (a label or ``mixed``) in which its first emitter is seen.
+
+    Up to :data:`MAX_ATTEMPTS` draws; the later half tune to where the emitter
+    actually transmits. Returns the last draw if none shows the emitter.
+    """
     scene: Scene | None = None
     rendered: Rendered | None = None
-    for _ in range(MAX_ATTEMPTS):
-        if job.kind == MIXED:
-            scene = mixed_scene(job.receiver_kind, duration_s, snr_db_range, rng, wideband_datatype=wideband_datatype)
+    for attempt in range(MAX_ATTEMPTS):
+        if kind == MIXED:
+            scene = mixed_scene(receiver_kind, duration_s, snr_db_range, rng, wideband_datatype=wideband_datatype)
         else:
             scene = class_scene(
-                job.kind, job.receiver_kind, duration_s, snr_db_range, rng, clutter_probability, wideband_datatype
+                kind, receiver_kind, duration_s, snr_db_range, rng, clutter_probability, wideband_datatype,
+                probe=attempt >= MAX_ATTEMPTS // 2,
             )
         rendered = render(scene, rng, keep_components=False)
         target = scene.emitters[0].emitter_id
-        if job.kind == NOISE or any(a["rfclassify:emitter_id"] == target for a in rendered.annotations):
+        if kind == NOISE or any(a["rfclassify:emitter_id"] == target for a in rendered.annotations):
             break
     assert scene is not None and rendered is not None
     return scene, rendered
@@ -255,7 +305,9 @@ def make_recording(
 
     rng = np.random.default_rng(job.seed_sequence(seed))
     when = _EPOCH + timedelta(seconds=int(rng.integers(0, 365 * 86400)))
-    scene, rendered = _scene_for(job, rng, duration_s, snr_db_range, clutter_probability, wideband_datatype)
+    scene, rendered = observed_scene(
+        job.kind, job.receiver_kind, duration_s, snr_db_range, rng, clutter_probability, wideband_datatype
+    )
     receiver = scene.receiver
     global_extra = {
         "rfclassify:generator": f"rfclassify.synth {__version__}",

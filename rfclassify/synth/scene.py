@@ -80,7 +80,9 @@ class EmitterSpec:
     emitter's crystal error; ``azimuth_deg`` is its bearing from the receiver
     (carried to annotations, used by array synthesis); ``fading_k_db`` turns on
     block Rician multipath with that K-factor; ``phase_noise_linewidth_hz``
-    adds Wiener phase noise to its carrier.
+    adds Wiener phase noise to its carrier. ``seed`` fixes the builder's
+    generator (``None``: a child of the scene's generator), so the same
+    emission can be observed by several receivers.
     """
 
     label: str
@@ -93,6 +95,7 @@ class EmitterSpec:
     azimuth_deg: float | None = None
     fading_k_db: float | None = None
     phase_noise_linewidth_hz: float = 0.0
+    seed: int | None = None
 
 
 @dataclass
@@ -265,6 +268,8 @@ def place(
             raise KeyError(f"unknown label {spec.label!r}; known: {', '.join(REGISTRY)}")
         emitter_id = spec.emitter_id or f"{spec.label}-{index}"
         build_rng, chan_rng = rngs[2 * index], rngs[2 * index + 1]
+        if spec.seed is not None:
+            build_rng = np.random.default_rng(spec.seed)
         band = pick_band(sig, receiver, spec.band)
         # Widen the window the builder sees by the worst oscillator offsets so no burst that
         # lands in view after the offsets is skipped.
