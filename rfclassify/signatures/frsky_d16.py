@@ -92,13 +92,13 @@ _CONFIGS: dict[str, dict[str, float | int | None]] = {
 
 
 def _occupied_bw_hz(cfg: dict) -> float:
-    """99 % power bandwidth: about 2·Δf + 1.1·R for GFSK (BT 1), 2·Δf + 2·R for unshaped 2-FSK.
+    """99 % power bandwidth: about 2·Δf + 1.2·R for GFSK (BT 1), 2·Δf + 2·R for unshaped 2-FSK.
 
     Empirical rules for these modulation indices (h ≈ 1.4–1.6), checked
     against the PSD of generated packets in the tests.
     """
     dev_hz, rate_hz = float(cfg["deviation_hz"]), float(cfg["rate_hz"])
-    return 2.0 * dev_hz + (1.1 if cfg["bt"] is not None else 2.0) * rate_hz
+    return 2.0 * dev_hz + (1.2 if cfg["bt"] is not None else 2.0) * rate_hz
 
 
 def _channels_hz(base_hz: float) -> tuple[float, ...]:

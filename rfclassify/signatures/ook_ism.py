@@ -24,10 +24,13 @@ What the signal looks like, and where the numbers come from:
     long 2–3 × short; optional sync pulse with a ~31 × short gap;
   - ``ppm``: constant pulse (200–600 µs), the gap carries the bit
     (gap₀ 1.5–4 × pulse, gap₁ = 2 × gap₀);
-  - ``manchester``: half-bit 200–1000 µs, pulses of one or two half-bits,
-    preceded by a run of ones as preamble.
+  - ``manchester``: half-bit 100–1000 µs (car key fobs run at ~4 kbaud,
+    weather sensors at ~1 kbaud), pulses of one or two half-bits, preceded
+    by a run of ones as preamble.
 
-  Pulses therefore last 0.15–2.4 ms (gaps alike; sync gaps up to ~25 ms).
+  Time units are drawn log-uniform in these ranges.
+
+  Pulses therefore last 0.1–2.4 ms (gaps alike; sync gaps up to ~25 ms).
   A transmission is one packet of 24–72 bits repeated 3–10 times with
   2–20 ms between repeats (the recordings show 5–17 ms). Each repeat is one :class:`Burst`; its samples
   include the off periods, and its unit mean power is over the whole packet.
@@ -130,8 +133,8 @@ def _build(req: EmitRequest) -> list[Burst]:
     encoding = str(p.get("encoding", rng.choice(ENCODINGS)))
     if encoding not in ENCODINGS:
         raise ValueError(f"ook-ism encoding must be one of {ENCODINGS}, not {encoding!r}")
-    lo_s, hi_s = {"pwm": (150e-6, 800e-6), "ppm": (200e-6, 600e-6), "manchester": (200e-6, 1000e-6)}[encoding]
-    short_s = float(p.get("short_s", rng.uniform(lo_s, hi_s)))
+    lo_s, hi_s = {"pwm": (150e-6, 800e-6), "ppm": (200e-6, 600e-6), "manchester": (100e-6, 1000e-6)}[encoding]
+    short_s = float(p.get("short_s", np.exp(rng.uniform(np.log(lo_s), np.log(hi_s)))))
     n_bits = int(p.get("n_bits", rng.integers(24, 73)))
     repeats = int(p.get("repeats", rng.integers(3, 11)))
     repeat_gap_s = float(p.get("repeat_gap_s", rng.uniform(2e-3, 20e-3)))
@@ -184,7 +187,7 @@ SIGNATURE = Signature(
         "max_offset_hz": MAX_OFFSET_HZ,
     },
     builder=_build,
-    description="ISM-band OOK sensors and remotes: repeated packets of 0.15-2.4 ms pulses",
+    description="ISM-band OOK sensors and remotes: repeated packets of 0.1-2.4 ms pulses",
     sources=(
         "merbanan/rtl_433 src/devices/generic_remote.c (PT2262/EV1527 PWM 464/1404 us)",
         "merbanan/rtl_433 src/devices/fineoffset.c, acurite.c, oregon_scientific.c (PWM, PPM, Manchester)",
