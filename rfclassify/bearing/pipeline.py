@@ -27,6 +27,7 @@ another frequency) are issued as :class:`BearingWarning` through Python's
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -445,3 +446,47 @@ def _rotating(
             )
         )
     return out
+
+
+def calibrate_source(
+    source: Any,
+    geometry: ArrayGeometry | None = None,
+    known_azimuth_deg: float | None = None,
+    *,
+    max_lag: int = 256,
+    max_duration_s: float = 2.0,
+) -> Calibration:
+    """Calibration from a recording (see :mod:`rfclassify.bearing.calibration`).
+
+    Without ``known_azimuth_deg`` the whole window is taken as one common
+    (splitter-fed) source. With it, delays come from the whole window and
+    gains from the band of the strongest emitter found, steered to that
+    azimuth with ``geometry`` (given, or the recording's ``rfclassify:array``).
+    """
+    from rfclassify.bearing.calibration import align, estimate_calibration, estimate_delays
+
+    where = getattr(source, "path", "") or ""
+    channels = int(source.info.num_channels)
+    if channels < 2:
+        raise InputError(where, "calibration needs a multi-channel (array) recording")
+    rate = float(source.info.sample_rate_hz)
+    centre = float(source.info.center_freq_hz)
+    x = _read(source, max_duration_s)
+    if known_azimuth_deg is None:
+        if geometry is not None and geometry.num_elements != channels:
+            raise InputError(where, f"recording has {channels} channels but the array has {geometry.num_elements}")
+        cal = estimate_calibration(x, geometry=geometry, max_lag=max_lag, sample_rate_hz=rate, center_freq_hz=centre)
+    else:
+        geometry = geometry_for_source(source, geometry)
+        delays = estimate_delays(x, max_lag=max_lag)
+        aligned = align(x, delays)
+        emitters = find_emitters(aligned, rate, centre)
+        if not emitters:
+            raise InputError(where, "no emitter found to calibrate on with --known-azimuth")
+        em = max(emitters, key=lambda e: e.snr_db + 10 * np.log10(max(e.t_end_s - e.t_start_s, 1e-9)))
+        band = channelize(aligned, rate, em.freq_hz - centre, em.bandwidth_hz * 1.1, em.spans_s)
+        cal = estimate_calibration(
+            band.samples, geometry=geometry, known_azimuth_deg=known_azimuth_deg, rf_hz=em.freq_hz,
+            delay_samples=delays, sample_rate_hz=rate, center_freq_hz=centre,
+        )
+    return dataclasses.replace(cal, recording=Path(where).name if where else None)

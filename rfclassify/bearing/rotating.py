@@ -179,6 +179,8 @@ class PatternFit:
     floor_power: float
     rms_residual_db: float
     n_points: int
+    beamwidth_deg: float = 60.0
+    model: str = "gaussian"
 
     @property
     def snr_db(self) -> float:
@@ -243,4 +245,6 @@ def fit_pattern(
         floor_power=float(np.exp(log_b)),
         rms_residual_db=float(np.sqrt(np.mean(res**2))),
         n_points=len(az),
+        beamwidth_deg=float(beamwidth_deg),
+        model=model,
     )
