@@ -46,9 +46,10 @@ BLE_H = 0.5
 BT = 0.5
 BR_CHANNELS_HZ = tuple(2402e6 + k * 1e6 for k in range(79))
 ADV_CHANNELS_HZ = (2402e6, 2426e6, 2480e6)
-# 99 % power bandwidths of GFSK BT 0.5 at 1 Msym/s: h=0.32 → ~0.85 MHz, h=0.5 → ~1.05 MHz.
-BR_BANDWIDTH_HZ = 0.9e6
-BLE_BANDWIDTH_HZ = 1.1e6
+# 99 % power bandwidths of GFSK BT 0.5 at 1 Msym/s: h=0.32 → 0.85–0.95 MHz (BR's 20 dB
+# bandwidth limit is 1 MHz, Vol 2 Part A §3), h=0.5 → 1.05–1.1 MHz; short packets spread more.
+BR_BANDWIDTH_HZ = 1.0e6
+BLE_BANDWIDTH_HZ = 1.2e6
 # air time in µs (= bits) of BR packet types: (max bits, slots)
 _BR_TYPES = {"NULL": (126, 1), "POLL": (126, 1), "DH1": (366, 1), "DH3": (1622, 3), "DH5": (2870, 5)}
 HEADER_BITS = 126  # access code 72 + header 54

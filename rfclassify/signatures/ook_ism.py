@@ -52,8 +52,9 @@ from rfclassify.signatures.base import Band, Burst, EmitRequest, Signature, unit
 
 SAMPLE_RATE_HZ = 250e3
 MAX_OFFSET_HZ = 100e3
-# 99 % power bandwidth of the keyed carrier with 8–30 µs edges and per-pulse phase (tests check it)
-BANDWIDTH_HZ = 60e3
+# Annotated span around the carrier: the 99 % power bandwidth of the keyed carrier (15–55 kHz
+# with 8–30 µs edges and per-pulse phase) plus the one-sided start-up transient (≤ 20 kHz).
+BANDWIDTH_HZ = 80e3
 ENCODINGS = ("pwm", "ppm", "manchester")
 
 
