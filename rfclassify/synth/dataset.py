@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -405,7 +406,7 @@ def synthesize_dataset(
     args = (out, int(seed), float(duration_s), (lo, hi), float(clutter_probability), wideband_datatype)
     paths: list[Path] = []
     with contextlib.ExitStack() as stack:
-        sink = click.get_text_stream("stderr") if progress else stack.enter_context(open(os.devnull, "w"))
+        sink = sys.stderr if progress else stack.enter_context(open(os.devnull, "w"))
         bar = stack.enter_context(click.progressbar(length=len(plan), label="synthesizing", file=sink))
         if jobs == 1 or len(plan) <= 1:
             for job in plan:
