@@ -1,0 +1,150 @@
+"""``rfclassify bearing`` and ``rfclassify calibrate`` on real SigMF files, including bad geometry input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from rfclassify.bearing.doa import angle_error_deg
+from rfclassify.bearing.geometry import ArrayGeometry
+from rfclassify.bearing.rotating import AZIMUTH_KEY
+from rfclassify.cli.main import main
+from rfclassify.sources.sigmf_io import write_sigmf
+from rfclassify.synth.array import (
+    ArrayEmitter,
+    ChannelErrors,
+    array_recording,
+    common_noise_recording,
+    elrs_like_signal,
+    rotating_recording,
+    scale_to_snr,
+)
+
+FS_HZ = 2.4e6
+FC_HZ = 915e6
+UCA = ArrayGeometry.uca(5, 0.11)
+TRUTH = {-300e3: 40.0, 400e3: 250.0}
+ERRORS = ChannelErrors.random(5, np.random.default_rng(99), max_delay_samples=3)
+
+
+def _write_array(path, geometry=UCA, metadata=True, errors=None, seed=0):
+    rng = np.random.default_rng(seed)
+    n = int(0.03 * FS_HZ)
+    emitters = [
+        ArrayEmitter(scale_to_snr(elrs_like_signal(n, FS_HZ, off, rng), 10.0, 500e3, FS_HZ), FC_HZ + off, az)
+        for off, az in TRUTH.items()
+    ]
+    x = array_recording(emitters, geometry, n, rng, errors=errors) * 0.05
+    extra = {"rfclassify:array": geometry.to_metadata()} if metadata else None
+    return str(write_sigmf(path, x, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ, global_extra=extra))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bearing")
+    noise = common_noise_recording(5, 1 << 15, np.random.default_rng(3), errors=ERRORS) * 0.02
+    return {
+        "array": _write_array(d / "uca"),
+        "bare": _write_array(d / "bare", metadata=False),
+        "uncal": _write_array(d / "uncal", errors=ERRORS, seed=1),
+        "noise": str(write_sigmf(d / "noise", noise, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ)),
+        "dir": d,
+    }
+
+
+def _run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _check_bearings(stdout):
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    assert len(lines) == 2
+    for rec in lines:
+        off = min(TRUTH, key=lambda o: abs(FC_HZ + o - rec["freq_hz"]))
+        assert angle_error_deg(rec["bearing_deg"], TRUTH[off]) < 1.0, rec
+        assert 0 < rec["bearing_std_deg"] < 1.0
+        for key in ("source", "label", "drone", "link", "confidence", "t_start_s", "t_end_s", "freq_hz",
+                    "bandwidth_hz", "snr_db", "bursts", "models", "bearing_deg", "bearing_std_deg"):
+            assert key in rec
+        assert rec["label"] == "unknown"
+    return lines
+
+
+def test_bearing_from_metadata_geometry_and_plot(files):
+    plot = files["dir"] / "doa.png"
+    code, out, err = _run("bearing", files["array"], "--plot", plot)
+    assert code == 0, err
+    _check_bearings(out)
+    assert plot.stat().st_size > 1000
+
+
+def test_bearing_with_cli_geometry_and_every_method(files):
+    for method in ("music", "bartlett", "capon"):
+        code, out, err = _run("bearing", files["bare"], "--array", "uca", "--elements", 5, "--radius", 0.11,
+                              "--method", method)
+        assert code == 0, err
+        _check_bearings(out)
+
+
+def test_calibrate_then_bearing(files):
+    cal = files["dir"] / "cal.json"
+    code, out, err = _run("calibrate", files["noise"], "-o", cal)
+    assert code == 0, err
+    assert json.loads(out)["delay_samples"] == [d - ERRORS.delay_samples[0] for d in ERRORS.delay_samples]
+    code, out, err = _run("bearing", files["uncal"], "--calibration", cal)
+    assert code == 0, err
+    _check_bearings(out)
+    code, _, err = _run("calibrate", files["noise"], "-o", cal)  # never silently replaced
+    assert code == 2 and "exists" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--array", "uca", "--elements", "4", "--radius", "0.11"], "5 channel"),
+        ([], "without array geometry"),
+        (["--positions", "0,0;0.1"], "--positions"),
+        (["--positions", "0,0;0.1,zero;0.2,0"], "--positions"),
+        (["--array", "uca", "--elements", "5"], "--radius"),
+        (["--array", "ula", "--elements", "5", "--radius", "0.1"], "--spacing"),
+    ],
+)
+def test_bad_geometry_is_one_line_and_exit_2(files, args, needle):
+    code, out, err = _run("bearing", files["bare"], *args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and needle in err and "Traceback" not in err
+
+
+def test_spacing_above_half_wavelength_is_a_warning_not_an_error(tmp_path):
+    ula = ArrayGeometry.ula(5, 0.3)  # λ/2 at 915 MHz is 0.164 m
+    path = _write_array(tmp_path / "wide", geometry=ula)
+    code, out, err = _run("bearing", path)
+    assert code == 0
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "half a wavelength" in warnings[0]
+    assert all(json.loads(line)["bearing_ambiguity"] == "mirror" for line in out.splitlines())
+
+
+def test_rotating_antenna_recording_through_the_cli(tmp_path):
+    rng = np.random.default_rng(17)
+    dwell = int(0.005 * FS_HZ)
+    azimuths = np.arange(0.0, 360.0, 10.0)
+    n = dwell * len(azimuths)
+    sig = scale_to_snr(elrs_like_signal(n, FS_HZ, -200e3, rng), 12.0, 500e3, FS_HZ)
+    x, caps = rotating_recording([ArrayEmitter(sig, FC_HZ - 200e3, 205.0)], azimuths, dwell, 60.0, rng)
+    captures = [{"core:sample_start": s, AZIMUTH_KEY: a} for s, a in caps]
+    path = write_sigmf(tmp_path / "sweep", x * 0.05, datatype="ci16_le", sample_rate_hz=FS_HZ,
+                       center_freq_hz=FC_HZ, captures=captures)
+    code, _, err = _run("bearing", path)
+    assert code == 2 and "--beamwidth" in err
+    code, out, err = _run("bearing", path, "--beamwidth", 60)
+    assert code == 0, err
+    recs = [json.loads(line) for line in out.splitlines()]
+    assert len(recs) == 1
+    assert angle_error_deg(recs[0]["bearing_deg"], 205.0) <= 5.0
+    assert recs[0]["bearing_method"] == "rotating-gaussian"
