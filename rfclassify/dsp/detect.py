@@ -122,6 +122,7 @@ class DetectParams:
         default_factory=lambda: (
             Scale(0.0, 0.0, 3, 3),
             Scale(0.0, 1.0e-3, 3, 3),
+            Scale(0.0, 1.8e-3, 1, 3),
             Scale(100e3, 1.0e-3, 3, 3),
             Scale(400e3, 1.0e-3, 3, 3),
         )
@@ -325,15 +326,15 @@ def refine(
     power: np.ndarray,
     floor: np.ndarray,
     edge_rel_db: float = -25.0,
-    occupied_tail: float = 0.005,
+    edge_fraction: float = 0.5,
 ) -> tuple[slice, slice, float, float] | None:
     """Refined (rows, bins, snr_db, peak_db) of an emission inside a box of power and floor cells.
 
     ``power``/``floor``: ``(frames, bins)`` of the component's bounding box
     (with some margin). The frequency edges are the outermost bins whose
     3-bin-smoothed, time-averaged excess ratio exceeds both the noise of that
-    average (3σ) and ``edge_rel_db`` below its peak, narrowed to the band
-    holding all but ``2·occupied_tail`` of the excess power; the time edges are the
+    average (3σ) and ``edge_rel_db`` below its peak, narrowed to where the
+    excess is at least ``edge_fraction`` of the in-band level; the time edges are the
     first and last frames whose in-band excess exceeds 3σ of its noise and a
     tenth of the strongest frame. Returns ``None`` if nothing stands out.
     """
@@ -358,13 +359,14 @@ def refine(
     stops = np.concatenate((breaks, [len(cols) - 1]))
     run = min(int(np.searchsorted(cols[stops], ipk)), len(starts) - 1)
     r0, r1 = int(cols[starts[run]]), int(cols[stops[run]])
-    # Edges of the 99 % occupied bandwidth of the excess power inside the run (ITU-R SM.328).
-    cum = np.cumsum(np.maximum(prof[r0 : r1 + 1], 0.0), dtype=np.float64)
-    if cum[-1] <= 0:
+    # Edges where the smoothed excess falls to half of the in-band level (the 90th percentile
+    # of the run): the Hann window spreads a sharp spectral edge symmetrically about that point.
+    seg = prof_s[r0 : r1 + 1]
+    level = float(np.percentile(seg, 90))
+    ok = np.flatnonzero(seg >= edge_fraction * level)
+    if len(ok) == 0:
         return None
-    cum /= cum[-1]
-    b0 = r0 + int(np.searchsorted(cum, occupied_tail))
-    b1 = r0 + min(int(np.searchsorted(cum, 1.0 - occupied_tail)), r1 - r0)
+    b0, b1 = r0 + int(ok[0]), r0 + int(ok[-1])
     band = slice(b0, b1 + 1)
     e = excess[:, band].mean(axis=1)
     nband = b1 - b0 + 1

@@ -1,0 +1,319 @@
+"""Per-burst features in physical units: pure functions over baseband IQ and detections.
+
+Every function takes complex64 baseband ``iq`` (the burst centred at 0 Hz)
+at ``fs_hz`` and returns plain floats with units in their names, so a model
+trained at one sample rate applies at another. Sources of the physics:
+
+- Occupied bandwidth: ITU-R SM.328 (99 % power); spectral flatness
+  (geometric over arithmetic mean) and spectral kurtosis (Antoni, "The
+  spectral kurtosis: a useful tool for characterising non-stationary
+  signals", MSSP 2006: −1 for a constant-envelope tone, 0 for Gaussian
+  noise or OFDM).
+- FSK deviation: instantaneous frequency ``angle(x[n]·conj(x[n−1]))·fs/2π``
+  (PySDR, "Frequency Shift Keying") split into two clusters (1-D k-means).
+- LoRa chirps: Semtech AN1200.22 — a symbol sweeps BW in 2^SF/BW s, so the
+  slope is BW²/2^SF Hz/s and multiplying by a conjugate reference chirp
+  ("de-chirping") concentrates a symbol into one FFT bin.
+- OFDM cyclic prefix: the CP repeats the last samples of each symbol, so
+  ``x[n]·conj(x[n+N])`` correlates at the useful-symbol length N (van de
+  Beek, Sandell, Börjesson, "ML estimation of time and frequency offset in
+  OFDM systems", IEEE Trans. SP 1997). Candidates: 3.2 µs (IEEE 802.11a/g/n
+  20 MHz, 64-point FFT at 20 MS/s, §17.3.2 of IEEE 802.11-2016), 66.7 µs
+  (15 kHz subcarriers as in LTE, 3GPP TS 36.211 §6.12, used by DJI OcuSync
+  per RUB-SysSec/DroneSecurity), and their doublings.
+- Video line rate: 15.625 kHz (625-line PAL, ITU-R BT.470) and 15.734 kHz
+  (525-line NTSC) periodicity of the envelope / instantaneous frequency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.fft as _sfft
+
+from rfclassify.dsp.spectrogram import power_spectrogram
+
+#: Candidate OFDM useful-symbol lengths in seconds (see module docstring).
+CP_CANDIDATES_S: tuple[float, ...] = (3.2e-6, 6.4e-6, 12.8e-6, 1 / 15e3, 2 / 15e3)
+#: Standard LoRa bandwidths in Hz (SX127x and SX128x datasheets).
+LORA_BWS_HZ: tuple[float, ...] = (62.5e3, 125e3, 250e3, 500e3, 812.5e3, 1625e3)
+LINE_RATES_HZ: tuple[float, ...] = (15625.0, 15734.0)
+
+
+def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
+    if n <= 1 or len(x) < n:
+        return x
+    c = np.cumsum(np.concatenate(([0.0], x)))
+    return (c[n:] - c[:-n]) / n
+
+
+def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: int = 128) -> dict[str, float]:
+    """Bandwidths (−10 dB, occupied 99 %), flatness, kurtosis and crest of the burst's spectrum.
+
+    ``bandwidth_hz`` (the detection's) limits the band over which flatness and
+    kurtosis are taken. Returns ``bw_10db_hz``, ``bw_occ99_hz``,
+    ``spectral_flatness`` (0–1), ``spectral_kurtosis``, ``spectral_crest_db``.
+    """
+    nfft = int(min(nfft, max(16, 2 ** int(np.log2(max(len(iq), 16))) // 2)))
+    frames = power_spectrogram(iq, nfft, nfft // 2)
+    if len(frames) == 0:
+        frames = power_spectrogram(np.pad(iq, (0, nfft - len(iq))), nfft)
+    psd = frames.mean(axis=0).astype(np.float64) + 1e-30
+    df = fs_hz / nfft
+    f = (np.arange(nfft) - nfft // 2) * df
+    peak = psd.max()
+    above = np.flatnonzero(psd >= peak * 0.1)
+    bw10 = (above[-1] - above[0] + 1) * df
+    c = np.cumsum(psd) / psd.sum()
+    lo, hi = np.searchsorted(c, 0.005), min(np.searchsorted(c, 0.995), nfft - 1)
+    occ = (hi - lo + 1) * df
+    band = np.abs(f) <= max(bandwidth_hz / 2, df)
+    p = psd[band]
+    flat = float(np.exp(np.mean(np.log(p))) / np.mean(p))
+    crest_db = float(10 * np.log10(p.max() / p.mean()))
+    cells = frames[:, band].astype(np.float64)
+    m2 = cells.mean(axis=0) + 1e-30
+    m4 = (cells**2).mean(axis=0)
+    sk = float(np.mean(m4 / m2**2 - 2.0)) if len(frames) > 1 else 0.0
+    return {
+        "bw_10db_hz": float(bw10),
+        "bw_occ99_hz": float(occ),
+        "spectral_flatness": flat,
+        "spectral_kurtosis": sk,
+        "spectral_crest_db": crest_db,
+    }
+
+
+def envelope_features(iq: np.ndarray) -> dict[str, float]:
+    """``papr_db`` (peak over mean power) and ``envelope_cv`` (std over mean of |x|): OOK vs constant envelope."""
+    a2 = (iq.real.astype(np.float64) ** 2 + iq.imag.astype(np.float64) ** 2)
+    mean_p = float(a2.mean()) + 1e-30
+    a = np.sqrt(a2)
+    return {
+        "papr_db": float(10 * np.log10(a2.max() / mean_p + 1e-30)),
+        "envelope_cv": float(a.std() / (a.mean() + 1e-30)),
+    }
+
+
+def _active(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
+    """Indices (into the IF sequence) where the smoothed envelope is above ``frac`` of its 95th percentile."""
+    a2 = np.abs(iq) ** 2
+    sm = _moving_mean(a2, 8)
+    thr = frac * np.percentile(sm, 95) if len(sm) else 0.0
+    idx = np.flatnonzero(sm > thr)
+    return idx[idx < len(iq) - 1]
+
+
+def fsk_features(iq: np.ndarray, fs_hz: float) -> dict[str, float]:
+    """Instantaneous-frequency statistics where the burst is on.
+
+    ``if_std_hz``: spread of the IF; ``fsk_deviation_hz``: half the distance
+    between the two cluster centres of a 2-means fit of the IF;
+    ``fsk_separation``: that distance over the pooled within-cluster std
+    (large for 2-FSK, small for noise or a tone).
+    """
+    if len(iq) < 8:
+        return {"if_std_hz": 0.0, "fsk_deviation_hz": 0.0, "fsk_separation": 0.0}
+    inst = np.angle(iq[1:] * np.conj(iq[:-1])).astype(np.float64) * (fs_hz / (2 * np.pi))
+    idx = _active(iq)
+    v = inst[idx] if len(idx) > 8 else inst
+    v = _moving_mean(v, 2)
+    lo, hi = np.percentile(v, [20, 80])
+    for _ in range(8):
+        mid = 0.5 * (lo + hi)
+        left, right = v[v <= mid], v[v > mid]
+        if len(left) == 0 or len(right) == 0:
+            break
+        lo, hi = float(left.mean()), float(right.mean())
+    mid = 0.5 * (lo + hi)
+    left, right = v[v <= mid], v[v > mid]
+    within = np.sqrt((left.var() * len(left) + right.var() * len(right)) / max(len(v), 1)) + 1e-9
+    return {
+        "if_std_hz": float(v.std()),
+        "fsk_deviation_hz": float(0.5 * (hi - lo)),
+        "fsk_separation": float((hi - lo) / within),
+    }
+
+
+def _chirp(n: int, fs_hz: float, bw_hz: float, t_sym_s: float) -> np.ndarray:
+    t = np.arange(n) / fs_hz
+    slope = bw_hz / t_sym_s
+    f = -bw_hz / 2 + slope * t
+    return np.exp(2j * np.pi * np.cumsum(f) / fs_hz).astype(np.complex64)
+
+
+def chirp_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_windows: int = 4) -> dict[str, float]:
+    """LoRa-style linear chirp: IF slope and de-chirp concentration.
+
+    ``chirp_slope_hz_per_s``: |slope| from the mean phase step of the
+    lag product ``x[n+L]·conj(x[n])`` (a tone at slope·L/fs for a linear
+    chirp; the wraps of LoRa symbols affect only L samples each); ``chirp_sf_est``:
+    log2(BW²/slope) with BW the standard LoRa bandwidth nearest
+    ``bandwidth_hz``; ``dechirp_sf``: the SF (5–12) whose conjugate up-chirp
+    concentrates one symbol best, and ``dechirp_gain_db`` that concentration
+    (peak FFT bin power over mean bin power, in dB; about 10·log10(ln N) for
+    noise, near 10·log10(N) for a clean chirp).
+    """
+    out = {"chirp_slope_hz_per_s": 0.0, "chirp_sf_est": 0.0, "dechirp_sf": 0.0, "dechirp_gain_db": 0.0}
+    if len(iq) < 32:
+        return out
+    bw = min(LORA_BWS_HZ, key=lambda b: abs(np.log(b / max(bandwidth_hz, 1.0))))
+    # A chirp of slope μ makes z[n] = x[n+L]·conj(x[n]) a tone at μ·L/fs: its mean phase step gives μ
+    # without unwrapping the instantaneous frequency (robust to noise and to the symbol wraps).
+    lag = max(1, round(4 * fs_hz / bw))
+    if len(iq) <= lag + 2:
+        return out
+    z = (iq[lag:] * np.conj(iq[:-lag])).astype(np.complex128)
+    # Sum z over blocks of `lag` samples (noise), then take the median phase step between
+    # blocks: blocks that straddle a symbol's wrap are outliers the median ignores.
+    nblk = len(z) // lag
+    if nblk < 3:
+        return out
+    zb = z[: nblk * lag].reshape(nblk, lag).sum(axis=1)
+    steps = np.angle(zb[1:] * np.conj(zb[:-1]))
+    f_z = float(np.median(steps)) / lag * fs_hz / (2 * np.pi)
+    slope = float(abs(f_z) * fs_hz / lag)
+    out["chirp_slope_hz_per_s"] = slope
+    if slope > 0:
+        out["chirp_sf_est"] = float(np.log2(bw * bw / slope))
+    best_sf, best_gain = 0, 0.0
+    for sf in range(5, 13):
+        t_sym = 2**sf / bw
+        n = round(t_sym * fs_hz)
+        if n < 16 or n > len(iq):
+            continue
+        ref = np.conj(_chirp(n, fs_hz, bw, t_sym))
+        starts = np.linspace(0, len(iq) - n, num=min(max_windows, 1 + (len(iq) - n) // max(n, 1))).astype(int)
+        seg = np.stack([iq[s : s + n] for s in starts]) * ref
+        spec = np.abs(_sfft.fft(seg, axis=1)) ** 2
+        gain = float(np.max(spec.max(axis=1) / (spec.mean(axis=1) + 1e-30)))
+        gain_db = 10 * np.log10(gain)
+        if gain_db > best_gain:
+            best_sf, best_gain = sf, gain_db
+    out["dechirp_sf"] = float(best_sf)
+    out["dechirp_gain_db"] = float(best_gain)
+    return out
+
+
+def cp_features(iq: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = CP_CANDIDATES_S) -> dict[str, float]:
+    """Cyclic-prefix correlation: normalised |Σ x[n]·conj(x[n+N])| for each candidate useful-symbol length.
+
+    Each value is the correlation at the lag minus the larger one a quarter
+    symbol either side (so it measures a *peak* in lag): about CP/(symbol+CP)
+    for a clean OFDM burst (0.2 for Wi-Fi, ~0.07 for LTE-like numerology) and
+    near 0 for noise or single-carrier signals. Lags under 8 samples are 0. Returns ``cp_best_lag_s`` and ``cp_best_corr`` over all
+    candidates, plus ``cp_corr_3u2`` (3.2 µs) and ``cp_corr_66u7`` (66.7 µs).
+    """
+    def corr(lag: int) -> float:
+        a, b = iq[:-lag], iq[lag:]
+        num = abs(np.vdot(b, a))  # |Σ a·conj(b)|
+        den = np.sqrt(float(np.vdot(a, a).real) * float(np.vdot(b, b).real)) + 1e-30
+        return float(num / den)
+
+    vals: dict[float, float] = {}
+    for lag_s in candidates_s:
+        lag = round(lag_s * fs_hz)
+        step = max(2, lag // 4)
+        if lag < 8 or lag + step >= len(iq) // 2:
+            vals[lag_s] = 0.0
+            continue
+        # A CP is a peak in lag; a narrowband signal correlates at every short lag alike,
+        # so subtract the larger of the neighbours a quarter symbol away.
+        side = max(corr(lag - step), corr(lag + step))
+        vals[lag_s] = max(0.0, corr(lag) - side)
+    best = max(vals, key=lambda k: vals[k])
+    return {
+        "cp_best_lag_s": float(best) if vals[best] > 0 else 0.0,
+        "cp_best_corr": vals[best],
+        "cp_corr_3u2": vals.get(3.2e-6, 0.0),
+        "cp_corr_66u7": vals.get(1 / 15e3, 0.0),
+    }
+
+
+def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz: float = 60e3) -> dict[str, float]:
+    """Strongest line of the envelope and IF spectra between ``lo_hz`` and ``hi_hz``, and the video line-rate score.
+
+    ``env_peak_hz``: frequency of the strongest line; ``env_peak_db``: its
+    power over the median of the band; ``line_rate_db``: the best of the
+    PAL/NTSC line rates (±1 % or one resolution bin) over that median.
+    """
+    out = {"env_peak_hz": 0.0, "env_peak_db": 0.0, "line_rate_db": 0.0}
+    dec = max(1, int(fs_hz // (4 * hi_hz)))
+    n = (len(iq) // dec) * dec
+    if n < 64 * dec:
+        return out
+    x = iq[:n]
+    env = np.abs(x).reshape(-1, dec).mean(axis=1)
+    inst = np.angle(x[1:] * np.conj(x[:-1]))
+    inst = np.concatenate((inst, inst[-1:])).reshape(-1, dec).mean(axis=1)
+    rate = fs_hz / dec
+    best = None
+    for sig in (env, inst):
+        s = sig - sig.mean()
+        spec = np.abs(_sfft.rfft(s * np.hanning(len(s)))) ** 2
+        f = np.fft.rfftfreq(len(s), 1 / rate)
+        band = (f >= lo_hz) & (f <= hi_hz)
+        if band.sum() < 8:
+            continue
+        med = float(np.median(spec[band])) + 1e-30
+        i = np.flatnonzero(band)[np.argmax(spec[band])]
+        peak_db = 10 * np.log10(spec[i] / med)
+        res = rate / len(s)
+        line = max(
+            float(spec[(np.abs(f - lr) <= max(0.01 * lr, res))].max(initial=0.0)) for lr in LINE_RATES_HZ
+        )
+        line_db = 10 * np.log10(line / med + 1e-30)
+        if best is None or peak_db > best[1]:
+            best = (float(f[i]), float(peak_db), max(float(line_db), best[2] if best else -np.inf))
+        else:
+            best = (best[0], best[1], max(best[2], float(line_db)))
+    if best is not None:
+        out = {"env_peak_hz": best[0], "env_peak_db": best[1], "line_rate_db": max(0.0, best[2])}
+    return out
+
+
+def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -> dict[str, float]:
+    """Sequence features of detection ``i`` among ``detections`` of the same recording.
+
+    A detection is *similar* if its bandwidth is within a factor 1.5 and its
+    duration within a factor 3 of detection ``i``'s. Within ±``window_s``:
+    ``prev_interval_s`` (start to start, to the latest similar burst before
+    it; ``has_prev`` says whether there is one), ``n_similar`` (including
+    itself), ``n_channels`` (distinct centre frequencies, merged within half
+    a bandwidth), ``hop_spacing_hz`` (median gap between adjacent distinct
+    channels, 0 if one channel) and ``burst_rate_hz`` (similar bursts per
+    second in the window). Items are :class:`~rfclassify.dsp.detect.Detection`
+    or objects with a ``detection`` attribute.
+    """
+    dets = [getattr(d, "detection", d) for d in detections]
+    me = dets[i]
+    bw, dur = max(me.bandwidth_hz, 1.0), max(me.duration_s, 1e-6)
+    t0 = me.t_start_s
+    sim_t, sim_f = [], []
+    prev = None
+    for j, d in enumerate(dets):
+        if abs(d.t_start_s - t0) > window_s:
+            continue
+        if not (1 / 1.5 <= max(d.bandwidth_hz, 1.0) / bw <= 1.5 and 1 / 3 <= max(d.duration_s, 1e-6) / dur <= 3):
+            continue
+        sim_t.append(d.t_start_s)
+        sim_f.append(d.freq_hz)
+        if j != i and d.t_start_s < t0 and (prev is None or d.t_start_s > prev):
+            prev = d.t_start_s
+    freqs = np.sort(np.asarray(sim_f))
+    chans = [freqs[0]] if len(freqs) else []
+    for f in freqs[1:]:
+        if f - chans[-1] > 0.5 * bw:
+            chans.append(f)
+    gaps = np.diff(chans)
+    span = (max(sim_t) - min(sim_t)) if len(sim_t) > 1 else 0.0
+    return {
+        "prev_interval_s": float(t0 - prev) if prev is not None else 0.0,
+        "has_prev": 1.0 if prev is not None else 0.0,
+        "n_similar": float(len(sim_t)),
+        "n_channels": float(len(chans)),
+        "hop_spacing_hz": float(np.median(gaps)) if len(gaps) else 0.0,
+        "burst_rate_hz": float((len(sim_t) - 1) / span) if span > 0 else 0.0,
+    }

@@ -1,0 +1,146 @@
+"""The feature vector of a detected burst, and the scikit-learn transformer that builds it.
+
+:data:`FEATURE_SCHEMA` lists every feature with its unit and meaning, in
+column order; :data:`FEATURE_NAMES` is its names. Missing values are never
+NaN: a feature that cannot be measured is :data:`MISSING` (0.0) and a mask
+column (``has_iq``, ``has_prev``) says whether its group was measured.
+Bump :data:`FEATURE_SCHEMA_VERSION` whenever a column's meaning changes, so
+models trained on an older schema are refused or warned about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from rfclassify.dsp import features as F
+
+FEATURE_SCHEMA_VERSION = 1
+MISSING = 0.0
+
+#: (name, unit, meaning) per column, in order.
+FEATURE_SCHEMA: tuple[tuple[str, str, str], ...] = (
+    ("duration_s", "s", "detection length"),
+    ("bandwidth_hz", "Hz", "detection's frequency extent (99 % occupied edges)"),
+    ("snr_db", "dB", "in-band signal over in-band noise power"),
+    ("peak_db", "dB", "strongest cell over the noise floor"),
+    ("offset_hz", "Hz", "centre offset from the receiver's tuning"),
+    ("rf_mhz", "MHz", "absolute RF centre (0 when the receiver's tuning is unknown)"),
+    ("clipped", "0/1", "touches the window edge in frequency or is a segment of a longer emission"),
+    ("has_iq", "0/1", "IQ features below were measured"),
+    ("bw_10db_hz", "Hz", "width of the spectrum above peak − 10 dB"),
+    ("bw_occ99_hz", "Hz", "99 % occupied bandwidth of the baseband spectrum"),
+    ("spectral_flatness", "1", "geometric / arithmetic mean of the in-band PSD"),
+    ("spectral_kurtosis", "1", "mean in-band spectral kurtosis (−1 constant envelope, 0 Gaussian)"),
+    ("spectral_crest_db", "dB", "in-band PSD peak over its mean"),
+    ("papr_db", "dB", "peak to average power ratio"),
+    ("envelope_cv", "1", "std / mean of the envelope"),
+    ("if_std_hz", "Hz", "std of the instantaneous frequency while on"),
+    ("fsk_deviation_hz", "Hz", "half distance of the two IF cluster centres"),
+    ("fsk_separation", "1", "IF cluster distance over within-cluster std"),
+    ("chirp_slope_hz_per_s", "Hz/s", "|median slope| of the IF"),
+    ("chirp_sf_est", "1", "log2(BW²/slope) for the nearest LoRa BW"),
+    ("dechirp_sf", "1", "LoRa SF whose de-chirp concentrates best (0 if none fits)"),
+    ("dechirp_gain_db", "dB", "de-chirped peak bin over mean bin power"),
+    ("cp_best_lag_s", "s", "OFDM useful-symbol length with the best CP correlation"),
+    ("cp_best_corr", "1", "its normalised CP correlation"),
+    ("cp_corr_3u2", "1", "CP correlation at 3.2 µs (Wi-Fi)"),
+    ("cp_corr_66u7", "1", "CP correlation at 66.7 µs (LTE-like / OcuSync)"),
+    ("env_peak_hz", "Hz", "strongest line of the envelope/IF spectrum, 2–60 kHz"),
+    ("env_peak_db", "dB", "its power over the band's median"),
+    ("line_rate_db", "dB", "PAL/NTSC line-rate line over the band's median"),
+    ("has_prev", "0/1", "a similar burst precedes within the context window"),
+    ("prev_interval_s", "s", "start-to-start interval to the previous similar burst"),
+    ("n_similar", "count", "similar bursts within ±0.5 s (including this one)"),
+    ("n_channels", "count", "distinct centre frequencies of those bursts"),
+    ("hop_spacing_hz", "Hz", "median spacing of adjacent distinct channels"),
+    ("burst_rate_hz", "Hz", "similar bursts per second in the window"),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in FEATURE_SCHEMA)
+FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
+
+_IQ_NAMES = FEATURE_NAMES[FEATURE_NAMES.index("bw_10db_hz") : FEATURE_NAMES.index("line_rate_db") + 1]
+
+
+def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 15) -> dict[str, float]:
+    """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×)."""
+    x = np.asarray(iq, dtype=np.complex64)
+    head = x[:max_samples]
+    out: dict[str, float] = {}
+    out.update(F.spectral_features(head, fs_hz, bandwidth_hz))
+    out.update(F.envelope_features(head))
+    out.update(F.fsk_features(head, fs_hz))
+    out.update(F.chirp_features(head, fs_hz, bandwidth_hz))
+    out.update(F.cp_features(head, fs_hz))
+    out.update(F.periodicity_features(x[: 4 * max_samples], fs_hz))
+    return out
+
+
+def burst_features(burst: Any, context: dict[str, float] | None = None, max_samples: int = 1 << 15) -> np.ndarray:
+    """The feature row (float32, ``len(FEATURE_NAMES)``) of one :class:`~rfclassify.detection.DetectedBurst`."""
+    det = burst.detection
+    row = dict.fromkeys(FEATURE_NAMES, MISSING)
+    row.update(
+        duration_s=det.duration_s,
+        bandwidth_hz=det.bandwidth_hz,
+        snr_db=det.snr_db,
+        peak_db=det.peak_db,
+        offset_hz=det.offset_hz,
+        rf_mhz=det.freq_hz / 1e6 if det.center_freq_hz else 0.0,
+        clipped=float(det.edge_low or det.edge_high or det.split_before or det.split_after),
+    )
+    iq = getattr(burst, "iq", None)
+    if iq is not None and len(iq) >= 64:
+        row.update(iq_features(iq, burst.iq_rate_hz, det.bandwidth_hz, max_samples))
+        row["has_iq"] = 1.0
+    if context:
+        row.update({k: v for k, v in context.items() if k in row})
+    vec = np.array([row[name] for name in FEATURE_NAMES], dtype=np.float64)
+    vec[~np.isfinite(vec)] = MISSING
+    return vec.astype(np.float32)
+
+
+class BurstFeatures(TransformerMixin, BaseEstimator):
+    """scikit-learn transformer: a list of DetectedBurst → ``(n, len(FEATURE_NAMES))`` float32.
+
+    Input ``X`` is a sequence of :class:`~rfclassify.detection.DetectedBurst`
+    from one recording (or a time-sorted window of a stream); the sequence
+    features are computed among the items of ``X`` (±``context_window_s``)
+    unless a burst already carries ``context``. Stateless: ``fit`` only
+    records ``n_features_in_``-style metadata. ``max_samples`` caps the IQ
+    analysed per burst (speed on long continuous signals).
+
+    Object inputs are outside what ``sklearn.utils.estimator_checks`` can
+    exercise (it feeds numeric arrays), so those checks do not apply here;
+    the tests check the sklearn rules that do (params, clone, fit/transform).
+    """
+
+    def __init__(self, context_window_s: float = 0.5, max_samples: int = 1 << 15) -> None:
+        self.context_window_s = context_window_s
+        self.max_samples = max_samples
+
+    def fit(self, X: Sequence[Any], y: Any = None) -> BurstFeatures:
+        """Nothing to learn; records the output schema."""
+        self.feature_names_out_ = np.array(FEATURE_NAMES, dtype=object)
+        self.schema_version_ = FEATURE_SCHEMA_VERSION
+        return self
+
+    def transform(self, X: Sequence[Any]) -> np.ndarray:
+        """Feature matrix of the bursts in ``X`` (rows in input order)."""
+        bursts = list(X)
+        out = np.zeros((len(bursts), len(FEATURE_NAMES)), dtype=np.float32)
+        order = sorted(range(len(bursts)), key=lambda k: bursts[k].detection.t_start_s)
+        ordered = [bursts[k] for k in order]
+        for pos, k in enumerate(order):
+            ctx = bursts[k].context
+            if ctx is None:
+                ctx = F.context_features(ordered, pos, self.context_window_s)
+            out[k] = burst_features(bursts[k], ctx, self.max_samples)
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Column names, as :data:`FEATURE_NAMES`."""
+        return np.array(FEATURE_NAMES, dtype=object)

@@ -1,0 +1,175 @@
+"""Detection: known bursts in noise are found with the right edges; noise and DC give nothing;
+streamed results do not depend on the block size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rfclassify.detection import BurstDetector, baseband, detect_samples
+from rfclassify.dsp.detect import detect
+from rfclassify.dsp.modulation import lora_chirps
+from rfclassify.dsp.noise import dc_bins, estimate_floor
+from rfclassify.dsp.spectrogram import nfft_for_rate, power_spectrogram
+from rfclassify.sources.base import Block
+
+FS = 2.4e6
+FC = 915e6
+
+
+def _noise(rng: np.random.Generator, n: int, power: float = 1.0) -> np.ndarray:
+    return (np.sqrt(power / 2) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))).astype(np.complex64)
+
+
+def _band_noise(rng: np.random.Generator, n: int, bw_hz: float, fs_hz: float) -> np.ndarray:
+    """Unit-power noise with a brick-wall spectrum of width ``bw_hz`` at 0 Hz (sharp edges)."""
+    spec = np.fft.fft(_noise(rng, n))
+    f = np.fft.fftfreq(n, 1 / fs_hz)
+    spec[np.abs(f) > bw_hz / 2] = 0
+    x = np.fft.ifft(spec)
+    return (x / np.sqrt(np.mean(np.abs(x) ** 2))).astype(np.complex64)
+
+
+def _add(x, burst, t_s, f_hz, snr_db, bw_hz, fs=FS):
+    """Add ``burst`` (unit power) at in-band SNR ``snr_db`` over unit-density noise of ``x``."""
+    i = int(t_s * fs)
+    amp = np.sqrt(10 ** (snr_db / 10) * bw_hz / fs)
+    x[i : i + len(burst)] += (amp * burst * np.exp(2j * np.pi * f_hz * np.arange(len(burst)) / fs)).astype(
+        np.complex64
+    )
+
+
+def test_burst_in_noise_found_with_edges_within_one_frame_and_bin():
+    rng = np.random.default_rng(1)
+    x = _noise(rng, int(0.5 * FS))
+    bw = 100e3
+    _add(x, _band_noise(rng, int(0.020 * FS), bw, FS), 0.2, 300e3, 12.0, bw)
+    bursts = detect_samples(x, FS, FC)
+    assert len(bursts) == 1
+    d = bursts[0].detection
+    nfft = nfft_for_rate(FS)
+    frame_s, bin_hz = nfft / FS, FS / nfft
+    assert abs(d.t_start_s - 0.2) <= frame_s + 1e-9
+    assert abs(d.t_end_s - 0.22) <= frame_s + 1e-9
+    assert abs(d.f_lo_hz - (FC + 250e3)) <= bin_hz
+    assert abs(d.f_hi_hz - (FC + 350e3)) <= bin_hz
+    assert abs(d.snr_db - 12.0) < 1.5
+    assert d.peak_db > d.snr_db
+    assert not d.touches_edge
+    # The IQ is at baseband: its power sits around 0 Hz, decimated to ~1.5× the bandwidth.
+    b = bursts[0]
+    assert 1.5 * 100e3 <= b.iq_rate_hz < 0.5 * FS
+    spec = np.abs(np.fft.fftshift(np.fft.fft(b.iq))) ** 2
+    f = np.fft.fftshift(np.fft.fftfreq(len(b.iq), 1 / b.iq_rate_hz))
+    assert abs(np.sum(f * spec) / np.sum(spec)) < 15e3
+
+
+def test_weak_wideband_lora_found_at_0db():
+    rng = np.random.default_rng(2)
+    x = _noise(rng, int(0.3 * FS))
+    chirps = lora_chirps(rng.integers(0, 128, 24), 7, 500e3, FS)
+    _add(x, chirps, 0.1, -400e3, 0.0, 500e3)
+    dets = [b.detection for b in detect_samples(x, FS, FC)]
+    assert len(dets) == 1
+    d = dets[0]
+    assert abs(d.bandwidth_hz - 500e3) < 60e3
+    assert abs(d.t_start_s - 0.1) < 0.5e-3
+    assert abs(d.snr_db - 0.0) < 2.0
+
+
+def test_pure_noise_gives_no_detection():
+    rng = np.random.default_rng(3)
+    x = _noise(rng, int(4.0 * FS))  # 9.6 M cells × 4 scales
+    assert detect_samples(x, FS, FC) == []
+
+
+def test_dc_spike_and_iq_offset_give_no_detection():
+    rng = np.random.default_rng(4)
+    x = _noise(rng, int(1.0 * FS)) + np.complex64(0.05 + 0.03j)  # LO leakage ~ 30 dB above a bin's noise
+    assert detect_samples(x, FS, FC) == []
+
+
+def test_continuous_tone_is_one_emission_in_bounded_segments():
+    rng = np.random.default_rng(5)
+    n = int(1.2 * FS)
+    x = _noise(rng, n)
+    tone_f = 512 * FS / 2048
+    x[int(0.1 * FS) : int(1.0 * FS)] += 0.2 * np.exp(2j * np.pi * tone_f * np.arange(int(0.9 * FS)) / FS)
+    dets = sorted((b.detection for b in detect_samples(x, FS, FC)), key=lambda d: d.t_start_s)
+    assert len(dets) >= 3
+    assert len({d.emission_id for d in dets}) == 1
+    assert all(d.duration_s <= 0.25 + 0.06 for d in dets)
+    assert dets[0].split_after and dets[-1].split_before and not dets[0].split_before
+    assert abs(dets[0].t_start_s - 0.1) < 1e-3 and abs(dets[-1].t_end_s - 1.0) < 1e-3
+    assert all(abs(d.freq_hz - FC - tone_f) < 15e3 for d in dets)
+
+
+def _scene(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = _noise(rng, int(1.5 * FS)) + np.complex64(0.02)
+    for k, t in enumerate(np.arange(0.01, 1.4, 0.07)):
+        bw = [50e3, 200e3, 500e3][k % 3]
+        _add(x, _band_noise(rng, int(rng.uniform(0.5e-3, 30e-3) * FS), bw, FS), t, rng.uniform(-0.9e6, 0.9e6), 8, bw)
+    return x
+
+
+def test_block_size_invariance():
+    x = _scene(6)
+    key = lambda d: (d.sample_start, d.f_lo_hz)
+    results = {}
+    for bs in (1 << 14, 1 << 16, 1 << 18, 100_003):
+        results[bs] = sorted((b.detection for b in detect_samples(x, FS, FC, block_size=bs)), key=key)
+    ref = results[1 << 16]
+    assert len(ref) >= 15
+    for bs, dets in results.items():
+        assert dets == ref, bs
+
+
+def test_pure_detect_equals_streaming():
+    x = _scene(7)
+    nfft = nfft_for_rate(FS)
+    power = power_spectrogram(x, nfft)
+    floor = estimate_floor(power, dc=dc_bins(nfft, FS))
+    whole = detect(power, floor, sample_rate_hz=FS, center_freq_hz=FC)
+    streamed = sorted((b.detection for b in detect_samples(x, FS, FC)), key=lambda d: (d.t_start_s, d.f_lo_hz))
+    assert whole == streamed
+
+
+def test_bursts_across_block_boundaries_are_joined_and_memory_is_bounded():
+    rng = np.random.default_rng(8)
+    x = _noise(rng, int(0.6 * FS))
+    _add(x, _band_noise(rng, int(0.03 * FS), 200e3, FS), 0.25, 0.0 + 300e3, 10, 200e3)
+    det = BurstDetector()
+    out = []
+    for i in range(0, len(x), 5000):  # 2.1 ms blocks: the burst spans 15 of them
+        out += det.process(Block(x[i : i + 5000], FS, FC, i))
+    out += det.flush()
+    assert len(out) == 1
+    assert abs(out[0].detection.duration_s - 0.03) < 0.5e-3
+    assert det._stream is None
+
+
+def test_retune_starts_a_new_stream():
+    rng = np.random.default_rng(9)
+    x = _noise(rng, int(0.2 * FS))
+    _add(x, _band_noise(rng, int(0.01 * FS), 100e3, FS), 0.15, 0.0 + 200e3, 12, 100e3)
+    det = BurstDetector()
+    half = len(x) // 2
+    out = det.process(Block(x[:half], FS, 900e6, 0))
+    out += det.process(Block(x[half:], FS, 910e6, half))
+    out += det.flush()
+    assert len(out) == 1
+    assert abs(out[0].detection.freq_hz - 910.2e6) < 20e3
+
+
+@pytest.mark.parametrize("shift_hz", [-250e3, 0.0, 400e3])
+def test_baseband_centres_and_decimates(shift_hz):
+    fs = 2.4e6
+    t = np.arange(48000) / fs
+    x = np.exp(2j * np.pi * (shift_hz + 10e3) * t).astype(np.complex64)
+    y, rate = baseband(x, fs, shift_hz, 100e3)
+    assert rate == fs / 16
+    assert abs(len(y) - len(x) / 16) <= 1
+    core = y[20:-20]
+    f = np.fft.fftfreq(len(core), 1 / rate)
+    assert abs(f[np.argmax(np.abs(np.fft.fft(core)))] - 10e3) <= rate / len(core)
