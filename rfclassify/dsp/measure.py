@@ -45,7 +45,7 @@ def burst_spans(
     ``min_gap_s`` are bridged.
     """
     power = np.abs(x) ** 2
-    n = max(1, int(round(smooth_s * fs_hz)))
+    n = max(1, round(smooth_s * fs_hz))
     if n > 1:
         power = np.convolve(power, np.ones(n) / n, mode="same")
     floor = max(float(np.percentile(power, 10)), 1e-30)
