@@ -335,3 +335,19 @@ def test_server_runs_as_a_program(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_streaming_again_after_a_pause_keeps_the_timeline():
+    rate_hz = 250e3
+    with RtlTcpServer(counter_signal, rate_hz=rate_hz, realtime=True) as srv:
+        src = RtlTcpSource(srv.url, freq_hz=915e6, rate_hz=rate_hz, settle_s=0, num_samples=25_000)
+        first = list(src.blocks(5000))
+        time.sleep(0.2)
+        second = list(src.blocks(5000))
+        src.close()
+        assert srv.connections == 2
+    end_first = first[-1].sample_index + len(first[-1].samples)
+    assert second[0].sample_index >= end_first + 0.15 * rate_hz
+    off1 = (int(counter_of(first[0].samples)[0]) - first[0].sample_index) % 65536
+    off2 = (int(counter_of(second[0].samples)[0]) - second[0].sample_index) % 65536
+    assert min((off1 - off2) % 65536, (off2 - off1) % 65536) <= 0.06 * rate_hz

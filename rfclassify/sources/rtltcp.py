@@ -322,6 +322,8 @@ class LiveSource(Source):
             return
         self._stop.clear()
         self._reader_error = None
+        if self._t0 is not None:
+            self._mark_disconnected()  # streaming again later: the pause is on the timeline
         self._open()
         self._reader = threading.Thread(
             target=self._reader_main, name=f"reader {self.spec}", daemon=True

@@ -7,6 +7,17 @@ It is stdlib + numpy only, and also runnable for people::
     python -m rfclassify.testing.rtl_tcp_server rec_915M_2400k.cu8 --port 1234
 """
 
-from rfclassify.testing.rtl_tcp_server import RtlTcpServer
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["RtlTcpServer"]
+
+
+def __getattr__(name: str) -> Any:
+    # imported lazily so ``python -m rfclassify.testing.rtl_tcp_server`` does not load the module twice
+    if name == "RtlTcpServer":
+        from rfclassify.testing.rtl_tcp_server import RtlTcpServer
+
+        return RtlTcpServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
