@@ -290,7 +290,9 @@ def schedule(req: EmitRequest, ht: bool, load: float, rate_index: int, beacons: 
         end_data = add(start, "data", length, rate, ht)
         end = add(end_data + SIFS_S, "ack", ACK_BYTES, _ack_rate(rate, ht), False)
         busy = end - start
-        t = end + (rng.exponential(busy * (1 - load) / load) if load < 1 else 0.0)
+        # idle beyond the next DIFS + backoff so that busy / (busy + idle) averages ``load``
+        extra_s = busy * (1 - load) / load - (DIFS_S + 0.5 * CW_MIN * SLOT_S)
+        t = end + (rng.exponential(extra_s) if extra_s > 0 else 0.0)
     return [f for f in frames if f["t_s"] < req.duration_s]
 
 
