@@ -24,8 +24,10 @@ Physical link, with the public source of every number:
   it). Audio is an FM subcarrier at 6.0 or 6.5 MHz (``SIGNATURES.md``) that
   deviates the main carrier by ±0.5 MHz (assumption) and carries a tone with
   ±50 kHz deviation (assumption). No pre-emphasis (CCIR 405 is not applied
-  by cheap FPV transmitters: assumption). Occupied bandwidth (99 %) comes out
-  at 10–18 MHz.
+  by cheap FPV transmitters: assumption). Measured 99 % occupied bandwidth:
+  8–12 MHz for 2.5–4 MHz deviation (colour bars are wider than a natural
+  scene); Carson's rule 2·(Δf + f_audio) gives 18–21 MHz, the channel width
+  FPV receivers filter for. ``SIGNATURES.md``'s "~10–18 MHz" spans the two.
 * **Channels** — 5.8 GHz bands A, B, E, F (Fatshark/Airwave) and R
   (Raceband) as tabulated by FPV firmware (Betaflight
   ``src/main/drivers/vtx_rtc6705.c`` frequency table, ArduPilot
@@ -397,7 +399,7 @@ SIGNATURE = Signature(
     link="video",
     bands=(BAND_58, BAND_13),
     modulation="FM composite video (PAL/NTSC) with FM audio subcarrier",
-    bandwidth_hz=14e6,
+    bandwidth_hz=10e6,
     timing={
         "line_rate_pal_hz": PAL.line_rate_hz,
         "line_rate_ntsc_hz": NTSC.line_rate_hz,
