@@ -163,6 +163,9 @@ def energy_detections(
     center_freq_hz: float,
     *,
     threshold_db: float = 6.0,
+    wide_threshold_db: float = 1.5,
+    wide_box_hz: float = 150e3,
+    wide_box_frames: int = 9,
     min_cells: int = 6,
     floor_quantile: float = 0.25,
 ) -> list[EmitterBand]:
@@ -176,16 +179,28 @@ def energy_detections(
     the ``floor_quantile`` of all bins' floors (receiver noise is flat across
     the window, and at least that share of the window is taken to be free).
     Bins rolled off by the anti-alias filter keep their lower floor.
-    Returns one :class:`EmitterBand` per region (a single span each).
+
+    Two box sizes find signals: 3 frames × 5 bins above ``threshold_db``
+    (strong, short or narrow), and ``wide_box_frames`` × ``wide_box_hz``
+    above ``wide_threshold_db`` (weak wideband signals such as LoRa at 0 dB
+    in-band SNR: the mean of ~600 exponential cells has a relative spread of
+    4 %, so 1.5 dB is ten of them). A region's band is then refined to where
+    its time-averaged excess power stays above half its peak, so the wide
+    box does not widen it; separate runs above half the peak (two emitters
+    joined by the wide box) become separate bands.
     """
     nfft = power.shape[1]
     per_bin = np.median(power, axis=0) / np.log(2.0)
     floor = np.maximum(np.minimum(per_bin, np.quantile(per_bin, floor_quantile)), 1e-30)
-    ratio = ndimage.uniform_filter(power / floor[None, :], size=(3, 5), mode="nearest")
-    mask = ratio > 10 ** (threshold_db / 10)
+    ratio = power / floor[None, :]
+    bin_hz = sample_rate_hz / nfft
+    wide_bins = max(5, round(wide_box_hz / bin_hz) | 1)
+    # beyond the spectrogram's edges the boxes see the noise mean (1), not repeated edge cells
+    mask = ndimage.uniform_filter(ratio, size=(3, 5), mode="constant", cval=1.0) > 10 ** (threshold_db / 10)
+    wide = ndimage.uniform_filter(ratio, size=(wide_box_frames, wide_bins), mode="constant", cval=1.0)
+    mask |= wide > 10 ** (wide_threshold_db / 10)
     labels, _count = ndimage.label(mask, structure=np.ones((3, 3)))
     freqs = frequency_axis_hz(nfft, sample_rate_hz, center_freq_hz)
-    bin_hz = sample_rate_hz / nfft
     frame_s = nfft / sample_rate_hz
     out = []
     for region in ndimage.find_objects(labels):
@@ -195,17 +210,25 @@ def energy_detections(
         cells = labels[region] > 0
         if int(cells.sum()) < min_cells:
             continue
-        excess = np.maximum(power[region] - floor[None, cols], 0.0)
-        sig = float(np.sum(excess[cells]) / max(1, cells.any(axis=1).sum()))
-        noise = float(np.sum(floor[cols]))
-        out.append(
-            EmitterBand(
-                spans_s=((rows.start * frame_s, rows.stop * frame_s),),
-                f_lo_hz=float(freqs[cols.start] - bin_hz / 2),
-                f_hi_hz=float(freqs[cols.stop - 1] + bin_hz / 2),
-                snr_db=float(10 * np.log10(max(sig, 1e-30) / noise)),
+        profile = ndimage.uniform_filter1d(np.mean(ratio[rows, cols], axis=0) - 1.0, 9, mode="nearest")
+        keep = profile >= 0.5 * float(np.max(profile))
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], keep.astype(np.int8), [0]))))
+        for lo, hi in zip(edges[::2], edges[1::2]):
+            if hi - lo < 3:
+                continue
+            band = slice(cols.start + int(lo), cols.start + int(hi))
+            excess = float(np.mean(np.sum(power[rows, band] - floor[None, band], axis=1)))
+            noise = float(np.sum(floor[band]))
+            if excess <= 0:
+                continue
+            out.append(
+                EmitterBand(
+                    spans_s=((rows.start * frame_s, rows.stop * frame_s),),
+                    f_lo_hz=float(freqs[band.start] - bin_hz / 2),
+                    f_hi_hz=float(freqs[band.stop - 1] + bin_hz / 2),
+                    snr_db=float(10 * np.log10(max(excess, 1e-30) / noise)),
+                )
             )
-        )
     return out
 
 
