@@ -160,6 +160,9 @@ def chirp_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_window
     if len(iq) < 32:
         return out
     bw = min(LORA_BWS_HZ, key=lambda b: abs(np.log(b / max(bandwidth_hz, 1.0))))
+    on = _active(iq)
+    if len(on) > 32:  # only where the burst is on: noise margins would pull the median
+        iq = iq[on[0] : on[-1] + 1]
     # A chirp of slope μ makes z[n] = x[n+L]·conj(x[n]) a tone at μ·L/fs: its mean phase step gives μ
     # without unwrapping the instantaneous frequency (robust to noise and to the symbol wraps).
     lag = max(1, round(4 * fs_hz / bw))
