@@ -12,16 +12,16 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import time  # noqa: E402
+import argparse
+import json
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from rfclassify.detection import BurstDetector  # noqa: E402
-from rfclassify.dsp.modulation import gfsk, lora_chirps  # noqa: E402
-from rfclassify.features import BurstFeatures  # noqa: E402
-from rfclassify.sources.base import Block  # noqa: E402
+from rfclassify.detection import BurstDetector
+from rfclassify.dsp.modulation import gfsk, lora_chirps
+from rfclassify.features import BurstFeatures
+from rfclassify.sources.base import Block
 
 
 def scene(seconds: float, fs_hz: float, seed: int = 0) -> np.ndarray:
