@@ -27,7 +27,10 @@ trained at one sample rate applies at another. Sources of the physics:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -137,7 +140,9 @@ def fsk_features(iq: np.ndarray, fs_hz: float) -> dict[str, float]:
     }
 
 
+@lru_cache(maxsize=64)
 def _chirp(n: int, fs_hz: float, bw_hz: float, t_sym_s: float) -> np.ndarray:
+    """One up-chirp sweeping ``bw_hz`` in ``t_sym_s`` (cached: the same few are used for every burst)."""
     t = np.arange(n) / fs_hz
     slope = bw_hz / t_sym_s
     f = -bw_hz / 2 + slope * t
@@ -277,6 +282,10 @@ def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz
     return out
 
 
+def _is_sorted(values: list[float]) -> bool:
+    return all(a <= b for a, b in pairwise(values))
+
+
 def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -> dict[str, float]:
     """Sequence features of detection ``i`` among ``detections`` of the same recording.
 
@@ -290,13 +299,37 @@ def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -
     second in the window). Items are :class:`~rfclassify.dsp.detect.Detection`
     or objects with a ``detection`` attribute.
     """
-    dets = [getattr(d, "detection", d) for d in detections]
-    me = dets[i]
+    starts = [getattr(d, "detection", d).t_start_s for d in detections]
+    return _context(detections, starts if _is_sorted(starts) else None, i, window_s)
+
+
+def context_table(detections: Sequence[Any], window_s: float = 0.5) -> list[dict[str, float]]:
+    """:func:`context_features` of every detection, in input order, in O(n log n + n·k) for k per window."""
+    order = sorted(range(len(detections)), key=lambda k: getattr(detections[k], "detection", detections[k]).t_start_s)
+    ordered = [detections[k] for k in order]
+    starts = [getattr(d, "detection", d).t_start_s for d in ordered]
+    out: list[dict[str, float]] = [{} for _ in detections]
+    for pos, k in enumerate(order):
+        out[k] = _context(ordered, starts, pos, window_s)
+    return out
+
+
+def _context(
+    detections: Sequence[Any], sorted_starts: list[float] | None, i: int, window_s: float
+) -> dict[str, float]:
+    """Context of item ``i``; with the items' start times sorted, only the window is scanned."""
+    me = getattr(detections[i], "detection", detections[i])
     bw, dur = max(me.bandwidth_hz, 1.0), max(me.duration_s, 1e-6)
     t0 = me.t_start_s
+    if sorted_starts is not None:
+        lo = bisect.bisect_left(sorted_starts, t0 - window_s)
+        hi = bisect.bisect_right(sorted_starts, t0 + window_s)
+    else:
+        lo, hi = 0, len(detections)
     sim_t, sim_f = [], []
     prev = None
-    for j, d in enumerate(dets):
+    for j in range(lo, hi):
+        d = getattr(detections[j], "detection", detections[j])
         if abs(d.t_start_s - t0) > window_s:
             continue
         if not (1 / 1.5 <= max(d.bandwidth_hz, 1.0) / bw <= 1.5 and 1 / 3 <= max(d.duration_s, 1e-6) / dur <= 3):

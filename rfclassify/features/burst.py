@@ -132,13 +132,10 @@ class BurstFeatures(TransformerMixin, BaseEstimator):
         """Feature matrix of the bursts in ``X`` (rows in input order)."""
         bursts = list(X)
         out = np.zeros((len(bursts), len(FEATURE_NAMES)), dtype=np.float32)
-        order = sorted(range(len(bursts)), key=lambda k: bursts[k].detection.t_start_s)
-        ordered = [bursts[k] for k in order]
-        for pos, k in enumerate(order):
-            ctx = bursts[k].context
-            if ctx is None:
-                ctx = F.context_features(ordered, pos, self.context_window_s)
-            out[k] = burst_features(bursts[k], ctx, self.max_samples)
+        contexts = F.context_table(bursts, self.context_window_s)
+        for k, burst in enumerate(bursts):
+            ctx = burst.context if burst.context is not None else contexts[k]
+            out[k] = burst_features(burst, ctx, self.max_samples)
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
