@@ -140,11 +140,15 @@ def labels_in_view(receiver: Receiver, exclude: tuple[str, ...] = ()) -> tuple[s
 def random_emitter(
     label: str, snr_db_range: tuple[float, float], rng: np.random.Generator, emitter_id: str
 ) -> EmitterSpec:
-    """An emitter of ``label`` with SNR, crystal error (±10 ppm), fading and phase noise drawn from ``rng``."""
+    """An emitter of ``label`` with SNR, crystal error (±10 ppm), fading and phase noise drawn from ``rng``.
+
+    Its builder seed is drawn too, so the scene alone fixes what the emitter sends.
+    """
     fading = float(rng.uniform(0.0, 12.0)) if rng.random() < 0.3 else None
     linewidth = float(rng.uniform(1.0, 100.0)) if rng.random() < 0.5 else 0.0
     return EmitterSpec(
         label=label,
+        seed=int(rng.integers(0, 2**63 - 1)),
         snr_db=float(rng.uniform(*snr_db_range)),
         ppm=float(rng.uniform(-10.0, 10.0)),
         emitter_id=emitter_id,
