@@ -1,0 +1,74 @@
+"""Ground truth for training and evaluation: matching detections to SigMF annotations.
+
+The classifier learns from what the detector finds, not from the annotation
+boxes, so that training sees the same inputs as deployment. Each detection
+takes the label of the annotation it overlaps most (time overlap × frequency
+overlap, both as fractions of the detection); a detection that overlaps no
+annotation is a detection of receiver noise and is labelled ``noise``. In a
+folder-per-label dataset (``DATA/elrs-900/*.cu8``) every detection of a file
+takes the folder's label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+NOISE_LABEL = "noise"
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def match_annotation(
+    t_start_s: float,
+    t_end_s: float,
+    f_lo_hz: float,
+    f_hi_hz: float,
+    annotations: Sequence[dict[str, Any]],
+    sample_rate_hz: float,
+    min_overlap: float = 0.3,
+) -> dict[str, Any] | None:
+    """The annotation that best overlaps a detection, or ``None``.
+
+    The score is the product of the time overlap (fraction of the detection's
+    duration) and the frequency overlap (fraction of the detection's
+    bandwidth, with edges widened by one part in a thousand so a detection
+    narrower than a frequency bin still matches); matches below
+    ``min_overlap`` are ignored.
+    """
+    dur = max(t_end_s - t_start_s, 1.0 / sample_rate_hz)
+    bw = max(f_hi_hz - f_lo_hz, 1.0)
+    best, best_score = None, min_overlap
+    for ann in annotations:
+        label = ann.get("core:label")
+        if not label:
+            continue
+        a0 = ann.get("core:sample_start", 0) / sample_rate_hz
+        a1 = a0 + ann.get("core:sample_count", 0) / sample_rate_hz
+        lo = ann.get("core:freq_lower_edge")
+        hi = ann.get("core:freq_upper_edge")
+        t_frac = _overlap(t_start_s, t_end_s, a0, a1) / dur
+        if lo is None or hi is None:
+            f_frac = 1.0
+        else:
+            pad = 1e-3 * (hi - lo)
+            f_frac = _overlap(f_lo_hz, f_hi_hz, lo - pad, hi + pad) / bw
+        score = t_frac * f_frac
+        if score > best_score:
+            best, best_score = ann, score
+    return best
+
+
+def label_for(
+    t_start_s: float,
+    t_end_s: float,
+    f_lo_hz: float,
+    f_hi_hz: float,
+    annotations: Sequence[dict[str, Any]],
+    sample_rate_hz: float,
+) -> str:
+    """Label of the best-overlapping annotation, or ``noise``."""
+    ann = match_annotation(t_start_s, t_end_s, f_lo_hz, f_hi_hz, annotations, sample_rate_hz)
+    return NOISE_LABEL if ann is None else str(ann["core:label"])

@@ -1,0 +1,212 @@
+"""From blocks of IQ to classified bursts and emitters: the path ``classify`` and ``watch`` share.
+
+Stages: :class:`rfclassify.detection.BurstDetector` (spectrogram, noise
+floor, CFAR detection, baseband IQ per burst) → causal sequence context
+(:class:`CausalContext`: interval to the previous similar burst, hop
+spacing, channel count over the last ``window_s`` — only the past, so a
+stream needs no look-ahead and training sees exactly what a live node
+sees) → the model (a scikit-learn ``Pipeline`` of
+:class:`rfclassify.features.BurstFeatures`, a column selection and
+:class:`rfclassify.classify.openset.OpenSetClassifier`) → open-set
+decisions → :class:`rfclassify.classify.tracking.EmitterTracker`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rfclassify.classify.labels import NOISE_LABEL
+from rfclassify.classify.persistence import default_model_path, load_model
+from rfclassify.classify.tracking import BurstDecision, EmitterTracker, emitter_summary
+from rfclassify.detection import BurstDetector, DetectedBurst
+from rfclassify.dsp.features import context_features
+from rfclassify.errors import ModelError
+from rfclassify.features import FEATURE_SCHEMA_VERSION
+from rfclassify.sources.base import Block, Source
+
+CONTEXT_WINDOW_S = 1.0
+#: Feature columns left out of the model: where the receiver happened to be
+#: tuned says nothing about the emitter.
+EXCLUDED_FEATURES: tuple[str, ...] = ("offset_hz",)
+
+
+class CausalContext:
+    """Sequence features of each burst from the bursts before it (within ``window_s``)."""
+
+    def __init__(self, window_s: float = CONTEXT_WINDOW_S) -> None:
+        self.window_s = window_s
+        self._history: deque[Any] = deque()
+
+    def annotate(self, burst: DetectedBurst) -> DetectedBurst:
+        """Set ``burst.context`` from the recent history, then remember the burst's detection."""
+        det = burst.detection
+        while self._history and det.t_start_s - self._history[0].t_start_s > self.window_s:
+            self._history.popleft()
+        items = [*self._history, det]
+        burst.context = context_features(items, len(items) - 1, self.window_s)
+        self._history.append(det)
+        return burst
+
+    def reset(self) -> None:
+        """Forget the history (new stream, new tuning)."""
+        self._history.clear()
+
+
+def detect_and_contextualize(
+    blocks: Iterable[Block], detector: BurstDetector | None = None, window_s: float = CONTEXT_WINDOW_S
+) -> Iterator[DetectedBurst]:
+    """Every burst of a stream of blocks, with causal context, in completion order."""
+    detector = detector or BurstDetector()
+    context = CausalContext(window_s)
+    last_fc: float | None = None
+    for block in blocks:
+        if last_fc is not None and block.center_freq_hz != last_fc:
+            context.reset()
+        last_fc = block.center_freq_hz
+        for burst in detector.process(block):
+            yield context.annotate(burst)
+    for burst in detector.flush():
+        yield context.annotate(burst)
+
+
+@dataclass
+class Classifier:
+    """A loaded model: the fitted scikit-learn pipeline and its sidecar."""
+
+    model: Any
+    meta: dict[str, Any]
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Classifier:
+        """Load (after hash verification) the model at ``path``, or the shipped default."""
+        path = Path(path) if path is not None else default_model_path()
+        if not path.exists() and path == default_model_path():
+            raise ModelError(f"{path}: the default model is missing; build it with 'make model'")
+        model, meta = load_model(path)
+        schema = meta.get("feature_schema_version")
+        if schema is not None and schema != FEATURE_SCHEMA_VERSION:
+            raise ModelError(
+                f"{path}: trained on feature schema {schema}, this rfclassify computes {FEATURE_SCHEMA_VERSION}; "
+                "retrain it ('rfclassify train' or 'make model')"
+            )
+        return cls(model, meta, path)
+
+    @property
+    def classes(self) -> list[str]:
+        """Class labels in the model's probability-column order."""
+        return [str(c) for c in self.model[-1].classes_]
+
+    def features(self, bursts: list[DetectedBurst]) -> np.ndarray:
+        """Feature matrix (after column selection) of bursts that already carry context."""
+        return self.model[:-1].transform(bursts)
+
+    def decide(self, bursts: list[DetectedBurst]) -> list[BurstDecision]:
+        """Open-set decisions for a batch of bursts."""
+        if not bursts:
+            return []
+        decision = self.model[-1].predict_open(self.features(bursts))
+        out = []
+        for k, burst in enumerate(bursts):
+            det = burst.detection
+            out.append(
+                BurstDecision(
+                    t_start_s=det.t_start_s,
+                    t_end_s=det.t_end_s,
+                    f_lo_hz=det.f_lo_hz,
+                    f_hi_hz=det.f_hi_hz,
+                    snr_db=det.snr_db,
+                    label=str(decision.labels[k]),
+                    confidence=float(decision.confidence[k]),
+                    proba=decision.proba[k],
+                    reason=str(decision.reasons[k]),
+                    center_freq_hz=det.center_freq_hz,
+                )
+            )
+        return out
+
+
+def classify_bursts(
+    blocks: Iterable[Block],
+    classifier: Classifier,
+    detector: BurstDetector | None = None,
+    batch_size: int = 32,
+) -> Iterator[tuple[DetectedBurst, BurstDecision]]:
+    """Classify every burst of a stream, in batches of at most ``batch_size`` (latency vs. speed)."""
+    pending: list[DetectedBurst] = []
+    for burst in detect_and_contextualize(blocks, detector):
+        pending.append(burst)
+        if len(pending) >= batch_size:
+            yield from zip(pending, classifier.decide(pending))
+            pending = []
+    if pending:
+        yield from zip(pending, classifier.decide(pending))
+
+
+def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
+    """One ``--per-burst`` output record (same keys as an emitter record)."""
+    from rfclassify.signatures import REGISTRY
+    from rfclassify.signatures.models import models_for
+
+    sig = REGISTRY.get(decision.label)
+    return {
+        "source": source_name,
+        "label": decision.label,
+        "drone": bool(sig.drone) if sig is not None else False,
+        "link": sig.link if sig is not None else "none",
+        "confidence": round(decision.confidence, 4),
+        "t_start_s": round(decision.t_start_s, 6),
+        "t_end_s": round(decision.t_end_s, 6),
+        "freq_hz": decision.freq_hz,
+        "bandwidth_hz": decision.f_hi_hz - decision.f_lo_hz,
+        "snr_db": round(decision.snr_db, 2),
+        "bursts": 1,
+        "models": models_for(decision.label) if sig is not None else [],
+        "bearing_deg": None,
+        "bearing_std_deg": None,
+        "reason": decision.reason,
+    }
+
+
+def classify_source(
+    source: Source,
+    classifier: Classifier,
+    *,
+    source_name: str | None = None,
+    per_burst: bool = False,
+    include_noise: bool = False,
+    progress: Callable[[int], None] | None = None,
+    detector: BurstDetector | None = None,
+) -> list[dict[str, Any]]:
+    """Classify a whole source; returns emitter records (or burst records with ``per_burst``).
+
+    Emitters classified as ``noise`` (detections of the receiver's own
+    noise) are left out unless ``include_noise``. ``progress`` is called with
+    the number of samples of each block processed.
+    """
+    name = source_name or getattr(source, "path", "")
+
+    def counted(blocks: Iterable[Block]) -> Iterator[Block]:
+        for block in blocks:
+            yield block
+            if progress is not None:
+                progress(len(block.samples))
+
+    tracker = EmitterTracker(classifier.classes)
+    records: list[dict[str, Any]] = []
+    for _burst, decision in classify_bursts(counted(source.blocks()), classifier, detector):
+        if decision.label == NOISE_LABEL and not include_noise:
+            continue
+        if per_burst:
+            records.append(burst_record(name, decision))
+        else:
+            tracker.add(decision)
+    if per_burst:
+        return records
+    return [emitter_summary(tracker, e, name) for e in tracker.close_all()]
