@@ -28,37 +28,50 @@ def match_annotation(
     f_hi_hz: float,
     annotations: Sequence[dict[str, Any]],
     sample_rate_hz: float,
-    min_overlap: float = 0.3,
+    min_overlap: float = 0.15,
 ) -> dict[str, Any] | None:
-    """The annotation that best overlaps a detection, or ``None``.
+    """The annotation whose label best covers a detection, or ``None``.
 
-    The score is the product of the time overlap (fraction of the detection's
-    duration) and the frequency overlap (fraction of the detection's
-    bandwidth, with edges widened by one part in a thousand so a detection
-    narrower than a frequency bin still matches); matches below
-    ``min_overlap`` are ignored.
+    For each label, the score is the share of the detection's duration
+    covered by that label's annotations (summed, capped at 1 — a detection
+    that spans several packets of one Wi-Fi link is that link) times the
+    frequency overlap (fraction of the detection's bandwidth, edges widened
+    by one part in a thousand so a detection narrower than a frequency bin
+    still matches). The best label below ``min_overlap`` is ignored; the
+    returned annotation is that label's annotation with the largest overlap.
     """
     dur = max(t_end_s - t_start_s, 1.0 / sample_rate_hz)
     bw = max(f_hi_hz - f_lo_hz, 1.0)
-    best, best_score = None, min_overlap
+    cover: dict[str, float] = {}
+    best_ann: dict[str, tuple[float, dict[str, Any]]] = {}
     for ann in annotations:
         label = ann.get("core:label")
         if not label:
             continue
         a0 = ann.get("core:sample_start", 0) / sample_rate_hz
         a1 = a0 + ann.get("core:sample_count", 0) / sample_rate_hz
+        t_over = _overlap(t_start_s, t_end_s, a0, a1)
+        if t_over <= 0:
+            continue
         lo = ann.get("core:freq_lower_edge")
         hi = ann.get("core:freq_upper_edge")
-        t_frac = _overlap(t_start_s, t_end_s, a0, a1) / dur
         if lo is None or hi is None:
             f_frac = 1.0
         else:
             pad = 1e-3 * (hi - lo)
             f_frac = _overlap(f_lo_hz, f_hi_hz, lo - pad, hi + pad) / bw
-        score = t_frac * f_frac
-        if score > best_score:
-            best, best_score = ann, score
-    return best
+        score = t_over / dur * f_frac
+        if score <= 0:
+            continue
+        cover[label] = cover.get(label, 0.0) + score
+        if score > best_ann.get(label, (0.0, {}))[0]:
+            best_ann[label] = (score, ann)
+    if not cover:
+        return None
+    label = max(cover, key=lambda k: cover[k])
+    if min(cover[label], 1.0) < min_overlap:
+        return None
+    return best_ann[label][1]
 
 
 def label_for(
