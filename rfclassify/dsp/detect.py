@@ -203,13 +203,21 @@ class Box:
     """One averaging box on a grid: ``bins`` columns of ``dec`` FFT bins each, ``frames`` rows.
 
     ``thr`` holds the threshold ratio per column (edge columns average fewer
-    cells and so get a higher threshold).
+    cells and so get a higher threshold); ``sum_thr`` is the same threshold
+    on the sum of one row's cells (columns inside × ``dec``).
     """
 
     bins: int
     frames: int
     dec: int
     thr: np.ndarray
+    sum_thr: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.sum_thr is None:
+            # Threshold on the *sum* over one row of the box: mean threshold × cells summed per row.
+            inside = np.round(_inside_fraction(len(self.thr), self.bins) * self.bins)
+            object.__setattr__(self, "sum_thr", (self.thr * inside * self.dec).astype(np.float32))
 
 
 def _gamma_threshold(n_eff: np.ndarray, pfa: float) -> np.ndarray:
@@ -252,34 +260,105 @@ def scale_boxes(params: DetectParams, nfft: int, hop: int, sample_rate_hz: float
     return out
 
 
-def _box_mean_axis(x: np.ndarray, size: int, axis: int) -> np.ndarray:
-    """Mean over a centred window of ``size`` along ``axis`` (0 or 1), of the cells inside the array.
+def _take(x: np.ndarray, start: int, length: int, axis: int) -> np.ndarray:
+    return x[start : start + length] if axis == 0 else x[:, start : start + length]
 
-    Windows are truncated at the array's ends and divided by the number of
-    cells inside. Shifted-slice sums: for the small sizes used here they are
-    several times faster than ``ndimage.uniform_filter1d`` or cumulative sums.
+
+def window_sum(x: np.ndarray, k: int, axis: int, op: np.ufunc = np.add) -> np.ndarray:
+    """Sums of ``k`` consecutive elements along ``axis`` (0 or 1), "valid" mode: length ``n - k + 1``.
+
+    Built from sums over power-of-two lengths (``k = 17`` costs 6 array
+    additions, not 16). A cumulative sum would be O(1) per cell too, but
+    ``np.cumsum`` along rows is an order of magnitude slower than these
+    contiguous slice additions, and it loses float32 precision next to
+    strong bursts. ``op=np.logical_or`` gives a running "any" (dilation).
     """
-    if size <= 1:
+    if k <= 1:
         return x
-    h = size // 2
-    n = x.shape[axis]
-    i = np.arange(n)
-    count = (np.minimum(i + h, n - 1) - np.maximum(i - h, 0) + 1).astype(np.float32)
-    if axis == 0:
-        pad = np.zeros((n + 2 * h, x.shape[1]), dtype=np.float32)
-        pad[h : h + n] = x
-        s = pad[:n].copy()
-        for k in range(1, size):
-            s += pad[k : k + n]
-        s /= count[:, None]
-    else:
-        pad = np.zeros((x.shape[0], n + 2 * h), dtype=np.float32)
-        pad[:, h : h + n] = x
-        s = pad[:, :n].copy()
-        for k in range(1, size):
-            s += pad[:, k : k + n]
-        s /= count[None, :]
-    return s
+    out_len = x.shape[axis] - k + 1
+    result: np.ndarray | None = None
+    p, width, off, bits = x, 1, 0, k
+    while True:
+        if bits & 1:
+            part = _take(p, off, out_len, axis)
+            result = part if result is None else op(result, part)
+            off += width
+        bits >>= 1
+        if not bits:
+            break
+        m = p.shape[axis] - width
+        p = op(_take(p, 0, m, axis), _take(p, width, m, axis))
+        width *= 2
+    assert result is not None
+    return result
+
+
+def centred_sum_cols(x: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray:
+    """Sum (or ``op``) over a centred window of ``k`` (odd) columns, zero beyond the edges; same shape as ``x``.
+
+    Runs on the flattened, zero-padded array so every operation is one
+    contiguous 1-D pass (column slices of a 2-D array are several times slower).
+    """
+    if k <= 1:
+        return x
+    h = k // 2
+    rows, n = x.shape
+    w = n + 2 * h
+    buf = np.zeros(rows * w + 2 * h, dtype=x.dtype)
+    buf[: rows * w].reshape(rows, w)[:, h : h + n] = x
+    return window_sum(buf, 2 * h + 1, 0, op)[: rows * w].reshape(rows, w)[:, :n]
+
+
+def _coarse(x: np.ndarray, dec: int) -> np.ndarray:
+    """Sum of each run of ``dec`` adjacent columns (strided slices: far faster than a reshaped ``sum``)."""
+    if dec == 1:
+        return x
+    out = x[:, 0::dec] + x[:, 1::dec]
+    for j in range(2, dec):
+        out += x[:, j::dec]
+    return out
+
+
+def mask_rows(win: np.ndarray, boxes: list[Box], pad: int, data_lo: int, data_hi: int) -> np.ndarray:
+    """The detection mask of the rows ``[pad, len(win) - pad)`` of a padded window of power ratios.
+
+    ``win``: ``(rows, bins)`` ratio ``P / floor``, with at least every box's
+    half length of rows above and below the output rows; only rows
+    ``[data_lo, data_hi)`` hold data (the others must be zero), and a box that
+    reaches beyond them is the mean of the cells inside (its threshold is
+    scaled by the count). Returns bool ``(rows - 2·pad, bins)``.
+    """
+    rows, nb = win.shape
+    n_out = rows - 2 * pad
+    mask = np.zeros((n_out, nb), dtype=bool)
+    coarse_hits: dict[int, np.ndarray] = {}
+    grids: dict[int, np.ndarray] = {}
+    fsums: dict[tuple[int, int], np.ndarray] = {}
+    r = np.arange(pad, pad + n_out)
+    for box in boxes:
+        grid = grids.get(box.dec)
+        if grid is None:
+            grid = grids[box.dec] = _coarse(win, box.dec)
+        key = (box.dec, box.bins)
+        fs = fsums.get(key)
+        if fs is None:
+            fs = fsums[key] = centred_sum_cols(grid, box.bins | 1)
+        h = box.frames // 2
+        s = window_sum(fs[pad - h : pad + n_out + h], box.frames, 0)
+        if data_lo > pad - h or data_hi < pad + n_out + h:
+            cnt = (np.minimum(r + h, data_hi - 1) - np.maximum(r - h, data_lo) + 1).clip(min=1)
+            hit = s > cnt.astype(np.float32)[:, None] * box.sum_thr[None, :]
+        else:
+            hit = s > np.float32(box.frames) * box.sum_thr
+        if box.dec == 1:
+            mask |= hit
+        elif box.dec in coarse_hits:
+            coarse_hits[box.dec] |= hit
+        else:
+            coarse_hits[box.dec] = hit
+    for dec, hit in coarse_hits.items():
+        mask |= np.repeat(hit, dec, axis=1)
+    return mask
 
 
 def detection_mask(ratio: np.ndarray, boxes: list[Box]) -> np.ndarray:
@@ -288,38 +367,22 @@ def detection_mask(ratio: np.ndarray, boxes: list[Box]) -> np.ndarray:
     ``ratio``: ``(frames, bins)``. Boxes are truncated at the array's ends
     (mean of the cells inside). Returns a bool array of the same shape.
     """
-    rows, nfft = ratio.shape
-    mask = np.zeros(ratio.shape, dtype=bool)
-    grids: dict[int, np.ndarray] = {1: ratio}
-    fmeans: dict[tuple[int, int], np.ndarray] = {}
-    for box in boxes:
-        grid = grids.get(box.dec)
-        if grid is None:
-            grid = ratio.reshape(rows, nfft // box.dec, box.dec).mean(axis=2)
-            grids[box.dec] = grid
-        key = (box.dec, box.bins)
-        fm = fmeans.get(key)
-        if fm is None:
-            fm = fmeans[key] = _box_mean_axis(grid, box.bins, 1)
-        hit = _box_mean_axis(fm, box.frames, 0) > box.thr[None, :]
-        if box.dec > 1:
-            hit = np.repeat(hit, box.dec, axis=1)
-        mask |= hit
-    return mask
+    ratio = np.asarray(ratio, dtype=np.float32)
+    pad = max(b.frames for b in boxes) // 2
+    win = np.zeros((ratio.shape[0] + 2 * pad, ratio.shape[1]), dtype=np.float32)
+    win[pad : pad + ratio.shape[0]] = ratio
+    return mask_rows(win, boxes, pad, pad, pad + ratio.shape[0])
 
 
 def close_mask(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
     """Dilate ``mask`` by ``gap_frames`` rows and ``gap_bins`` columns each side (bridges gaps up to twice that)."""
-    out = mask.copy()
-    for k in range(1, gap_bins + 1):
-        out[:, k:] |= mask[:, :-k]
-        out[:, :-k] |= mask[:, k:]
-    rows = out.copy()
-    for k in range(1, gap_frames + 1):
-        if k < out.shape[0]:
-            out[k:] |= rows[:-k]
-            out[:-k] |= rows[k:]
-    return out
+    out = centred_sum_cols(mask, 2 * gap_bins + 1, np.logical_or) if gap_bins > 0 else mask
+    if gap_frames > 0:
+        g = gap_frames
+        padded = np.zeros((out.shape[0] + 2 * g, out.shape[1]), dtype=bool)
+        padded[g : g + out.shape[0]] = out
+        out = window_sum(padded, 2 * g + 1, 0, np.logical_or)
+    return np.ascontiguousarray(out) if out is not mask else mask.copy()
 
 
 def refine(
@@ -414,16 +477,17 @@ class _RowRing:
         return max(0, self.end - self.capacity)
 
     def get(self, a: int, b: int) -> np.ndarray:
-        """Rows ``[a, b)`` (clipped to what is held) as a new array."""
+        """Rows ``[a, b)`` (clipped to what is held): a read-only view, or a copy where the ring wraps."""
         a = max(a, self.start)
         b = min(b, self.end)
         if b <= a:
-            return self.buf[:0].copy()
-        idx = np.arange(a, b) % self.capacity
+            return self.buf[:0]
         pa, pb = a % self.capacity, (b - 1) % self.capacity
         if pb >= pa:
-            return self.buf[pa : pb + 1].copy()
-        return self.buf[idx]
+            view = self.buf[pa : pb + 1].view()
+            view.flags.writeable = False
+            return view
+        return self.buf[np.arange(a, b) % self.capacity]
 
 
 class DetectionEngine:
@@ -460,6 +524,7 @@ class DetectionEngine:
         self.prev_labels = np.zeros(nfft, dtype=np.int64)  # component ids of the last labelled row
         self.open: dict[int, _Comp] = {}
         self.next_id = 1
+        self._win = np.zeros((c + 2 * self.lookahead, nfft), dtype=np.float32)
         self.finished = False
 
     @property
@@ -497,17 +562,28 @@ class DetectionEngine:
     # -- internals -------------------------------------------------------
 
     def _chunk(self, a: int, b: int, final: bool) -> list[Detection]:
-        L = self.lookahead
-        wa, wb = max(0, a - L), min(self.rows, b + L)
-        ratio = self.power.get(wa, wb) / self.floor.get(wa, wb)
-        mask = detection_mask(ratio, self.boxes)
+        g, H = self.gap_frames, self.half_box
+        # Mask rows [a - g, b + g) (the dilation of the chunk's rows needs g more each side), from
+        # ratio rows [a - g - H, b + g + H); rows outside the stream are zero and boxes reaching them
+        # are truncated means.
+        lo, hi = a - g - H, b + g + H
+        da, db = max(0, lo), min(self.rows, hi)
+        win = self._win
+        if win.shape[0] != hi - lo:
+            win = np.zeros((hi - lo, self.grid.nfft), dtype=np.float32)
+        elif da > lo or db < hi:
+            win[:] = 0.0
+        np.divide(self.power.get(da, db), self.floor.get(da, db), out=win[da - lo : db - lo])
+        mask = mask_rows(win, self.boxes, H, da - lo, db - lo)
+        if a - g < 0:
+            mask[: g - a] = False
+        if b + g > self.rows:
+            mask[mask.shape[0] - (b + g - self.rows) :] = False
         self.next_chunk_row = b
-        ga, gb = max(0, a - self.gap_frames - wa), min(wb, b + self.gap_frames) - wa
-        if not self.open and not mask[ga:gb].any():
+        if not self.open and not mask.any():
             return []  # nothing open, nothing new: the common case in noise
-        # Rows beyond the chunk are needed only for the dilation of its rows.
-        closed = close_mask(mask, self.gap_frames, self.gap_bins)[a - wa : b - wa]
-        orig = mask[a - wa : b - wa]
+        closed = close_mask(mask, g, self.gap_bins)[g : g + b - a]
+        orig = mask[g : g + b - a]
         lab, n = ndimage.label(closed, structure=_EIGHT)
         # Local label -> global id, joining through the previous row (8-connectivity).
         gid = np.zeros(n + 1, dtype=np.int64)
