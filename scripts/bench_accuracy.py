@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Accuracy of the default model on data it was not trained on → BENCHMARKS.md (section `accuracy`).
+
+1. Synthesized test set, seed 101 (training used seed 1): every label, both
+   receivers, SNR −5…25 dB; burst macro-F1, emitter accuracy per SNR bin.
+2. False drone detections on drone-free synthetic recordings (noise and
+   non-drone clutter, both receivers), per hour.
+3. Signals in no class (CW tone, FM broadcast, AM carrier): must come out
+   unknown or non-drone.
+4. The real public recordings in ../shared/realdata (evaluation only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmd import header, update_section  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_SEED = 101
+FALSE_ALARM_SEED = 202
+
+
+def out_of_class_signals(fs_hz: float = 2.4e6, duration_s: float = 1.0, seed: int = 7) -> dict[str, np.ndarray]:
+    """Signals that fit no class: a CW tone, wideband FM broadcast audio, an AM carrier (SNR ~25 dB)."""
+    rng = np.random.default_rng(seed)
+    n = int(fs_hz * duration_s)
+    t = np.arange(n) / fs_hz
+    noise = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)
+    audio = np.convolve(rng.standard_normal(n), np.ones(200) / 200, mode="same")
+    audio /= np.max(np.abs(audio))
+    amp = np.sqrt(10 ** 2.5 * 200e3 / fs_hz)
+    return {
+        "cw-tone": noise + np.sqrt(10 ** 2.5 * 1e3 / fs_hz) * np.exp(2j * np.pi * 300e3 * t),
+        "fm-broadcast": noise + amp * np.exp(1j * (2 * np.pi * -200e3 * t + 2 * np.pi * 75e3 * np.cumsum(audio) / fs_hz)),
+        "am-carrier": noise + np.sqrt(10 ** 2.5 * 10e3 / fs_hz) * (1 + 0.8 * audio) * np.exp(2j * np.pi * 500e3 * t),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-class", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=0.5)
+    parser.add_argument("--false-alarm-recordings", type=int, default=12, help="per non-drone class and receiver")
+    parser.add_argument("--false-alarm-duration", type=float, default=2.0)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+
+    from rfclassify.classify.evaluation import evaluate_features, write_report
+    from rfclassify.classify.pipeline import Classifier, classify_source
+    from rfclassify.classify.realdata import classify_real, expected_rows, markdown_table
+    from rfclassify.classify.training import extract_all, find_recordings
+    from rfclassify.signatures import REGISTRY
+    from rfclassify.sources.base import Block
+    from rfclassify.synth.dataset import synthesize_dataset
+
+    clf = Classifier.load(args.model)
+    t0 = time.time()
+    test_dir = ROOT / "datasets" / f"test-seed{TEST_SEED}-{args.per_class}x{args.duration:g}s"
+    if not (test_dir / ".complete").exists():
+        synthesize_dataset(test_dir, per_class=args.per_class, snr_db_range=(-5, 25), receivers="both",
+                           duration_s=args.duration, seed=TEST_SEED, jobs=args.jobs)
+        (test_dir / ".complete").write_text("ok\n")
+    metrics = evaluate_features(extract_all(find_recordings([test_dir]), jobs=args.jobs), clf)
+    write_report(metrics, ROOT / "reports" / "accuracy-test")
+
+    fa_dir = ROOT / "datasets" / f"falsealarm-seed{FALSE_ALARM_SEED}-{args.false_alarm_recordings}x{args.false_alarm_duration:g}s"
+    non_drone = [lab for lab, sig in REGISTRY.items() if not sig.drone]
+    if not (fa_dir / ".complete").exists():
+        synthesize_dataset(fa_dir, classes=non_drone, per_class=args.false_alarm_recordings, snr_db_range=(-5, 30),
+                           receivers="both", duration_s=args.false_alarm_duration, seed=FALSE_ALARM_SEED,
+                           jobs=args.jobs, clutter_probability=0.6, mixed=0)
+        (fa_dir / ".complete").write_text("ok\n")
+    fa = evaluate_features(extract_all(find_recordings([fa_dir]), jobs=args.jobs), clf)
+
+    odd_rows = []
+    for name, x in out_of_class_signals().items():
+        class _Mem:
+            path = name
+            def blocks(self, block_size: int = 1 << 18):
+                for i in range(0, len(x), block_size):
+                    yield Block(x[i:i + block_size].astype(np.complex64), 2.4e6, 100e6, i)
+        recs = classify_source(_Mem(), clf, source_name=name)
+        odd_rows.append((name, sorted({r["label"] for r in recs}), any(r["drone"] for r in recs)))
+
+    real = [classify_real(row, clf) for row in expected_rows()]
+    elapsed = time.time() - t0
+
+    lines = [header("Accuracy (default model, data never used in training)"), ""]
+    lines.append(f"Model `{clf.path.name if clf.path else ''}` sha256 `{clf.meta.get('sha256', '')[:16]}…`, "
+                 f"trained on seed {clf.meta.get('recipe', {}).get('synth', {}).get('seed', '?')}; "
+                 f"test set seed {TEST_SEED} ({metrics['recordings']} recordings, {metrics['bursts']} bursts). "
+                 f"Run time {elapsed:.0f} s. Full report: `reports/accuracy-test/`.")
+    lines.append("")
+    lines.append("| metric | value | target |")
+    lines.append("|---|---|---|")
+    lines.append(f"| emitter accuracy, SNR ≥ 10 dB | {metrics['emitter_accuracy_snr_ge_10db']} | ≥ 0.98 |")
+    by = metrics["emitter_accuracy_by_snr_db"]
+    lines.append(f"| emitter accuracy, 0…5 dB bin | {by.get('+0..+5')} | ≥ 0.90 |")
+    lines.append(f"| burst macro-F1, SNR ≥ 10 dB | {metrics['burst_macro_f1_snr_ge_10db']} | ≥ 0.95 |")
+    lines.append(f"| burst accuracy (all SNR) | {metrics['burst_accuracy']} | |")
+    lines.append(f"| false drone emitters on drone-free synthetic recordings | {fa['false_drone_emitters']} in "
+                 f"{fa['drone_free_hours'] * 60:.1f} min ({fa['false_drone_detections_per_hour']}/h) | 0 over 10 min |")
+    lines.append("")
+    lines.append("Emitter accuracy by SNR bin: " + json.dumps(by))
+    lines.append("")
+    lines.append("Burst accuracy by SNR bin: " + json.dumps(metrics["burst_accuracy_by_snr_db"]))
+    lines.append("")
+    lines.append("Per-class burst F1: " + ", ".join(f"{k} {v['f1']}" for k, v in metrics["per_class"].items()))
+    lines.append("")
+    lines.append("### Signals in no class")
+    lines.append("")
+    lines.append("| signal | reported | drone |")
+    lines.append("|---|---|---|")
+    for name, labs, drone in odd_rows:
+        lines.append(f"| {name} | {', '.join(labs) or 'nothing'} | {'YES' if drone else 'no'} |")
+    lines.append("")
+    lines.append("### Real public recordings (`../shared/realdata`, evaluation only)")
+    lines.append("")
+    lines.append(markdown_table(real) if real else "(../shared/realdata not found)")
+    update_section("accuracy", "\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

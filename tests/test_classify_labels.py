@@ -1,0 +1,34 @@
+"""Ground truth for training: detections take labels from the annotations they overlap."""
+
+from rfclassify.classify.labels import NOISE_LABEL, label_for, match_annotation
+
+FS = 1e6
+
+
+def ann(label, t0, t1, lo, hi, **extra):
+    return {"core:label": label, "core:sample_start": int(t0 * FS), "core:sample_count": int((t1 - t0) * FS),
+            "core:freq_lower_edge": lo, "core:freq_upper_edge": hi, **extra}
+
+
+def test_detection_inside_annotation_takes_its_label():
+    anns = [ann("elrs-900", 0.010, 0.015, 914.75e6, 915.25e6)]
+    assert label_for(0.0101, 0.0149, 914.8e6, 915.2e6, anns, FS) == "elrs-900"
+
+
+def test_detection_elsewhere_is_noise():
+    anns = [ann("elrs-900", 0.010, 0.015, 914.75e6, 915.25e6)]
+    assert label_for(0.0101, 0.0149, 916.0e6, 916.1e6, anns, FS) == NOISE_LABEL  # other frequency
+    assert label_for(0.0300, 0.0350, 914.8e6, 915.2e6, anns, FS) == NOISE_LABEL  # other time
+
+
+def test_detection_spanning_several_packets_of_one_link():
+    # a detector that merges three 1 ms packets with 1 ms gaps: each covers 20 %, together 60 %
+    anns = [ann("wifi", 0.001 + 0.002 * k, 0.002 + 0.002 * k, 2.412e9, 2.432e9, **{"rfclassify:emitter_id": "ap"})
+            for k in range(3)]
+    best = match_annotation(0.001, 0.006, 2.413e9, 2.431e9, anns, FS)
+    assert best is not None and best["core:label"] == "wifi"
+
+
+def test_best_covering_label_wins():
+    anns = [ann("ook-ism", 0.0, 0.010, 914.9e6, 915.1e6), ann("lora-iot", 0.0, 0.002, 914.9e6, 915.1e6)]
+    assert label_for(0.0, 0.010, 914.95e6, 915.05e6, anns, FS) == "ook-ism"
