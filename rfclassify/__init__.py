@@ -7,3 +7,12 @@ operator's bearing.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # ``rfclassify.watch`` is imported on first use, so ``import rfclassify`` stays light.
+    if name == "watch":
+        from rfclassify.node.api import watch
+
+        return watch
+    raise AttributeError(f"module 'rfclassify' has no attribute {name!r}")

@@ -1,0 +1,184 @@
+"""Emitter events for a live node: ``start`` when an emitter is confirmed, rate-limited ``update``, ``end``.
+
+Per-burst decisions go into an :class:`rfclassify.classify.tracking.EmitterTracker`;
+an emitter is *confirmed* once its accumulated confidence reaches
+``min_confidence`` and it has at least ``min_bursts`` bursts. Then:
+
+- ``start``: the first time it is confirmed;
+- ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming;
+- ``end``: once it has been quiet for ``quiet_s`` (the tracker's gap), or when the stream ends.
+
+``noise`` decisions never reach the tracker (they are the receiver's own
+noise); ``unknown`` emitters are reported like any other, with
+``drone: false``. Every event is the record of ``rfclassify classify``
+(:func:`~rfclassify.classify.tracking.emitter_summary`) plus ``event``,
+``time`` (UTC ISO 8601 of the stream time the event refers to),
+``sensor_id``, ``center_freq_hz`` (the receiver's centre when the emitter
+was last heard: with ``--scan`` it names the dwell the detection came
+from) and ``report_id`` (unique per node run; use it to drop the duplicates
+MQTT QoS 1 may deliver).
+
+A link that lasts hours would otherwise keep every burst in memory (and make
+each tracker update slower): only the last ``keep_bursts`` bursts of an
+emitter are kept, its accumulated evidence is recomputed from them, and the
+reported ``bursts`` and ``t_start_s`` still count from the first burst.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from rfclassify.classify.labels import NOISE_LABEL
+from rfclassify.classify.tracking import BurstDecision, Emitter, EmitterTracker, emitter_summary
+
+EVENT_KINDS = ("start", "update", "end")
+
+
+@dataclass(frozen=True)
+class EventPolicy:
+    """When an emitter becomes an event (see the module docstring). Times are stream seconds."""
+
+    min_confidence: float = 0.9
+    min_bursts: int = 5
+    update_interval_s: float = 5.0
+    quiet_s: float = 3.0
+    keep_bursts: int = 256
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must be within 0..1, not {self.min_confidence}")
+        if self.min_bursts < 1 or self.keep_bursts < 1:
+            raise ValueError("min_bursts and keep_bursts must be at least 1")
+        if self.update_interval_s < 0 or self.quiet_s <= 0:
+            raise ValueError("update_interval_s must be >= 0 and quiet_s > 0")
+
+
+@dataclass
+class _State:
+    first_t_s: float
+    total_bursts: int = 0
+    confirmed: bool = False
+    last_event_s: float = -np.inf
+    center_freq_hz: float = 0.0
+
+
+def iso_utc(when: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and a ``Z``: ``2024-05-01T12:00:00.123Z``."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def trim_emitter(emitter: Emitter, keep: int) -> None:
+    """Keep only the last ``keep`` bursts of ``emitter`` and recompute its log-evidence from them."""
+    if len(emitter.bursts) <= keep:
+        return
+    emitter.bursts = emitter.bursts[-keep:]
+    logp = np.log(np.clip(np.stack([b.proba for b in emitter.bursts]), 1e-4, 1.0))
+    emitter.log_proba_sum = logp.sum(axis=0)
+
+
+class EventEngine:
+    """Turns a stream of :class:`BurstDecision` into event dicts.
+
+    ``classes`` are the model's labels; ``utc_of(t_s)`` maps stream seconds to
+    a UTC datetime (the service anchors it on the blocks' ``time_utc``);
+    ``extra`` keys (sensor position …) are added to every event.
+    """
+
+    def __init__(
+        self,
+        classes: list[str],
+        policy: EventPolicy | None = None,
+        *,
+        sensor_id: str = "rfclassify",
+        source_name: str = "",
+        utc_of: Callable[[float], datetime] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.policy = policy or EventPolicy()
+        self.tracker = EmitterTracker(classes, gap_s=self.policy.quiet_s)
+        self.sensor_id = sensor_id
+        self.source_name = source_name
+        self.utc_of = utc_of or (lambda _t: datetime.now(timezone.utc))
+        self.extra = dict(extra or {})
+        self.events_emitted = 0
+        self._states: dict[int, _State] = {}
+        self._run_tag = f"{sensor_id}:{int(datetime.now(timezone.utc).timestamp() * 1000)}"
+
+    @property
+    def active_emitters(self) -> int:
+        """Emitters currently tracked (confirmed or not)."""
+        return len(self.tracker.active)
+
+    def add(self, decision: BurstDecision) -> list[dict[str, Any]]:
+        """Add one classified burst; return the events it causes (``start`` or ``update``, or none)."""
+        if decision.label == NOISE_LABEL:
+            return []
+        out = self._ended(self.tracker.expire(decision.t_start_s), decision.t_start_s)
+        emitter, is_new = self.tracker.add(decision)
+        if is_new and emitter.emitter_id not in self._states:
+            self._states[emitter.emitter_id] = _State(first_t_s=decision.t_start_s)
+        state = self._states[emitter.emitter_id]
+        state.total_bursts += 1
+        state.center_freq_hz = decision.center_freq_hz
+        trim_emitter(emitter, self.policy.keep_bursts)
+        self.tracker.finished.clear()  # a node runs for weeks: forget closed emitters
+        now_s = decision.t_end_s
+        p = self.policy
+        if not state.confirmed:
+            if state.total_bursts >= p.min_bursts and self.tracker.confidence(emitter) >= p.min_confidence:
+                state.confirmed = True
+                state.last_event_s = now_s
+                out.append(self._event("start", emitter, state, now_s))
+        elif now_s - state.last_event_s >= p.update_interval_s:
+            state.last_event_s = now_s
+            out.append(self._event("update", emitter, state, now_s))
+        return out
+
+    def expire(self, now_s: float) -> list[dict[str, Any]]:
+        """``end`` events of confirmed emitters quiet for longer than ``quiet_s`` at stream time ``now_s``."""
+        return self._ended(self.tracker.expire(now_s), now_s)
+
+    def close(self, now_s: float | None = None) -> list[dict[str, Any]]:
+        """End of stream: ``end`` events for every confirmed emitter still open."""
+        emitters = list(self.tracker.active.values())
+        self.tracker.active = {}
+        self.tracker.finished.clear()
+        return self._ended(emitters, now_s)
+
+    def _ended(self, emitters: list[Emitter], now_s: float | None) -> list[dict[str, Any]]:
+        self.tracker.finished.clear()
+        out = []
+        for emitter in sorted(emitters, key=lambda e: e.t_end_s):
+            state = self._states.pop(emitter.emitter_id, None)
+            if state is not None and state.confirmed:
+                t = emitter.t_end_s if now_s is None else max(emitter.t_end_s, now_s)
+                out.append(self._event("end", emitter, state, t))
+        return out
+
+    def _event(self, kind: str, emitter: Emitter, state: _State, now_s: float) -> dict[str, Any]:
+        record = emitter_summary(self.tracker, emitter, self.source_name)
+        record["bursts"] = state.total_bursts
+        record["t_start_s"] = round(state.first_t_s, 6)
+        self.events_emitted += 1
+        return {
+            "event": kind,
+            "time": iso_utc(self.utc_of(now_s)),
+            "sensor_id": self.sensor_id,
+            "center_freq_hz": state.center_freq_hz,
+            **record,
+            **self.extra,
+            "report_id": f"{self._run_tag}:{self.events_emitted}",
+        }
+
+
+def find_emitter(engine: EventEngine, emitter_id: int) -> Emitter | None:
+    """The active emitter with ``emitter_id`` (``None`` once it has ended)."""
+    for emitter in engine.tracker.active.values():
+        if emitter.emitter_id == emitter_id:
+            return emitter
+    return None
