@@ -113,7 +113,7 @@ def parse_mqtt_url(url: str) -> tuple[str, int, str]:
         raise InputError(url, "bad port (expected mqtt://HOST:PORT/TOPIC)") from None
     if parts.scheme != "mqtt" or not parts.hostname or not topic:
         raise InputError(url, "not an MQTT output (expected mqtt://HOST:PORT/TOPIC, e.g. mqtt://localhost/rfclassify)")
-    if any(c in topic for c in "#+"):
+    if any(c in url for c in "#+") or parts.query:
         raise InputError(url, "an MQTT topic to publish on cannot contain the wildcards # or +")
     return parts.hostname, port, topic.rstrip("/")
 
