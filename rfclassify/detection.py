@@ -121,11 +121,29 @@ def baseband(
     return y[: -(-n // dec)].astype(np.complex64), fs_hz / dec
 
 
+#: Most FFT bins the automatic resolution uses. A frame lasts 1/bin_hz whatever the rate, so at
+#: wideband rates the bins are widened to keep Wi-Fi's CSMA gaps (DIFS 34 µs + 9 µs slots,
+#: IEEE 802.11-2016 §10.3.7) and 0.1 ms packets resolvable in time.
+MAX_AUTO_BINS = 512
+
+
+def auto_bin_hz(sample_rate_hz: float) -> float:
+    """Spectrogram bin width for a sample rate: 10 kHz, or ``rate / 512`` when that is wider.
+
+    At RTL-SDR rates (≤ 5 MS/s) that is 10 kHz bins and ~100 µs frames (narrow
+    OOK and LoRa links resolved in frequency); at 20 MS/s it is 39 kHz bins and
+    25.6 µs frames, so Wi-Fi packets and their gaps are resolved in time, and
+    the links seen there (≥ 125 kHz wide) still span several bins.
+    """
+    return max(10e3, float(sample_rate_hz) / MAX_AUTO_BINS)
+
+
 class BurstDetector:
     """Turn a stream of :class:`~rfclassify.sources.Block` into :class:`DetectedBurst` objects.
 
     ``bin_hz`` sets the spectrogram's resolution (FFT length is the power of
-    two nearest ``sample_rate / bin_hz``); ``params`` tunes detection;
+    two nearest ``sample_rate / bin_hz``); ``None`` picks it per sample rate
+    (:func:`auto_bin_hz`); ``params`` tunes detection;
     ``margin_s`` is the IQ kept around each detection, ``max_iq_s`` the
     most IQ kept per burst (from its start), ``iq_oversample`` the baseband
     rate relative to the detection's bandwidth. Detections that are too
@@ -135,7 +153,7 @@ class BurstDetector:
     def __init__(
         self,
         params: DetectParams | None = None,
-        bin_hz: float = 10e3,
+        bin_hz: float | None = None,
         margin_s: float = 0.5e-3,
         max_iq_s: float = 0.05,
         iq_oversample: float = 1.5,
@@ -148,6 +166,11 @@ class BurstDetector:
         self.iq_oversample = iq_oversample
         self.keep_iq = keep_iq
         self._stream: _Stream | None = None
+
+    def nfft_for(self, sample_rate_hz: float) -> int:
+        """FFT length (= frame hop) the detector uses at ``sample_rate_hz``."""
+        bin_hz = auto_bin_hz(sample_rate_hz) if self.bin_hz is None else self.bin_hz
+        return nfft_for_rate(sample_rate_hz, bin_hz)
 
     def process(self, block: Block) -> list[DetectedBurst]:
         """Add one block; return the bursts it completed (oldest first)."""
@@ -187,7 +210,7 @@ class _Stream:
         self.fc = float(block.center_freq_hz)
         self.origin = int(block.sample_index)
         self.expected = self.origin
-        self.nfft = nfft_for_rate(self.fs, owner.bin_hz)
+        self.nfft = owner.nfft_for(self.fs)
         p = owner.params
         self.engine = DetectionEngine(self.nfft, self.nfft, self.fs, self.fc, self.origin, p)
         self.dc = dc_bins(self.nfft, self.fs, p.dc_halfwidth_hz)

@@ -115,7 +115,9 @@ class DetectParams:
 
     ``pfa`` is the false-alarm probability per cell and scale that sets the
     thresholds; ``margin_db`` is added for the floor's own estimation error.
-    ``gap_s``/``gap_hz`` are the closing (largest gap bridged, each side).
+    ``gap_s``/``gap_hz`` are the closing (largest gap bridged, each side);
+    a component whose in-band power drops to the noise for more than
+    ``split_gap_s`` (at least two frames) is split into separate bursts there.
     """
 
     scales: tuple[Scale, ...] = field(
@@ -131,6 +133,7 @@ class DetectParams:
     margin_db: float = 0.4
     gap_s: float = 0.3e-3
     gap_hz: float = 25e3
+    split_gap_s: float = 0.05e-3
     chunk_frames: int = 128
     history_chunks: int = 16
     max_duration_s: float = 0.25
@@ -391,7 +394,22 @@ def refine(
     edge_rel_db: float = -25.0,
     edge_fraction: float = 0.5,
 ) -> tuple[slice, slice, float, float] | None:
-    """Refined (rows, bins, snr_db, peak_db) of an emission inside a box of power and floor cells.
+    """Refined (rows, bins, snr_db, peak_db) of one emission in a box of power and floor cells (no time split).
+
+    See :func:`refine_runs`, of which this is the single-run case.
+    """
+    runs = refine_runs(power, floor, edge_rel_db, edge_fraction, split_frames=0)
+    return runs[0] if runs else None
+
+
+def refine_runs(
+    power: np.ndarray,
+    floor: np.ndarray,
+    edge_rel_db: float = -25.0,
+    edge_fraction: float = 0.5,
+    split_frames: int = 0,
+) -> list[tuple[slice, slice, float, float]] | None:
+    """Refined (rows, bins, snr_db, peak_db) of the emissions inside a box of power and floor cells.
 
     ``power``/``floor``: ``(frames, bins)`` of the component's bounding box
     (with some margin). The frequency edges are the outermost bins whose
@@ -399,7 +417,11 @@ def refine(
     average (3σ) and ``edge_rel_db`` below its peak, narrowed to where the
     excess is at least ``edge_fraction`` of the in-band level; the time edges are the
     first and last frames whose in-band excess exceeds 3σ of its noise and a
-    tenth of the strongest frame. Returns ``None`` if nothing stands out.
+    tenth of the strongest frame. Runs of such frames separated by more than
+    ``split_frames`` quiet frames are separate emissions (one per run, in time
+    order; the box-mean scales smear a strong burst in time by half their
+    length, so without this, bursts a few ms apart would merge). Returns
+    ``None`` if nothing stands out.
     """
     nt, nb = power.shape
     excess = power / floor - np.float32(1.0)
@@ -437,18 +459,57 @@ def refine(
     e_s = ndimage.uniform_filter1d(e, 3, mode="nearest") if nt >= 3 else e
     emax = float(e_s.max())
     on_t = (e_s > max(3 * sigma_t / np.sqrt(3.0), 0.1 * emax)) | (e > max(3 * sigma_t, 0.1 * emax))
-    rows_on = np.flatnonzero(on_t)
-    if len(rows_on) == 0:
+    # Quiet: the smoothed in-band excess under 1σ of its noise and under a tenth of the emission's
+    # typical level, well below the 'on' test (hysteresis), so weak steady signals are not cut.
+    quiet = None
+    if split_frames > 0 and on_t.any():
+        level = float(np.median(e_s[on_t]))
+        quiet = e_s < min(sigma_t / np.sqrt(3.0), 0.1 * level)
+    runs = _on_runs(on_t, split_frames, quiet)
+    if not runs:
         return None
-    t0, t1 = int(rows_on[0]), int(rows_on[-1])
-    rows = slice(t0, t1 + 1)
-    p = power[rows, band]
-    f = floor[rows, band]
-    sig = float(np.sum(p - f, dtype=np.float64))
-    noise = float(np.sum(f, dtype=np.float64))
-    snr_db = 10 * np.log10(max(sig, 1e-12 * noise) / noise)
-    peak_db = 10 * np.log10(float(np.max(p / f)))
-    return rows, band, float(snr_db), float(peak_db)
+    out = []
+    for t0, t1 in runs:
+        rows = slice(t0, t1 + 1)
+        p = power[rows, band]
+        f = floor[rows, band]
+        sig = float(np.sum(p - f, dtype=np.float64))
+        noise = float(np.sum(f, dtype=np.float64))
+        snr_db = 10 * np.log10(max(sig, 1e-12 * noise) / noise)
+        peak_db = 10 * np.log10(float(np.max(p / f)))
+        out.append((rows, band, float(snr_db), float(peak_db)))
+    return out
+
+
+def _on_runs(on: np.ndarray, split_frames: int, quiet: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """(first, last) of the active frames ``on``, split where more than ``split_frames`` frames in a row are ``quiet``.
+
+    Splitting on a separate, stricter ``quiet`` test (not merely "not on")
+    keeps a weak continuous signal that dips under the per-frame test in one
+    piece. ``split_frames <= 0`` or no ``quiet`` keeps one run from the first
+    to the last active frame.
+    """
+    idx = np.flatnonzero(on)
+    if len(idx) == 0:
+        return []
+    first, last = int(idx[0]), int(idx[-1])
+    if split_frames <= 0 or quiet is None:
+        return [(first, last)]
+    q = np.zeros(len(on) + 2, dtype=np.int8)
+    q[first + 1 : last + 2] = quiet[first : last + 1]
+    edges = np.flatnonzero(np.diff(q))
+    out: list[tuple[int, int]] = []
+    start = first
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a > split_frames:
+            piece = idx[(idx >= start) & (idx < a)]
+            if len(piece):
+                out.append((int(piece[0]), int(piece[-1])))
+            start = int(b)
+    piece = idx[idx >= start]
+    if len(piece):
+        out.append((int(piece[0]), int(piece[-1])))
+    return out
 
 
 class _RowRing:
@@ -516,6 +577,7 @@ class DetectionEngine:
         self.half_box = max(b.frames for b in self.boxes) // 2
         self.lookahead = self.half_box + self.gap_frames
         self.max_frames = max(1, round(self.params.max_duration_s / self.grid.frame_s))
+        self.split_frames = max(2, round(self.params.split_gap_s / self.grid.frame_s))
         c = self.params.chunk_frames
         cap = self.max_frames + 3 * c + 2 * self.lookahead + 8
         self.power = _RowRing(cap, nfft)
@@ -552,9 +614,7 @@ class DetectionEngine:
             stop = min(self.rows, self.next_chunk_row + c)
             out += self._chunk(self.next_chunk_row, stop, final=stop >= self.rows)
         for cid in sorted(self.open):
-            det = self._emit(self.open[cid], split_after=False)
-            if det is not None:
-                out.append(det)
+            out += self._emit(self.open[cid], split_after=False)
         self.open.clear()
         self.finished = True
         return out
@@ -642,20 +702,17 @@ class DetectionEngine:
         for cid in sorted(self.open):
             comp = self.open[cid]
             if cid not in alive:
-                det = self._emit(comp, split_after=False)
-                if det is not None:
-                    out.append(det)
+                out += self._emit(comp, split_after=False)
                 del self.open[cid]
             elif b - comp.seg_start >= self.max_frames:
-                det = self._emit(comp, split_after=True) if comp.cells else None
-                if det is not None:
-                    out.append(det)
+                out += self._emit(comp, split_after=True)
                 self.open[cid] = _Comp(0, 0, 0, 0, 0, seg_start=b, split_before=True, emission_id=comp.emission_id)
         return out
 
-    def _emit(self, comp: _Comp, split_after: bool) -> Detection | None:
+    def _emit(self, comp: _Comp, split_after: bool) -> list[Detection]:
+        """The detections of a closed (or segmented) component: one per run of active frames."""
         if comp.cells == 0:
-            return None
+            return []
         g = self.grid
         nb = g.nfft
         pad_b = self.gap_bins + 2
@@ -664,35 +721,46 @@ class DetectionEngine:
         if split_after or comp.split_before:
             ra, rb = max(comp.t0, self.power.start), comp.t1 + 1
         ba, bb = max(0, comp.b0 - pad_b), min(nb, comp.b1 + 1 + pad_b)
-        res = refine(self.power.get(ra, rb)[:, ba:bb], self.floor.get(ra, rb)[:, ba:bb], self.params.edge_rel_db)
-        if res is None:
-            return None
-        rows, band, snr_db, peak_db = res
-        if snr_db < self.params.min_snr_db:
-            return None
-        r0, r1 = ra + rows.start, ra + rows.stop - 1
-        b0, b1 = ba + band.start, ba + band.stop - 1
-        s0 = g.sample_origin + r0 * g.hop
-        count = (r1 - r0) * g.hop + g.nfft
-        return Detection(
-            t_start_s=s0 / g.sample_rate_hz,
-            t_end_s=(s0 + count) / g.sample_rate_hz,
-            f_lo_hz=g.bin_edge_hz(b0),
-            f_hi_hz=g.bin_edge_hz(b1 + 1),
-            snr_db=snr_db,
-            peak_db=peak_db,
-            sample_start=int(s0),
-            sample_count=int(count),
-            center_freq_hz=g.center_freq_hz,
-            sample_rate_hz=g.sample_rate_hz,
-            edge_low=b0 <= 1,
-            edge_high=b1 >= nb - 2,
-            at_stream_start=r0 == 0,
-            at_stream_end=self.finished or (r1 >= self.rows - 1 and self.next_chunk_row >= self.rows),
-            split_before=comp.split_before,
-            split_after=split_after,
-            emission_id=comp.emission_id,
+        runs = refine_runs(
+            self.power.get(ra, rb)[:, ba:bb], self.floor.get(ra, rb)[:, ba:bb], self.params.edge_rel_db,
+            # Segments of an emission longer than max_duration_s are continuous signals: never cut inside.
+            split_frames=0 if (split_after or comp.split_before) else self.split_frames,
         )
+        out: list[Detection] = []
+        for k, (rows, band, snr_db, peak_db) in enumerate(runs or ()):
+            if snr_db < self.params.min_snr_db:
+                continue
+            first, last = k == 0, k == len(runs) - 1
+            # A segment's continuation keeps the emission id; bursts split off it get their own.
+            if (first and not split_after) or (last and split_after) or len(runs) == 1:
+                eid = comp.emission_id
+            else:
+                eid = self.next_id
+                self.next_id += 1
+            r0, r1 = ra + rows.start, ra + rows.stop - 1
+            b0, b1 = ba + band.start, ba + band.stop - 1
+            s0 = g.sample_origin + r0 * g.hop
+            count = (r1 - r0) * g.hop + g.nfft
+            out.append(Detection(
+                t_start_s=s0 / g.sample_rate_hz,
+                t_end_s=(s0 + count) / g.sample_rate_hz,
+                f_lo_hz=g.bin_edge_hz(b0),
+                f_hi_hz=g.bin_edge_hz(b1 + 1),
+                snr_db=snr_db,
+                peak_db=peak_db,
+                sample_start=int(s0),
+                sample_count=int(count),
+                center_freq_hz=g.center_freq_hz,
+                sample_rate_hz=g.sample_rate_hz,
+                edge_low=b0 <= 1,
+                edge_high=b1 >= nb - 2,
+                at_stream_start=r0 == 0,
+                at_stream_end=self.finished or (r1 >= self.rows - 1 and self.next_chunk_row >= self.rows),
+                split_before=comp.split_before and first,
+                split_after=split_after and last,
+                emission_id=eid,
+            ))
+        return out
 
 
 def detect(
