@@ -34,7 +34,7 @@ import numpy as np
 import scipy.fft as _sfft
 
 from rfclassify.dsp.detect import Detection, DetectionEngine, DetectParams
-from rfclassify.dsp.noise import bin_medians, combine_floor, dc_bins
+from rfclassify.dsp.noise import bin_medians, central_bins, combine_floor, dc_bins, quiet_level
 from rfclassify.dsp.spectrogram import nfft_for_rate, power_spectrogram
 from rfclassify.sources.base import Block
 
@@ -218,6 +218,8 @@ class _Stream:
         self.frames_done = 0
         self.chunk_rows: list[np.ndarray] = []  # power rows of the current floor chunk
         self.medians: list[np.ndarray] = []
+        self.quiet: list[float] = []
+        self.central = central_bins(self.nfft, self.dc)
         self.floor: np.ndarray | None = None
         max_rows = self.engine.power.capacity
         keep = (max_rows + 4) * self.nfft + int(2 * owner.margin_s * self.fs) + 1
@@ -261,11 +263,14 @@ class _Stream:
         rows = np.concatenate(self.chunk_rows) if len(self.chunk_rows) > 1 else self.chunk_rows[0]
         self.chunk_rows = []
         med = bin_medians(rows)
+        q = quiet_level(rows, self.central)
         if self.floor is None:  # chunk 0 is its own reference
-            self.floor = combine_floor(med[None, :], self.dc, p.floor_cap_db)
+            self.floor = combine_floor(med[None, :], self.dc, p.floor_cap_db, quiet_history=np.array([q]))
         floor = np.broadcast_to(self.floor, rows.shape)
         self.medians = (self.medians + [med])[-p.history_chunks :]
-        self.floor = combine_floor(np.stack(self.medians), self.dc, p.floor_cap_db)
+        self.quiet = (self.quiet + [q])[-p.history_chunks :]
+        self.floor = combine_floor(np.stack(self.medians), self.dc, p.floor_cap_db,
+                                   quiet_history=np.array(self.quiet))
         return self.engine.push(rows, floor)
 
     def finish(self) -> list[DetectedBurst]:
