@@ -43,6 +43,8 @@ CP_CANDIDATES_S: tuple[float, ...] = (3.2e-6, 6.4e-6, 12.8e-6, 1 / 15e3, 2 / 15e
 #: Standard LoRa bandwidths in Hz (SX127x and SX128x datasheets).
 LORA_BWS_HZ: tuple[float, ...] = (62.5e3, 125e3, 250e3, 500e3, 812.5e3, 1625e3)
 LINE_RATES_HZ: tuple[float, ...] = (15625.0, 15734.0)
+#: ``chirp_sf_est`` range in which the de-chirp search runs (SF5–SF12 with a margin for noisy slopes).
+CHIRP_SF_GATE: tuple[float, float] = (3.0, 14.0)
 
 
 def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
@@ -159,7 +161,8 @@ def chirp_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_window
     ``bandwidth_hz``; ``dechirp_sf``: the SF (5–12) whose conjugate up-chirp
     concentrates one symbol best, and ``dechirp_gain_db`` that concentration
     (peak FFT bin power over mean bin power, in dB; about 10·log10(ln N) for
-    noise, near 10·log10(N) for a clean chirp).
+    noise, near 10·log10(N) for a clean chirp). The de-chirp search runs only
+    when ``chirp_sf_est`` is within :data:`CHIRP_SF_GATE`; otherwise both are 0.
     """
     out = {"chirp_slope_hz_per_s": 0.0, "chirp_sf_est": 0.0, "dechirp_sf": 0.0, "dechirp_gain_db": 0.0}
     if len(iq) < 32:
@@ -186,6 +189,8 @@ def chirp_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_window
     out["chirp_slope_hz_per_s"] = slope
     if slope > 0:
         out["chirp_sf_est"] = float(np.log2(bw * bw / slope))
+    if not CHIRP_SF_GATE[0] <= out["chirp_sf_est"] <= CHIRP_SF_GATE[1]:
+        return out  # the IF slope is no LoRa chirp's: the de-chirp search cannot apply (cheap gate)
     best_sf, best_gain = 0, 0.0
     for sf in range(5, 13):
         t_sym = 2**sf / bw

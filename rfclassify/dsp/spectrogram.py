@@ -44,30 +44,39 @@ def power_spectrogram(x: np.ndarray, nfft: int = 1024, hop: int | None = None) -
     n_frames = frame_count(len(x), nfft, hop)
     if n_frames == 0:
         return np.zeros((0, nfft), dtype=np.float32)
-    frames = np.lib.stride_tricks.as_strided(
-        x, shape=(n_frames, nfft), strides=(hop * x.strides[0], x.strides[0]), writeable=False
-    )
-    win = hann(nfft)
-    spec = _sfft.fft(frames * win, axis=1, overwrite_x=True)
-    power = np.empty((n_frames, nfft), dtype=np.float32)
-    # Write the two halves swapped: the same as fftshift without another copy.
-    half = nfft // 2
-    scale = np.float32(1.0 / (nfft * float(np.sum(win.astype(np.float64) ** 2))))
-    _abs2(spec[:, half:], power[:, : nfft - half])
-    _abs2(spec[:, :half], power[:, nfft - half :])
-    power *= scale
+    if hop == nfft and x.flags.c_contiguous:
+        frames = x[: n_frames * nfft].reshape(n_frames, nfft)
+    else:
+        frames = np.lib.stride_tricks.as_strided(
+            x, shape=(n_frames, nfft), strides=(hop * x.strides[0], x.strides[0]), writeable=False
+        )
+    # Multiplying frame samples by (-1)^n shifts the spectrum by nfft/2 bins: fftshift for free.
+    spec = _sfft.fft(frames * _shifting_window(nfft), axis=1, overwrite_x=True)
+    power = spec.real**2
+    power += spec.imag**2
+    power *= _scale(nfft)
+    if nfft % 2:
+        power = np.fft.fftshift(power, axes=1)
     return power
 
 
-def _abs2(spec: np.ndarray, out: np.ndarray) -> None:
-    """|spec|² into ``out`` (float32) without a complex128 temporary."""
-    view = spec.view(np.float32).reshape(spec.shape[0], -1, 2) if spec.flags.c_contiguous else None
-    if view is None:
-        np.multiply(spec.real, spec.real, out=out)
-        out += spec.imag * spec.imag
-        return
-    np.multiply(view[..., 0], view[..., 0], out=out)
-    out += view[..., 1] * view[..., 1]
+_SHIFTING: dict[int, np.ndarray] = {}
+
+
+def _shifting_window(nfft: int) -> np.ndarray:
+    """Hann window times (−1)^n for even ``nfft`` (FFT-shifts the output), plain Hann for odd (cached)."""
+    win = _SHIFTING.get(nfft)
+    if win is None:
+        win = hann(nfft)
+        if nfft % 2 == 0:
+            win = (win * np.where(np.arange(nfft) % 2, -1.0, 1.0)).astype(np.float32)
+        _SHIFTING[nfft] = win
+    return win
+
+
+def _scale(nfft: int) -> np.float32:
+    """Power normalisation: bins sum to the frame's mean power (window energy divided out)."""
+    return np.float32(1.0 / (nfft * float(np.sum(hann(nfft).astype(np.float64) ** 2))))
 
 
 def nfft_for_rate(sample_rate_hz: float, bin_hz: float = 10e3, lo: int = 32, hi: int = 8192) -> int:

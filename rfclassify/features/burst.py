@@ -5,7 +5,10 @@ column order; :data:`FEATURE_NAMES` is its names. Missing values are never
 NaN: a feature that cannot be measured is :data:`MISSING` (0.0) and a mask
 column (``has_iq``, ``has_prev``) says whether its group was measured.
 Bump :data:`FEATURE_SCHEMA_VERSION` whenever a column's meaning changes, so
-models trained on an older schema are refused or warned about.
+models trained on an older schema are refused or warned about. Version 2:
+the de-chirp columns are 0 when the IF slope is no LoRa chirp's, and
+detection splits bursts at quiet gaps, resolves 20 MS/s at 25.6 µs frames
+and keeps band-filling signals out of the noise floor.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from rfclassify.dsp import features as F
 
-FEATURE_SCHEMA_VERSION = 1
+FEATURE_SCHEMA_VERSION = 2
 MISSING = 0.0
 
 #: (name, unit, meaning) per column, in order.
@@ -43,8 +46,8 @@ FEATURE_SCHEMA: tuple[tuple[str, str, str], ...] = (
     ("fsk_separation", "1", "IF cluster distance over within-cluster std"),
     ("chirp_slope_hz_per_s", "Hz/s", "|median slope| of the IF"),
     ("chirp_sf_est", "1", "log2(BW²/slope) for the nearest LoRa BW"),
-    ("dechirp_sf", "1", "LoRa SF whose de-chirp concentrates best (0 if none fits)"),
-    ("dechirp_gain_db", "dB", "de-chirped peak bin over mean bin power"),
+    ("dechirp_sf", "1", "LoRa SF whose de-chirp concentrates best (0 if none fits or the IF slope is no chirp's)"),
+    ("dechirp_gain_db", "dB", "de-chirped peak bin over mean bin power (0 if the IF slope is no chirp's)"),
     ("cp_best_lag_s", "s", "OFDM useful-symbol length with the best CP correlation"),
     ("cp_best_corr", "1", "its normalised CP correlation"),
     ("cp_corr_3u2", "1", "CP correlation at 3.2 µs (Wi-Fi)"),
