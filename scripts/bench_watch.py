@@ -94,8 +94,17 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_watch_"))
     scene = tmp / "elrs_915M_2400k.cu8"
     model = Path(args.model) if args.model else default_model_path()
+    if not args.model and model.exists():
+        from rfclassify.classify.pipeline import Classifier
+        from rfclassify.errors import ModelError
+
+        try:
+            Classifier.load(model)
+        except ModelError as exc:
+            print(f"{exc}: using a small model instead", file=sys.stderr)
+            model = tmp / "bench.joblib"
     if not model.exists():
-        print("no model given and no default model: training a small one …", file=sys.stderr)
+        print("no usable model given: training a small one …", file=sys.stderr)
     # synthesis and training in another process, so their memory is not in the node's RSS
     prep = [sys.executable, __file__, "--prepare", str(tmp)] + ([] if not model.exists() else ["--model", str(model)])
     subprocess.run(prep, check=True)
