@@ -56,7 +56,9 @@ def run(*args: str) -> None:
     """Run an rfclassify command as a user would, echoing it first."""
     cmd = [sys.executable, "-m", "rfclassify.cli.main", *args]
     print(f"\n$ rfclassify {shlex.join(args)}", flush=True)
-    subprocess.run(cmd, check=True)
+    done = subprocess.run(cmd)
+    if done.returncode:
+        raise SystemExit(done.returncode)
 
 
 def main() -> int:

@@ -26,6 +26,16 @@ from rfclassify.sources import is_live_spec, open_source
 _IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg"}
 
 
+def _label_fn(model_path: str | None):
+    """The classifier's label function, or None (emitters stay 'unknown') with --model none."""
+    if model_path is not None and model_path.lower() == "none":
+        return None
+    from rfclassify.classify.labeler import make_label_fn
+    from rfclassify.classify.pipeline import Classifier
+
+    return make_label_fn(Classifier.load(model_path))
+
+
 def check_plot_path(path: str) -> None:
     """Refuse a plot path that is not an image file name (never overwrite a recording)."""
     if Path(path).suffix.lower() not in _IMAGE_SUFFIXES:
@@ -48,6 +58,8 @@ def check_plot_path(path: str) -> None:
 @click.option("--max-duration", type=DURATION, default=DEFAULT_MAX_DURATION_S, show_default=True,
               help="Use at most this much of the recording.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Write a polar DOA plot (PNG).")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="Classifier naming each emitter (default: the shipped model; 'none' to skip).")
 def command(
     source: str,
     fmt: str | None,
@@ -61,6 +73,7 @@ def command(
     azimuths: str | None,
     max_duration: float,
     plot: str | None,
+    model_path: str | None = None,
 ) -> None:
     """Bearing of every emitter in SOURCE, one JSON line each.
 
@@ -90,7 +103,7 @@ def command(
         with open_source(source, format=fmt, rate=rate, freq=freq) as src:
             results = bearings_for_source(
                 src, geometry, method, cal, beamwidth_deg=beamwidth, azimuth_csv=azimuths, pattern=pattern,
-                max_duration_s=max_duration,
+                max_duration_s=max_duration, label_fn=_label_fn(model_path),
             )
     for w in caught:
         if issubclass(w.category, BearingWarning):
