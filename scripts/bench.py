@@ -54,6 +54,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 SCENE_SEED = 7
+#: The drone link each scene is built around (with one to three other emitters in view): bursty
+#: control links at 915 MHz for the RTL-SDR, OcuSync at 2.4 GHz for the wideband receiver.
+SCENE_DRONES = {"rtlsdr": ("elrs-900",), "wideband": ("dji-ocusync",)}
 RTL_SECONDS = 60.0
 RTL_SEGMENT_S = 10.0
 WB_SECONDS = 10.0
@@ -76,7 +79,7 @@ def synthesize(path: Path, receiver_kind: str, seconds: float, segment_s: float,
     from rfclassify.synth.dataset import mixed_scene
 
     rng = np.random.default_rng(SCENE_SEED)
-    scene = mixed_scene(receiver_kind, segment_s, (0.0, 25.0), rng)
+    scene = mixed_scene(receiver_kind, segment_s, (0.0, 25.0), rng, drones=SCENE_DRONES[receiver_kind])
     rx = scene.receiver
     n_seg = round(seconds / segment_s)
     render_s, rendered_samples = 0.0, 0
@@ -215,19 +218,24 @@ def long_copy(meta: Path, out_base: Path, repeats: int) -> Path:
 def ensure_model(cache: Path) -> dict[str, Any]:
     """Training time and size of the default model, training a small stand-in if it is missing."""
     from rfclassify.classify.persistence import default_model_path
+    from rfclassify.features import FEATURE_SCHEMA_VERSION
 
     path = default_model_path()
     side = path.with_suffix(".json")
+    default: dict[str, Any] | None = None
     if path.exists() and side.exists():
         meta = json.loads(side.read_text())
         recipe = meta.get("recipe", {})
-        return {
+        default = {
             "model": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
             "size_mb": path.stat().st_size / 1e6,
             "train_s": recipe.get("train_seconds", meta.get("train_seconds")),
             "synth_s": recipe.get("synth_seconds"),
             "stand_in": False,
         }
+        if meta.get("feature_schema_version") == FEATURE_SCHEMA_VERSION:
+            return default
+        default["model"] += f" (feature schema {meta.get('feature_schema_version')}, not {FEATURE_SCHEMA_VERSION})"
     from rfclassify.classify.training import train
     from rfclassify.synth.dataset import synthesize_dataset
 
@@ -245,9 +253,13 @@ def ensure_model(cache: Path) -> dict[str, Any]:
         (cache / "standin-times.json").write_text(json.dumps({"synth_s": t1 - t0, "train_s": t2 - t1}))
     times = json.loads((cache / "standin-times.json").read_text())
     os.environ["RFCLASSIFY_BENCH_MODEL"] = str(model)
-    return {"model": "stand-in (models/default.joblib missing): RTL-SDR only, 3 × 0.3 s per class",
-            "size_mb": model.stat().st_size / 1e6, "train_s": times["train_s"], "synth_s": times["synth_s"],
-            "stand_in": True}
+    why = "missing" if default is None else "trained on another feature schema: retrain it with `make model`"
+    out = {"model": f"stand-in (models/default.joblib {why}): RTL-SDR only, 3 × 0.3 s per class",
+           "size_mb": model.stat().st_size / 1e6, "train_s": times["train_s"], "synth_s": times["synth_s"],
+           "stand_in": True}
+    if default is not None:
+        out["default"] = default
+    return out
 
 
 def _f(x: Any, nd: int = 1) -> str:
@@ -295,10 +307,12 @@ def report(res: dict[str, Any]) -> str:
             "while the own memory does not."
         )
     m = res["model"]
-    lines.append(
-        f"- Model: {m['model']}, {m['size_mb']:.2f} MB; training {_f(m['train_s'])} s"
-        + (f" (synthesis of its data {_f(m['synth_s'])} s)" if m.get("synth_s") is not None else "") + "."
-    )
+    for mm in (m, m.get("default")):
+        if mm:
+            lines.append(
+                f"- Model: {mm['model']}, {mm['size_mb']:.2f} MB; training {_f(mm['train_s'])} s"
+                + (f" (synthesis of its data {_f(mm['synth_s'])} s)" if mm.get("synth_s") is not None else "") + "."
+            )
     lines.append(
         f"- Synth: {res['synth_rtl']['synth_realtime']:.2f}× real time at 2.4 MS/s "
         f"({res['synth_rtl']['synth_msps']:.2f} MS/s), {res['synth_wb']['synth_realtime']:.2f}× at 20 MS/s "
@@ -326,7 +340,7 @@ def main() -> int:
     def say(msg: str) -> None:
         print(f"[{time.perf_counter() - t_start:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
-    rtl_base, wb_base = cache / "mixed_rtlsdr_60s", cache / "mixed_wideband_10s"
+    rtl_base, wb_base = cache / "mixed_elrs_rtlsdr_60s", cache / "mixed_ocusync_wideband_10s"
     res["synth_rtl"] = synthesize(rtl_base, "rtlsdr", RTL_SECONDS, RTL_SEGMENT_S, repeat_segment=False)
     say("2.4 MS/s scene ready")
     res["synth_wb"] = synthesize(wb_base, "wideband", WB_SECONDS, WB_SEGMENT_S, repeat_segment=True)
