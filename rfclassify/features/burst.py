@@ -68,7 +68,7 @@ FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
 _IQ_NAMES = FEATURE_NAMES[FEATURE_NAMES.index("bw_10db_hz") : FEATURE_NAMES.index("line_rate_db") + 1]
 
 
-def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 15) -> dict[str, float]:
+def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
     """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×)."""
     x = np.asarray(iq, dtype=np.complex64)
     head = x[:max_samples]
@@ -82,7 +82,7 @@ def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: 
     return out
 
 
-def burst_features(burst: Any, context: dict[str, float] | None = None, max_samples: int = 1 << 15) -> np.ndarray:
+def burst_features(burst: Any, context: dict[str, float] | None = None, max_samples: int = 1 << 13) -> np.ndarray:
     """The feature row (float32, ``len(FEATURE_NAMES)``) of one :class:`~rfclassify.detection.DetectedBurst`."""
     det = burst.detection
     row = dict.fromkeys(FEATURE_NAMES, MISSING)
@@ -121,7 +121,7 @@ class BurstFeatures(TransformerMixin, BaseEstimator):
     the tests check the sklearn rules that do (params, clone, fit/transform).
     """
 
-    def __init__(self, context_window_s: float = 0.5, max_samples: int = 1 << 15) -> None:
+    def __init__(self, context_window_s: float = 0.5, max_samples: int = 1 << 13) -> None:
         self.context_window_s = context_window_s
         self.max_samples = max_samples
 
