@@ -291,7 +291,8 @@ def test_mqtt_output_delivers_every_event_across_a_broker_restart(
             break
         time.sleep(0.1)
     sub.close()
-    assert published <= received, f"lost {len(published - received)} of {len(published)} events"
+    lost = [(e["event"], e["time"]) for e in events if e.get("report_id") in published - received]
+    assert published <= received, f"lost {len(published - received)} of {len(published)} events: {lost}"
     assert sub.events(f"{topic}/heartbeat")
     status = [(p, r) for t, p, r in sub.messages if t == f"{topic}/status"]
     assert (b"online", False) in status and status[-1][0] == b"offline"

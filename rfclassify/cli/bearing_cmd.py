@@ -32,8 +32,15 @@ def _label_fn(model_path: str | None):
         return None
     from rfclassify.classify.labeler import make_label_fn
     from rfclassify.classify.pipeline import Classifier
+    from rfclassify.errors import ModelError
 
-    return make_label_fn(Classifier.load(model_path))
+    try:
+        return make_label_fn(Classifier.load(model_path))
+    except ModelError as exc:
+        if model_path is not None:
+            raise  # a model the user named must load
+        click.echo(f"rfclassify: warning: emitters stay 'unknown': {exc}", err=True)
+        return None
 
 
 def check_plot_path(path: str) -> None:
