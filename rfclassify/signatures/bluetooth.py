@@ -25,7 +25,9 @@ bluetooth.com/specifications):
   device) and the advInterval population (log-uniform 20 ms–1 s) are
   *assumptions*; scan requests/responses are not modelled.
 
-Params: ``mode`` ("br" | "ble"); BR: ``traffic`` ("acl" | "sco" | "poll"),
+LE connections (``mode`` "ble-conn"): see :func:`_build_ble_conn`.
+
+Params: ``mode`` ("br" | "ble" | "ble-conn"); BR: ``traffic`` ("acl" | "sco" | "poll"),
 ``afh_channels`` (number of channels in use, 20..79), ``poll_slots``; BLE:
 ``adv_interval_s``, ``payload_bytes`` (6..37), ``pdu_spacing_s``. Missing
 ones are drawn from ``req.rng``.
@@ -152,13 +154,59 @@ def _build_ble(req: EmitRequest) -> list[Burst]:
     return bursts
 
 
+def ble_data_channel_hz(k: int) -> float:
+    """RF centre of LE data channel ``k`` (0..36), skipping the advertising channels (Vol 6 Part B §1.4.1)."""
+    return 2404e6 + 2e6 * k if k <= 10 else 2428e6 + 2e6 * (k - 11)
+
+
+def _build_ble_conn(req: EmitRequest) -> list[Burst]:
+    """LE connection traffic: connection events on hopping data channels, central and peripheral PDUs.
+
+    Vol 6 Part B §4.5: a connection event every connInterval (7.5 ms … 4 s;
+    drawn log-uniform 7.5–100 ms, *assumption* for an active link), channel
+    selection algorithm #1 (unmapped channel = (last + hopIncrement) mod 37,
+    hopIncrement 5…16, §4.5.8.2); within an event the central and the
+    peripheral alternate PDUs T_IFS = 150 µs apart (§4.1.1); data PDUs carry
+    0…251 bytes with the data length extension (§2.4), i.e. 80–2120 µs at 1M.
+    """
+    rng = req.rng
+    interval_s = float(req.params.get("conn_interval_s", np.exp(rng.uniform(np.log(7.5e-3), np.log(0.1)))))
+    hop = int(req.params.get("hop_increment", rng.integers(5, 17)))
+    max_payload = int(req.params.get("max_payload_bytes", rng.choice([27, 251])))
+    half = BLE_BANDWIDTH_HZ / 2.0
+    fs_hz = SPS * SYMBOL_RATE_HZ
+    bursts: list[Burst] = []
+    channel = int(rng.integers(0, 37))
+    t_event = -rng.uniform(0.0, interval_s)
+    while t_event < req.duration_s:
+        channel = (channel + hop) % 37
+        rf = ble_data_channel_hz(channel)
+        t = t_event
+        exchanges = int(rng.integers(1, 4))
+        for _ in range(exchanges):
+            for role in ("central", "peripheral"):
+                payload = int(rng.integers(0, max_payload + 1)) if rng.random() < 0.6 else 0
+                n_bits = ble_pdu_bits(payload)
+                if 0.0 <= t < req.duration_s and req.visible(rf - half, rf + half):
+                    meta = {"mode": "ble-conn", "channel": channel, "role": role, "conn_interval_s": interval_s}
+                    bursts.append(Burst(t, rf, _packet(n_bits, BLE_H, rng), fs_hz, rf - half, rf + half, "none",
+                                        meta=meta))
+                t += n_bits / SYMBOL_RATE_HZ + 150e-6
+            if t - t_event > 0.8 * interval_s:
+                break
+        t_event += interval_s
+    return bursts
+
+
 def _build(req: EmitRequest) -> list[Burst]:
-    mode = str(req.params.get("mode", req.rng.choice(["br", "ble"])))
+    mode = str(req.params.get("mode", req.rng.choice(["br", "ble", "ble-conn"])))
     if mode == "br":
         return _build_br(req)
     if mode == "ble":
         return _build_ble(req)
-    raise ValueError(f"bluetooth mode must be 'br' or 'ble', not {mode!r}")
+    if mode == "ble-conn":
+        return _build_ble_conn(req)
+    raise ValueError(f"bluetooth mode must be 'br', 'ble' or 'ble-conn', not {mode!r}")
 
 
 SIGNATURE = Signature(
