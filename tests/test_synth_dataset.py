@@ -4,6 +4,8 @@ import json
 
 import numpy as np
 import pytest
+
+from rfclassify.synth.dataset import RTLSDR_RATES_HZ, WIDEBAND_RATES_HZ
 from click.testing import CliRunner
 from sigmf.validate import validate
 
@@ -39,7 +41,7 @@ def test_dataset_is_valid_sigmf_with_ground_truth(tmp_path):
         glob = meta["global"]
         rtl = "_rtlsdr_" in path.name
         assert glob["core:datatype"] == ("cu8" if rtl else "ci8")
-        assert glob["core:sample_rate"] == (2_400_000 if rtl else 20_000_000)
+        assert glob["core:sample_rate"] in (RTLSDR_RATES_HZ if rtl else WIDEBAND_RATES_HZ)
         assert glob["rfclassify:seed"] == 3
         assert glob["rfclassify:generator"].startswith("rfclassify.synth")
         assert meta["captures"][0]["core:datetime"].startswith("2024-")

@@ -66,6 +66,12 @@ MAX_ATTEMPTS = 8
 PROBE_S = 0.05
 RTLSDR_RATE_HZ = 2.4e6
 WIDEBAND_RATE_HZ = 20e6
+#: Sample rates a recording may use (SIGNATURES.md: RTL-SDR also 2.048 MS/s; wideband SDRs
+#: also 15.36 and 30.72 MS/s), so features learnt in physical units meet several rates.
+RTLSDR_RATES_HZ = (2.4e6, 2.048e6)
+RTLSDR_RATE_WEIGHTS = (0.75, 0.25)
+WIDEBAND_RATES_HZ = (20e6, 15.36e6, 30.72e6)
+WIDEBAND_RATE_WEIGHTS = (0.5, 0.25, 0.25)
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
@@ -108,14 +114,14 @@ def tune_for(
     band = _pick(rng, bands)
     rx_rng = rng if imperfect else None
     if receiver_kind == "rtlsdr":
-        fs = RTLSDR_RATE_HZ
+        fs = float(rng.choice(RTLSDR_RATES_HZ, p=RTLSDR_RATE_WEIGHTS))
         anchor = _channel_or_point(band, rng)
         # Keep the whole occupied bandwidth of that channel in view, off the DC spike at random.
         spare = max(0.0, 0.3 * fs - 0.5 * min(sig.bandwidth_hz, fs))
         center = round((anchor + float(rng.uniform(-spare, spare))) / 1e3) * 1e3  # people tune to kHz
         return rtlsdr(center, fs, rng=rx_rng)
     if receiver_kind == "wideband":
-        fs = WIDEBAND_RATE_HZ
+        fs = float(rng.choice(WIDEBAND_RATES_HZ, p=WIDEBAND_RATE_WEIGHTS))
         width = band.hi_hz - band.lo_hz
         if width <= 0.8 * fs or rng.random() < 0.5:
             center = band.center_hz
