@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from rfclassify.errors import InputError
 from rfclassify.sources import open_source
+from rfclassify.sources.fileview import FileComponents
 from rfclassify.sources.sigmf_io import (
     SigMFSource,
     SigMFWriter,
@@ -213,7 +214,7 @@ def test_archive_read_in_place(tmp_path: Path) -> None:
         assert sorted(tar.getnames()) == ["hop_archive/hop_archive.sigmf-data", "hop_archive/hop_archive.sigmf-meta"]
     with open_source(str(arch)) as src:
         assert src.info.format == "sigmf-archive"
-        assert isinstance(src, SigMFSource) and isinstance(src._mm, np.memmap)  # mapped, not extracted
+        assert isinstance(src, SigMFSource) and isinstance(src._mm, FileComponents)  # read in place, not extracted
         assert np.array_equal(src.read_all(), x)
         assert [c.center_freq_hz for c in src.captures] == [903.5e6, 904.1e6, 904.7e6]
         assert np.array_equal(src.read(4000, 10), x[4000:4010])

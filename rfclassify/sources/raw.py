@@ -17,7 +17,7 @@ Extensions and what writes them:
 Sample rate and centre frequency come from ``rate_hz`` / ``freq_hz``, else
 from the file name (:mod:`rfclassify.sources.names`), else an
 :class:`~rfclassify.errors.InputError` asks for them. Samples are read through
-``np.memmap``: opening a 10 GB file costs nothing, and a block costs only its
+positioned reads (:mod:`rfclassify.sources.fileview`): opening a 10 GB file costs nothing, and a block costs only its
 own bytes.
 """
 
@@ -31,6 +31,7 @@ import numpy as np
 from rfclassify.errors import InputError
 from rfclassify.sources.base import Capture, FileSource, SourceInfo
 from rfclassify.sources.datatypes import ALIASES, DataType, datatype, decode
+from rfclassify.sources.fileview import FileComponents
 from rfclassify.sources.names import resolve_rate_freq
 from rfclassify.sources.sigmf_io import format_datetime
 
@@ -95,8 +96,8 @@ class RawSource(FileSource):
                 f"{dtype.name} samples ({dtype.bytes_per_sample} bytes each)",
             )
         n = size // dtype.bytes_per_sample
-        self._mm: np.ndarray = (
-            np.memmap(p, dtype=dtype.component, mode="r", shape=(2 * n,)) if n else np.zeros(0, dtype.component)
+        self._mm: np.ndarray | FileComponents = (
+            FileComponents(p, dtype.component, 0, 2 * n) if n else np.zeros(0, dtype.component)
         )
         self.captures = [Capture(0, freq, hints.datetime_utc)]
         self.info = SourceInfo(
@@ -119,5 +120,6 @@ class RawSource(FileSource):
         return decode(np.array(self._mm[2 * start : 2 * stop]), self._dtype)
 
     def close(self) -> None:
-        # Dropping the reference unmaps the file once no caller holds a view.
+        if isinstance(self._mm, FileComponents):
+            self._mm.close()
         self._mm = np.zeros(0, self._dtype.component)

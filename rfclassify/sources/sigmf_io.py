@@ -17,7 +17,7 @@ interleaved samples (``NAME.sigmf-data``) beside a JSON *metadata* file
 
 A ``NAME.sigmf`` *archive* is an uncompressed POSIX tar holding
 ``NAME/NAME.sigmf-meta`` and ``NAME/NAME.sigmf-data``; we read the dataset
-member in place with ``np.memmap`` at its byte offset inside the tar, as
+member in place with positioned reads at its byte offset inside the tar, as
 sigmf-python's ``archivereader.py`` does, so an archive of any size costs no
 extraction and no memory.
 
@@ -54,6 +54,7 @@ from rfclassify.errors import InputError
 from rfclassify.sources.base import Capture, FileSource, SourceInfo
 from rfclassify.sources.datatypes import DATATYPES, DataType, decode, encode
 from rfclassify.sources.datatypes import datatype as lookup_datatype
+from rfclassify.sources.fileview import FileComponents
 
 SIGMF_SPEC_VERSION = "1.2.0"
 RFCLASSIFY_EXTENSION: dict[str, Any] = {"name": "rfclassify", "version": "1.0.0", "optional": True}
@@ -554,7 +555,7 @@ def _load_json(text: bytes | str, where: object) -> dict[str, Any]:
 
 
 class SigMFSource(FileSource):
-    """A SigMF recording (pair or archive) read through ``np.memmap``.
+    """A SigMF recording (pair or archive) read with positioned reads (bounded RSS).
 
     Blocks are complex64 ``(n,)`` or ``(n, channels)``; :attr:`captures`
     carries each segment's centre frequency and start time; annotations and
@@ -631,10 +632,9 @@ class SigMFSource(FileSource):
                 + (f" for {channels} channels)" if channels > 1 else ")"),
             )
         n = usable // frame_bytes
-        self._mm: np.ndarray
+        self._mm: np.ndarray | FileComponents
         if n:
-            self._mm = np.memmap(data_file, dtype=dtype.component, mode="r", offset=offset + header,
-                                 shape=(n * 2 * channels,))
+            self._mm = FileComponents(data_file, dtype.component, offset + header, n * 2 * channels)
         else:
             self._mm = np.zeros(0, dtype=dtype.component)
 
@@ -663,7 +663,7 @@ class SigMFSource(FileSource):
         if not path.is_file():
             raise InputError(path, "SigMF archive not found")
         try:
-            tar = tarfile.open(path, "r:")  # noqa: SIM115 - uncompressed only: memmap needs the bytes in place
+            tar = tarfile.open(path, "r:")  # noqa: SIM115 - uncompressed only: reads need the bytes in place
         except tarfile.ReadError as exc:
             raise InputError(path, f"not an uncompressed SigMF tar archive ({exc})") from None
         with tar:
@@ -761,8 +761,8 @@ class SigMFSource(FileSource):
         return self._meta
 
     def close(self) -> None:
-        # Dropping the only reference unmaps the file; closing the mmap
-        # explicitly would fail while a caller still holds a view of it.
+        if isinstance(self._mm, FileComponents):
+            self._mm.close()
         self._mm = np.zeros(0, dtype=self._dtype.component)
 
 
