@@ -48,3 +48,27 @@ def update_section(name: str, text: str, path: Path = BENCHMARKS) -> None:
     else:
         body = body.rstrip() + "\n\n" + block + "\n"
     path.write_text(body)
+
+
+def _main() -> int:
+    """``python scripts/benchmd.py NAME "TITLE" -- COMMAND…``: run a benchmark, put its stdout in section NAME."""
+    import subprocess
+
+    if "--" not in sys.argv or sys.argv.index("--") < 3:
+        print(_main.__doc__, file=sys.stderr)
+        return 2
+    split = sys.argv.index("--")
+    name, title = sys.argv[1], " ".join(sys.argv[2:split])
+    command = sys.argv[split + 1 :]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(done.stdout)
+    if done.returncode:
+        return done.returncode
+    today = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    head = f"## {title}\n\nCommand: `{shlex.join(command)}` — {machine()} — {today}\n"
+    update_section(name, head + "\n" + done.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
