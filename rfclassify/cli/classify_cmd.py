@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from rfclassify.bearing.cli_options import array_options
 from rfclassify.cli.options import FREQ, SOURCE_FORMATS
 from rfclassify.errors import InputError
 
@@ -35,7 +36,10 @@ def _table(records: list[dict]) -> str:
         "\b\nOutput (jsonl): one object per emitter with keys source, label, drone, link,\n"
         "confidence (0-1, accumulated over the emitter's bursts), t_start_s, t_end_s, freq_hz,\n"
         "bandwidth_hz, snr_db, bursts, channels, models, bearing_deg, bearing_std_deg.\n"
-        "'unknown' means the signal fits no known class well enough: it is never forced into one."
+        "'unknown' means the signal fits no known class well enough: it is never forced into one.\n"
+        "\b\nA multi-channel (coherent array) recording also gets bearing_deg/bearing_std_deg per\n"
+        "emitter; give the geometry (--array/--elements/--radius/--spacing/--positions) unless the\n"
+        "recording's metadata has it (see 'rfclassify bearing --help')."
     ),
 )
 @click.argument("sources", nargs=-1, required=True)
@@ -49,7 +53,11 @@ def _table(records: list[dict]) -> str:
 @click.option("--per-burst", is_flag=True, help="One record per burst instead of per emitter.")
 @click.option("--drones-only", is_flag=True, help="Only report drone links.")
 @click.option("--include-noise", is_flag=True, help="Also report detections classified as receiver noise.")
-def command(sources, rate, freq, model_path, formats, per_burst, drones_only, include_noise) -> None:
+@array_options
+@click.option("--calibration", type=click.Path(dir_okay=False), default=None,
+              help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
+def command(sources, rate, freq, model_path, formats, per_burst, drones_only, include_noise, geometry,
+            calibration) -> None:
     """Classify the emitters in one or more recordings."""
     from rfclassify.classify.pipeline import Classifier, classify_source
     from rfclassify.sources import open_source
@@ -70,6 +78,12 @@ def command(sources, rate, freq, model_path, formats, per_burst, drones_only, in
                     source, classifier, source_name=spec, per_burst=per_burst,
                     include_noise=include_noise, progress=bar.update,
                 )
+            if source.info.num_channels > 1 and not per_burst:
+                from rfclassify.bearing.calibration import Calibration
+                from rfclassify.classify.bearings import attach_bearings
+
+                cal = Calibration.load(calibration) if calibration else None
+                attach_bearings(records, source, geometry, calibration=cal)
         if drones_only:
             records = [r for r in records if r["drone"]]
         if out_format == "table":
