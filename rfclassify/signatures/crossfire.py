@@ -38,12 +38,11 @@ from __future__ import annotations
 import numpy as np
 
 from rfclassify.dsp.modulation import gfsk
-from rfclassify.signatures.base import Band, Burst, EmitRequest, Signature, unit_power
+from rfclassify.signatures.base import Band, Burst, EmitRequest, Signature
 from rfclassify.signatures.elrs_900 import (
     ElrsMode,
+    binary_hopping_bursts,
     even_channels,
-    fhss_sequence,
-    hop_schedule,
     lora_hopping_bursts,
 )
 
@@ -82,32 +81,6 @@ def fsk_packet(rng: np.random.Generator) -> np.ndarray:
     return gfsk(bits, FSK_BITRATE_HZ, FSK_DEVIATION_HZ, FSK_SAMPLES_PER_BIT * FSK_BITRATE_HZ, bt=FSK_BT)
 
 
-def _fsk_bursts(req: EmitRequest, mode: ElrsMode) -> list[Burst]:
-    channels = req.band.channels_hz or (req.band.center_hz,)
-    sequence = fhss_sequence(len(channels), req.rng)
-    tlm_ratio = int(req.params.get("tlm_ratio", mode.tlm_ratio))
-    slots = hop_schedule(req.rng, req.duration_s, mode.interval_s, mode.hop_interval_packets, tlm_ratio, sequence)
-    bursts = []
-    for slot in slots:
-        rf_hz = channels[slot.channel]
-        f_lo, f_hi = rf_hz - FSK_OCCUPIED_BW_HZ / 2, rf_hz + FSK_OCCUPIED_BW_HZ / 2
-        if not req.visible(f_lo, f_hi):
-            continue
-        bursts.append(
-            Burst(
-                t_start_s=slot.t_s,
-                rf_hz=rf_hz,
-                samples=unit_power(fsk_packet(req.rng)),
-                sample_rate_hz=FSK_SAMPLES_PER_BIT * FSK_BITRATE_HZ,
-                f_lo_hz=f_lo,
-                f_hi_hz=f_hi,
-                link=slot.link,
-                meta={"channel": slot.channel, "mode": mode.name, "modem": "fsk", "nonce": slot.nonce},
-            )
-        )
-    return bursts
-
-
 def _pick(req: EmitRequest) -> ElrsMode:
     if "mode" in req.params:
         return MODES[req.params["mode"]]
@@ -123,7 +96,9 @@ def _pick(req: EmitRequest) -> ElrsMode:
 def _build(req: EmitRequest) -> list[Burst]:
     mode = _pick(req)
     if mode.modem == "fsk":
-        return _fsk_bursts(req, mode)
+        return binary_hopping_bursts(
+            req, mode, "fsk", FSK_OCCUPIED_BW_HZ, FSK_SAMPLES_PER_BIT * FSK_BITRATE_HZ, fsk_packet
+        )
     return lora_hopping_bursts(req, mode, SYNC_WORD, meta={"modem": "lora"})
 
 

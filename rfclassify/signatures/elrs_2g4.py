@@ -51,13 +51,12 @@ from __future__ import annotations
 import numpy as np
 
 from rfclassify.dsp.modulation import gfsk
-from rfclassify.signatures.base import Burst, EmitRequest, Signature, unit_power
+from rfclassify.signatures.base import Burst, EmitRequest, Signature
 from rfclassify.signatures.elrs_900 import (
     SYNC_WORD,
     ElrsMode,
     _band,
-    fhss_sequence,
-    hop_schedule,
+    binary_hopping_bursts,
     lora_hopping_bursts,
 )
 
@@ -102,33 +101,6 @@ def flrc_burst(rng: np.random.Generator) -> np.ndarray:
     return gfsk(bits, FLRC_BITRATE_HZ, deviation_hz, FLRC_SAMPLES_PER_BIT * FLRC_BITRATE_HZ, bt=FLRC_BT)
 
 
-def _flrc_bursts(req: EmitRequest, mode: ElrsMode) -> list[Burst]:
-    channels = req.band.channels_hz or (req.band.center_hz,)
-    sequence = fhss_sequence(len(channels), req.rng)
-    tlm_ratio = int(req.params.get("tlm_ratio", mode.tlm_ratio))
-    slots = hop_schedule(req.rng, req.duration_s, mode.interval_s, mode.hop_interval_packets, tlm_ratio, sequence)
-    fs_hz = FLRC_SAMPLES_PER_BIT * FLRC_BITRATE_HZ
-    bursts = []
-    for slot in slots:
-        rf_hz = channels[slot.channel]
-        f_lo, f_hi = rf_hz - FLRC_OCCUPIED_BW_HZ / 2, rf_hz + FLRC_OCCUPIED_BW_HZ / 2
-        if not req.visible(f_lo, f_hi):
-            continue
-        bursts.append(
-            Burst(
-                t_start_s=slot.t_s,
-                rf_hz=rf_hz,
-                samples=unit_power(flrc_burst(req.rng)),
-                sample_rate_hz=fs_hz,
-                f_lo_hz=f_lo,
-                f_hi_hz=f_hi,
-                link=slot.link,
-                meta={"channel": slot.channel, "mode": mode.name, "modem": "flrc", "nonce": slot.nonce},
-            )
-        )
-    return bursts
-
-
 def _pick(req: EmitRequest) -> ElrsMode:
     if "mode" in req.params:
         name = req.params["mode"]
@@ -151,7 +123,9 @@ def _pick(req: EmitRequest) -> ElrsMode:
 def _build(req: EmitRequest) -> list[Burst]:
     mode = _pick(req)
     if mode.modem == "flrc":
-        return _flrc_bursts(req, mode)
+        return binary_hopping_bursts(
+            req, mode, "flrc", FLRC_OCCUPIED_BW_HZ, FLRC_SAMPLES_PER_BIT * FLRC_BITRATE_HZ, flrc_burst
+        )
     return lora_hopping_bursts(req, mode, SYNC_WORD, meta={"modem": "lora"})
 
 

@@ -55,6 +55,7 @@ drawn from the request's generator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,35 +207,71 @@ def pick_mode(req: EmitRequest, modes: dict[str, ElrsMode]) -> ElrsMode:
     return modes[names[int(req.rng.integers(len(names)))]]
 
 
-def lora_hopping_bursts(
-    req: EmitRequest, mode: ElrsMode, sync_word: int, fs_over_bw: int = 2, meta: dict | None = None
-) -> list[Burst]:
-    """Bursts of a LoRa FHSS link (ELRS-style schedule) for ``req``: one per visible packet slot."""
+def hop_slots(req: EmitRequest, mode: ElrsMode) -> list[tuple[Slot, float]]:
+    """The packet slots of one hopping emitter in ``req``, each with its RF centre.
+
+    The hop sequence over the band's channels and the slot schedule (with
+    ``params["tlm_ratio"]``, default the mode's) are drawn from ``req.rng``.
+    """
     channels = req.band.channels_hz or (req.band.center_hz,)
     sequence = fhss_sequence(len(channels), req.rng)
     tlm_ratio = int(req.params.get("tlm_ratio", mode.tlm_ratio))
     slots = hop_schedule(req.rng, req.duration_s, mode.interval_s, mode.hop_interval_packets, tlm_ratio, sequence)
+    return [(slot, channels[slot.channel]) for slot in slots]
+
+
+def slot_burst(slot: Slot, rf_hz: float, samples: np.ndarray, fs_hz: float, bw_hz: float, meta: dict) -> Burst:
+    """The burst of one packet slot: ``samples`` at unit power, occupying ``bw_hz`` around ``rf_hz``."""
+    return Burst(
+        t_start_s=slot.t_s,
+        rf_hz=rf_hz,
+        samples=unit_power(samples),
+        sample_rate_hz=fs_hz,
+        f_lo_hz=rf_hz - bw_hz / 2,
+        f_hi_hz=rf_hz + bw_hz / 2,
+        link=slot.link,
+        meta=meta,
+    )
+
+
+def lora_hopping_bursts(
+    req: EmitRequest, mode: ElrsMode, sync_word: int, fs_over_bw: int = 2, meta: dict | None = None
+) -> list[Burst]:
+    """Bursts of a LoRa FHSS link (ELRS-style schedule) for ``req``: one per visible packet slot.
+
+    Every slot's payload is drawn, visible or not.
+    """
     fs_hz = fs_over_bw * mode.bw_hz
     bursts: list[Burst] = []
-    for slot in slots:
-        rf_hz = channels[slot.channel]
-        f_lo, f_hi = rf_hz - mode.bw_hz / 2, rf_hz + mode.bw_hz / 2
+    for slot, rf_hz in hop_slots(req, mode):
         payload = req.rng.integers(0, 2**mode.sf, mode.payload_symbols)
-        if not req.visible(f_lo, f_hi):
+        if not req.visible(rf_hz - mode.bw_hz / 2, rf_hz + mode.bw_hz / 2):
             continue
         x = lora_frame(payload, mode.sf, mode.bw_hz, fs_hz, n_preamble=mode.n_preamble, sync_word=sync_word)
-        bursts.append(
-            Burst(
-                t_start_s=slot.t_s,
-                rf_hz=rf_hz,
-                samples=unit_power(x),
-                sample_rate_hz=fs_hz,
-                f_lo_hz=f_lo,
-                f_hi_hz=f_hi,
-                link=slot.link,
-                meta={"channel": slot.channel, "mode": mode.name, "sf": mode.sf, "nonce": slot.nonce, **(meta or {})},
-            )
-        )
+        burst_meta = {"channel": slot.channel, "mode": mode.name, "sf": mode.sf, "nonce": slot.nonce, **(meta or {})}
+        bursts.append(slot_burst(slot, rf_hz, x, fs_hz, mode.bw_hz, burst_meta))
+    return bursts
+
+
+def binary_hopping_bursts(
+    req: EmitRequest,
+    mode: ElrsMode,
+    modem: str,
+    occupied_bw_hz: float,
+    fs_hz: float,
+    packet: Callable[[np.random.Generator], np.ndarray],
+) -> list[Burst]:
+    """Bursts of a hopping FSK-family link (Crossfire GFSK, ELRS FLRC): one per visible packet slot.
+
+    ``packet(rng)`` makes one packet at ``fs_hz``; it is called for visible
+    slots only.
+    """
+    bursts: list[Burst] = []
+    for slot, rf_hz in hop_slots(req, mode):
+        if not req.visible(rf_hz - occupied_bw_hz / 2, rf_hz + occupied_bw_hz / 2):
+            continue
+        meta = {"channel": slot.channel, "mode": mode.name, "modem": modem, "nonce": slot.nonce}
+        bursts.append(slot_burst(slot, rf_hz, packet(req.rng), fs_hz, occupied_bw_hz, meta))
     return bursts
 
 
