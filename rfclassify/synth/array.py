@@ -119,6 +119,19 @@ def _place(emitter: ArrayEmitter, num_samples: int) -> tuple[np.ndarray, slice]:
     return np.asarray(emitter.samples[: stop - start], dtype=np.complex128), slice(start, stop)
 
 
+def _apply_errors(out: np.ndarray, errors: ChannelErrors, noise_power: float, rng: np.random.Generator) -> None:
+    """Apply ``errors`` to ``out`` (samples × channels) in place: complex gains, then delays.
+
+    A channel delayed by ``d`` samples starts with ``d`` samples of fresh
+    noise of ``noise_power``.
+    """
+    out *= errors.complex_gain[None, :]
+    for ch, d in enumerate(errors.delay_samples):
+        if d > 0:
+            out[d:, ch] = out[:-d, ch].copy()
+            out[:d, ch] = complex_noise((d,), noise_power, rng)
+
+
 def array_recording(
     emitters: Sequence[ArrayEmitter],
     geometry: ArrayGeometry,
@@ -144,11 +157,7 @@ def array_recording(
     if errors is not None:
         if len(errors.phase_deg) != m or len(errors.gain_db) != m:
             raise ValueError(f"errors describe {len(errors.phase_deg)} channels, array has {m}")
-        out *= errors.complex_gain[None, :]
-        for ch, d in enumerate(errors.delay_samples):
-            if d > 0:
-                out[d:, ch] = out[:-d, ch].copy()
-                out[:d, ch] = complex_noise((d,), noise_power, rng)
+        _apply_errors(out, errors, noise_power, rng)
     return out.astype(np.complex64)
 
 
@@ -172,11 +181,7 @@ def common_noise_recording(
     out = np.repeat(common[:, None], num_channels, axis=1)
     out += complex_noise((num_samples, num_channels), noise_power, rng)
     if errors is not None:
-        out *= errors.complex_gain[None, :]
-        for ch, d in enumerate(errors.delay_samples):
-            if d > 0:
-                out[d:, ch] = out[:-d, ch].copy()
-                out[:d, ch] = complex_noise((d,), noise_power, rng)
+        _apply_errors(out, errors, noise_power, rng)
     return out.astype(np.complex64)
 
 
