@@ -35,13 +35,11 @@ from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.bearing.pipeline import emitter_doa, find_emitters
 from rfclassify.bearing.rotating import AzimuthSegment, band_power_per_segment, fit_pattern
 from rfclassify.synth.array import (
-    ArrayEmitter,
     ChannelErrors,
     array_recording,
     common_noise_recording,
-    elrs_like_signal,
+    elrs_like_emitters,
     rotating_recording,
-    scale_to_snr,
 )
 
 FS_HZ = 2.4e6
@@ -65,10 +63,8 @@ def array_trial(rng: np.random.Generator, snr_db: float, errors_mode: str, metho
     """One array trial: (error_deg, reported std_deg), or None if the target was not detected."""
     n = int(DURATION_S * FS_HZ)
     target_az, other_az = _azimuths(rng)
-    emitters = [
-        ArrayEmitter(scale_to_snr(elrs_like_signal(n, FS_HZ, off, rng), snr_db, BW_HZ, FS_HZ), FC_HZ + off, az)
-        for off, az in ((TARGET_OFFSET_HZ, target_az), (INTERFERER_OFFSET_HZ, other_az))
-    ]
+    placements = ((TARGET_OFFSET_HZ, target_az), (INTERFERER_OFFSET_HZ, other_az))
+    emitters = elrs_like_emitters(placements, n, FS_HZ, FC_HZ, snr_db, rng, bw_hz=BW_HZ)
     errors = None
     cal = None
     if errors_mode != "none":
@@ -92,10 +88,8 @@ def rotating_trial(rng: np.random.Generator, snr_db: float) -> tuple[float, floa
     steps = np.arange(0.0, 360.0, 10.0)
     n = dwell * len(steps)
     truth = float(rng.uniform(0, 360))
-    sig = scale_to_snr(elrs_like_signal(n, FS_HZ, TARGET_OFFSET_HZ, rng), snr_db, BW_HZ, FS_HZ)
-    x, caps = rotating_recording(
-        [ArrayEmitter(sig, FC_HZ + TARGET_OFFSET_HZ, truth)], steps, dwell, 60.0, rng, pattern="cos"
-    )
+    emitter = elrs_like_emitters([(TARGET_OFFSET_HZ, truth)], n, FS_HZ, FC_HZ, snr_db, rng, bw_hz=BW_HZ)
+    x, caps = rotating_recording(emitter, steps, dwell, 60.0, rng, pattern="cos")
     found = [e for e in find_emitters(x, FS_HZ, FC_HZ) if abs(e.freq_hz - (FC_HZ + TARGET_OFFSET_HZ)) < BW_HZ / 4]
     if not found:
         return None

@@ -19,13 +19,11 @@ from rfclassify.bearing.rotating import (
 )
 from rfclassify.errors import InputError
 from rfclassify.synth.array import (
-    ArrayEmitter,
     ChannelErrors,
     array_recording,
     common_noise_recording,
-    elrs_like_signal,
+    elrs_like_emitters,
     rotating_recording,
-    scale_to_snr,
 )
 
 FS_HZ = 2.4e6
@@ -34,10 +32,7 @@ UCA = ArrayGeometry.uca(5, 0.11)
 
 
 def _two_emitter_scene(rng, snr_db=10.0, az=(40.0, 250.0), offsets_hz=(-300e3, 300e3), n=int(0.03 * FS_HZ), errors=None):
-    emitters = [
-        ArrayEmitter(scale_to_snr(elrs_like_signal(n, FS_HZ, off, rng), snr_db, 500e3, FS_HZ), FC_HZ + off, a)
-        for off, a in zip(offsets_hz, az)
-    ]
+    emitters = elrs_like_emitters(zip(offsets_hz, az), n, FS_HZ, FC_HZ, snr_db, rng)
     return array_recording(emitters, UCA, n, rng, errors=errors)
 
 
@@ -103,8 +98,8 @@ def test_known_azimuth_calibration_and_file_round_trip(tmp_path):
     rng = np.random.default_rng(4)
     errors = ChannelErrors.random(5, rng)
     n = 20000
-    beacon = ArrayEmitter(scale_to_snr(elrs_like_signal(n, FS_HZ, 0.0, rng), 20, 500e3, FS_HZ), FC_HZ, 90.0)
-    x = array_recording([beacon], UCA, n, rng, errors=errors)
+    beacon = elrs_like_emitters([(0.0, 90.0)], n, FS_HZ, FC_HZ, 20, rng)
+    x = array_recording(beacon, UCA, n, rng, errors=errors)
     band = channelize(align(x, estimate_delays(x)), FS_HZ, 0.0, 550e3)
     cal = estimate_calibration(band.samples, geometry=UCA, known_azimuth_deg=90.0, rf_hz=FC_HZ, delay_samples=[0] * 5)
     want = errors.complex_gain / errors.complex_gain[0]
@@ -135,8 +130,8 @@ def test_rotating_antenna_ten_degree_steps_sixty_degree_beam(truth):
     dwell = int(0.005 * FS_HZ)
     azimuths = np.arange(0.0, 360.0, 10.0)
     n = dwell * len(azimuths)
-    sig = scale_to_snr(elrs_like_signal(n, FS_HZ, 200e3, rng), 10.0, 500e3, FS_HZ)
-    x, caps = rotating_recording([ArrayEmitter(sig, FC_HZ + 200e3, truth)], azimuths, dwell, 60.0, rng, pattern="cos")
+    emitter = elrs_like_emitters([(200e3, truth)], n, FS_HZ, FC_HZ, 10.0, rng)
+    x, caps = rotating_recording(emitter, azimuths, dwell, 60.0, rng, pattern="cos")
     segments = [AzimuthSegment(s, s + dwell, a) for s, a in caps]
     az, pw = band_power_per_segment(x, FS_HZ, segments, 200e3, 550e3)
     fit = fit_pattern(az, pw, 60.0, "gaussian")  # a model other than the one that made the data

@@ -15,13 +15,11 @@ from rfclassify.cli.main import main
 from rfclassify.signatures import REGISTRY, UNKNOWN
 from rfclassify.sources.sigmf_io import write_sigmf
 from rfclassify.synth.array import (
-    ArrayEmitter,
     ChannelErrors,
     array_recording,
     common_noise_recording,
-    elrs_like_signal,
+    elrs_like_emitters,
     rotating_recording,
-    scale_to_snr,
 )
 
 FS_HZ = 2.4e6
@@ -34,10 +32,7 @@ ERRORS = ChannelErrors.random(5, np.random.default_rng(99), max_delay_samples=3)
 def _write_array(path, geometry=UCA, metadata=True, errors=None, seed=0):
     rng = np.random.default_rng(seed)
     n = int(0.03 * FS_HZ)
-    emitters = [
-        ArrayEmitter(scale_to_snr(elrs_like_signal(n, FS_HZ, off, rng), 10.0, 500e3, FS_HZ), FC_HZ + off, az)
-        for off, az in TRUTH.items()
-    ]
+    emitters = elrs_like_emitters(TRUTH.items(), n, FS_HZ, FC_HZ, 10.0, rng)
     x = array_recording(emitters, geometry, n, rng, errors=errors) * 0.05
     extra = {"rfclassify:array": geometry.to_metadata()} if metadata else None
     return str(write_sigmf(path, x, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ, global_extra=extra))
@@ -136,8 +131,8 @@ def test_rotating_antenna_recording_through_the_cli(tmp_path):
     dwell = int(0.005 * FS_HZ)
     azimuths = np.arange(0.0, 360.0, 10.0)
     n = dwell * len(azimuths)
-    sig = scale_to_snr(elrs_like_signal(n, FS_HZ, -200e3, rng), 12.0, 500e3, FS_HZ)
-    x, caps = rotating_recording([ArrayEmitter(sig, FC_HZ - 200e3, 205.0)], azimuths, dwell, 60.0, rng)
+    emitter = elrs_like_emitters([(-200e3, 205.0)], n, FS_HZ, FC_HZ, 12.0, rng)
+    x, caps = rotating_recording(emitter, azimuths, dwell, 60.0, rng)
     captures = [{"core:sample_start": s, AZIMUTH_KEY: a} for s, a in caps]
     path = write_sigmf(tmp_path / "sweep", x * 0.05, datatype="ci16_le", sample_rate_hz=FS_HZ,
                        center_freq_hz=FC_HZ, captures=captures)

@@ -25,7 +25,7 @@ All randomness comes from a ``numpy.random.Generator`` the caller passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -222,6 +222,33 @@ def elrs_like_signal(
         out[start:stop] = burst[: stop - start]
         start += period
     return out
+
+
+def elrs_like_emitters(
+    placements: Iterable[tuple[float, float]],
+    num_samples: int,
+    sample_rate_hz: float,
+    center_hz: float,
+    snr_db: float,
+    rng: np.random.Generator,
+    *,
+    bw_hz: float = 500e3,
+) -> list[ArrayEmitter]:
+    """One :func:`elrs_like_signal` emitter per ``(offset_hz, azimuth_deg)`` of ``placements``.
+
+    Each is at ``offset_hz`` in the receiver window (RF ``center_hz + offset_hz``),
+    scaled to ``snr_db`` in ``bw_hz`` (:func:`scale_to_snr`, unit noise power)
+    and drawn from ``rng`` in the order given. The scene of the bearing tests
+    and of ``scripts/bench_bearing.py``.
+    """
+    return [
+        ArrayEmitter(
+            scale_to_snr(elrs_like_signal(num_samples, sample_rate_hz, off, rng), snr_db, bw_hz, sample_rate_hz),
+            center_hz + off,
+            az,
+        )
+        for off, az in placements
+    ]
 
 
 def rotating_recording(
