@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from rfclassify.errors import InputError
-from rfclassify.sources.base import Capture, FileSource, SourceInfo
+from rfclassify.sources.base import Capture, FileSource
 from rfclassify.sources.datatypes import ALIASES, DataType, datatype, decode
 from rfclassify.sources.fileview import FileComponents
 from rfclassify.sources.names import resolve_rate_freq
-from rfclassify.sources.sigmf_io import format_datetime
+from rfclassify.sources.sigmf_io import recording_info
 
 RAW_EXTENSIONS: dict[str, str] = {
     ".cu8": "cu8",
@@ -100,17 +100,7 @@ class RawSource(FileSource):
             FileComponents(p, dtype.component, 0, 2 * n) if n else np.zeros(0, dtype.component)
         )
         self.captures = [Capture(0, freq, hints.datetime_utc)]
-        self.info = SourceInfo(
-            format="raw",
-            datatype=dtype.name,
-            sample_rate_hz=rate,
-            center_freq_hz=freq,
-            num_channels=1,
-            num_samples=n,
-            duration_s=n / rate,
-            datetime=format_datetime(hints.datetime_utc) if hints.datetime_utc else None,
-            annotation_count=0,
-        )
+        self.info = recording_info("raw", dtype.name, rate, self.captures[0], n)
 
     def read(self, start: int, count: int) -> np.ndarray:
         """``count`` complex64 samples from ``start`` (fewer at the end; a copy, not a view)."""

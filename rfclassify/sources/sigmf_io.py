@@ -151,6 +151,31 @@ def format_datetime(when: datetime) -> str:
     return text + "Z"
 
 
+def recording_info(
+    format_name: str,
+    datatype: str,
+    rate_hz: float,
+    first: Capture,
+    num_samples: int,
+    *,
+    num_channels: int = 1,
+    annotation_count: int = 0,
+) -> SourceInfo:
+    """The :class:`SourceInfo` of a recording of ``num_samples`` at ``rate_hz`` whose first capture is ``first``."""
+    rate_hz = float(rate_hz)
+    return SourceInfo(
+        format=format_name,
+        datatype=datatype,
+        sample_rate_hz=rate_hz,
+        center_freq_hz=first.center_freq_hz,
+        num_channels=num_channels,
+        num_samples=num_samples,
+        duration_s=num_samples / rate_hz,
+        datetime=format_datetime(first.datetime) if first.datetime else None,
+        annotation_count=annotation_count,
+    )
+
+
 def parse_datetime(text: str) -> datetime:
     """Parse a SigMF ``core:datetime`` (``…Z`` or with an offset, any fraction digits) to aware UTC.
 
@@ -643,16 +668,13 @@ class SigMFSource(FileSource):
         self._check_extent(n, where)
         self.problems: list[str] = validation_problems(meta)
 
-        first = self.captures[0]
-        self.info = SourceInfo(
-            format=fmt,
-            datatype=dtype.name,
-            sample_rate_hz=float(rate_hz),
-            center_freq_hz=first.center_freq_hz,
+        self.info = recording_info(
+            fmt,
+            dtype.name,
+            rate_hz,
+            self.captures[0],
+            n,
             num_channels=channels,
-            num_samples=n,
-            duration_s=n / float(rate_hz),
-            datetime=format_datetime(first.datetime) if first.datetime else None,
             annotation_count=len(self._annotations),
         )
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from rfclassify.errors import InputError
-from rfclassify.sources.base import Capture, FileSource, SourceInfo
+from rfclassify.sources.base import Capture, FileSource
 from rfclassify.sources.names import resolve_rate_freq
-from rfclassify.sources.sigmf_io import format_datetime
+from rfclassify.sources.sigmf_io import recording_info
 
 # libsndfile subtype → the SigMF name of the equivalent complex datatype.
 _SUBTYPES = {
@@ -99,17 +99,8 @@ class WavSource(FileSource):
         )
         n = int(self._sf.frames)
         self.captures = [Capture(0, freq, hints.datetime_utc)]
-        self.info = SourceInfo(
-            format="wav",
-            datatype=_SUBTYPES.get(self._sf.subtype, self._sf.subtype.lower()),
-            sample_rate_hz=rate,
-            center_freq_hz=freq,
-            num_channels=1,
-            num_samples=n,
-            duration_s=n / rate,
-            datetime=format_datetime(hints.datetime_utc) if hints.datetime_utc else None,
-            annotation_count=0,
-        )
+        datatype = _SUBTYPES.get(self._sf.subtype, self._sf.subtype.lower())
+        self.info = recording_info("wav", datatype, rate, self.captures[0], n)
 
     def read(self, start: int, count: int) -> np.ndarray:
         """``count`` complex64 samples from ``start`` (I + jQ, full scale ±1)."""
