@@ -1,19 +1,9 @@
 """Live IQ from an ``rtl_tcp`` server (``rtl_tcp://HOST:PORT``), and the machinery every live source shares.
 
-The protocol is the one of ``rtl_tcp`` in the osmocom rtl-sdr tree
-(``src/rtl_tcp.c``, git.osmocom.org/rtl-sdr; mirror github.com/steve-m/librtlsdr):
-
-- after ``connect`` the server sends a 12-byte ``dongle_info_t``: ``b"RTL0"``,
-  the tuner type and the number of tuner gains, each a big-endian ``uint32``
-  (tuner numbers from ``enum rtlsdr_tuner`` in ``include/rtl-sdr.h``);
-- the client sends 5-byte commands (``struct command``, packed: 1 byte
-  command, big-endian ``uint32`` parameter, decoded with ``ntohl`` in
-  ``command_worker``): 0x01 centre frequency (Hz), 0x02 sample rate (Hz), 0x03
-  tuner gain mode (0 automatic, 1 manual), 0x04 tuner gain (tenths of a dB),
-  0x05 frequency correction (ppm, a signed value sent as its two's
-  complement), 0x08 RTL2832 AGC (0/1), 0x0e bias tee (0/1; newer rtl_tcp,
-  older servers ignore unknown commands);
-- the server streams interleaved unsigned 8-bit I/Q (``cu8``) without framing.
+The protocol is the one of ``rtl_tcp`` in the osmocom rtl-sdr tree, described
+(with its constants and command packing) in :mod:`rfclassify.sources.rtltcp_protocol`:
+a 12-byte ``dongle_info_t`` header from the server, 5-byte commands from the
+client, then unframed ``cu8`` samples.
 
 This is our own client (pyrtlsdr's ``rtlsdrtcp`` is a different protocol).
 
@@ -47,7 +37,6 @@ import logging
 import math
 import queue
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -61,6 +50,20 @@ import numpy as np
 from rfclassify.errors import InputError, SourceUnavailable
 from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source, SourceInfo
 from rfclassify.sources.datatypes import datatype, decode
+from rfclassify.sources.rtltcp_protocol import (
+    CMD_SET_AGC_MODE,
+    CMD_SET_BIAS_TEE,
+    CMD_SET_FREQ_CORRECTION,
+    CMD_SET_FREQUENCY,
+    CMD_SET_GAIN,
+    CMD_SET_GAIN_MODE,
+    CMD_SET_SAMPLE_RATE,
+    HEADER_BYTES,
+    HEADER_MAGIC,
+    TUNER_NAMES,
+    command,
+    parse_dongle_info,
+)
 
 log = logging.getLogger("rfclassify.sources")
 
@@ -68,24 +71,6 @@ DEFAULT_RATE_HZ = 2.4e6
 DEFAULT_PORT = 1234
 DEFAULT_QUEUE_S = 2.0  # seconds of samples the queue can hold before dropping
 DEFAULT_SETTLE_S = 0.05
-
-CMD_SET_FREQUENCY = 0x01
-CMD_SET_SAMPLE_RATE = 0x02
-CMD_SET_GAIN_MODE = 0x03
-CMD_SET_GAIN = 0x04
-CMD_SET_FREQ_CORRECTION = 0x05
-CMD_SET_AGC_MODE = 0x08
-CMD_SET_BIAS_TEE = 0x0E
-
-TUNER_NAMES = {
-    0: "unknown",
-    1: "E4000",
-    2: "FC0012",
-    3: "FC0013",
-    4: "FC2580",
-    5: "R820T",
-    6: "R828D",
-}
 
 StatusCallback = Callable[[dict[str, Any]], None]
 _CU8 = datatype("cu8")
@@ -460,11 +445,6 @@ def parse_rtltcp_spec(spec: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def command(cmd: int, param: int) -> bytes:
-    """One 5-byte ``rtl_tcp`` command; negative parameters are sent as two's complement."""
-    return struct.pack(">BI", cmd, int(param) & 0xFFFFFFFF)
-
-
 class RtlTcpSource(LiveSource):
     """IQ blocks from an ``rtl_tcp`` server; see the module docstring for the protocol.
 
@@ -569,12 +549,12 @@ class RtlTcpSource(LiveSource):
             ) from None
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            header = _recv_exact(sock, 12)
-            if header[:4] != b"RTL0":
+            header = _recv_exact(sock, HEADER_BYTES)
+            if header[:4] != HEADER_MAGIC:
                 raise InputError(
-                    self.spec, f"not an rtl_tcp server (header {header[:4]!r}, expected b'RTL0')"
+                    self.spec, f"not an rtl_tcp server (header {header[:4]!r}, expected {HEADER_MAGIC!r})"
                 )
-            self.tuner_type, self.gain_count = struct.unpack(">II", header[4:])
+            self.tuner_type, self.gain_count = parse_dongle_info(header)
             sock.sendall(self._tuning_commands())
         except (OSError, EOFError) as exc:
             sock.close()

@@ -15,7 +15,8 @@ github.com/steve-m/librtlsdr):
   mode (0 auto, 1 manual), 0x04 gain (tenths of a dB), 0x05 frequency
   correction (ppm, signed), 0x06 IF stage gain, 0x07 test mode, 0x08 RTL AGC,
   0x09 direct sampling, 0x0a offset tuning, 0x0b/0x0c crystal frequencies,
-  0x0d gain by index, 0x0e bias tee.
+  0x0d gain by index, 0x0e bias tee. Constants and packing are shared with
+  the client in :mod:`rfclassify.sources.rtltcp_protocol`.
 
 Like ``rtl_tcp`` it serves one client at a time. Every command received is
 recorded in :attr:`RtlTcpServer.commands`; frequency and rate are honoured
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import socket
-import struct
 import sys
 import threading
 import time
@@ -40,20 +40,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rfclassify.sources.rtltcp_protocol import (
+    CMD_SET_AGC_MODE,
+    CMD_SET_BIAS_TEE,
+    CMD_SET_FREQ_CORRECTION,
+    CMD_SET_FREQUENCY,
+    CMD_SET_GAIN,
+    CMD_SET_GAIN_MODE,
+    CMD_SET_SAMPLE_RATE,
+    COMMAND_BYTES,
+    dongle_info,
+    parse_command,
+    signed_param,
+)
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-HEADER_MAGIC = b"RTL0"
 TUNER_R820T = 5
 R820T_GAIN_COUNT = 29  # entries of r82xx_gains[] in tuner_r82xx.c
-
-CMD_SET_FREQUENCY = 0x01
-CMD_SET_SAMPLE_RATE = 0x02
-CMD_SET_GAIN_MODE = 0x03
-CMD_SET_GAIN = 0x04
-CMD_SET_FREQ_CORRECTION = 0x05
-CMD_SET_AGC_MODE = 0x08
-CMD_SET_BIAS_TEE = 0x0E
 
 SignalFn = Callable[[int, int, float, float], "bytes | np.ndarray"]
 """``fn(start_sample, num_samples, center_freq_hz, rate_hz)`` → ``2·num_samples`` cu8 bytes
@@ -219,7 +224,7 @@ class RtlTcpServer:
 
     def _serve_client(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.sendall(HEADER_MAGIC + struct.pack(">II", self.tuner_type, self.gain_count))
+        conn.sendall(dongle_info(self.tuner_type, self.gain_count))
         done = threading.Event()
         reader = threading.Thread(target=self._read_commands, args=(conn, done), daemon=True)
         reader.start()
@@ -288,14 +293,14 @@ class RtlTcpServer:
             if not chunk:
                 break
             buf += chunk
-            while len(buf) >= 5:
-                cmd, param = struct.unpack(">BI", buf[:5])
-                buf = buf[5:]
+            while len(buf) >= COMMAND_BYTES:
+                cmd, param = parse_command(buf)
+                buf = buf[COMMAND_BYTES:]
                 self._apply(cmd, param)
         done.set()
 
     def _apply(self, cmd: int, param: int) -> None:
-        signed = param - (1 << 32) if param & 0x80000000 else param
+        signed = signed_param(param)
         with self._changed:
             self.commands.append((cmd, param))
             if cmd == CMD_SET_FREQUENCY:
