@@ -5,13 +5,13 @@ wrapper of librtlsdr from the osmocom rtl-sdr tree). Samples are read with
 ``read_bytes_async`` (librtlsdr's ``rtlsdr_read_async``: a ring of USB bulk
 transfers, each handed to a callback as raw interleaved unsigned 8-bit I/Q)
 in a reader thread; the callback only copies the bytes into the bounded
-queue of :class:`rfclassify.sources.rtltcp.LiveSource`, and the consumer
+queue of :class:`rfclassify.sources.live.LiveSource`, and the consumer
 unpacks them with the ``cu8`` lookup table of
 :mod:`rfclassify.sources.datatypes` rather than pyrtlsdr's complex128
 conversion. A full queue drops the transfer and counts it
 (``dropped_samples``), reported like every other status. Retuning, settling,
 timing and reconnection (a dongle unplugged and plugged back) follow
-:class:`~rfclassify.sources.rtltcp.LiveSource`.
+:class:`~rfclassify.sources.live.LiveSource`.
 
 Gain is ``'auto'`` (tuner AGC) or dB, rounded by pyrtlsdr to the nearest
 gain the tuner supports (``rtlsdr_get_tuner_gains``); ``ppm`` is the crystal
@@ -34,13 +34,8 @@ from typing import Any
 import numpy as np
 
 from rfclassify.errors import InputError, SourceUnavailable
-from rfclassify.sources.rtltcp import (
-    DEFAULT_SETTLE_S,
-    TUNER_NAMES,
-    LiveSource,
-    StatusCallback,
-    parse_gain,
-)
+from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
+from rfclassify.sources.rtltcp_protocol import TUNER_NAMES
 
 INSTALL_HINT = "install librtlsdr0 (Debian/Ubuntu) or pip install 'rfclassify[rtlsdr]'"
 
@@ -136,10 +131,6 @@ class RtlSdrSource(LiveSource):
         serial = f", serial {self.serial}" if self.serial else ""
         return f"RTL-SDR ({tuner} tuner{serial})" if tuner else f"RTL-SDR{serial}"
 
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return {"core:hw": self.hardware}
-
     def _open_device(self) -> None:
         try:
             device = self.device_factory(self.index, self.serial)
@@ -234,28 +225,12 @@ class RtlSdrSource(LiveSource):
                 device = self._device
                 self._reading = device is not None
             if device is None:
-                try:
-                    self._open_device()
-                except (SourceUnavailable, InputError) as exc:
-                    wait_s = self._backoff(attempt)
-                    attempt += 1
-                    self._report(
-                        "reconnecting",
-                        f"{exc}; retry {attempt} in {wait_s:.1f} s",
-                        attempt=attempt,
-                        wait_s=wait_s,
-                    )
-                    if self._stop.wait(wait_s):
-                        return
-                    continue
-                self.reconnects += 1
-                self._report(
-                    "reconnected",
-                    f"{self.spec}: dongle reopened after {attempt + 1} attempt(s)",
-                    attempt=attempt + 1,
-                    reconnects=self.reconnects,
+                next_attempt = self._reopen(
+                    self._open_device, attempt, (SourceUnavailable, InputError), "dongle reopened"
                 )
-                attempt = 0
+                if next_attempt is None:
+                    return
+                attempt = next_attempt
                 continue
             why = "the driver stopped streaming"
             try:

@@ -1,4 +1,4 @@
-"""Live IQ from an ``rtl_tcp`` server (``rtl_tcp://HOST:PORT``), and the machinery every live source shares.
+"""Live IQ from an ``rtl_tcp`` server (``rtl_tcp://HOST:PORT``).
 
 The protocol is the one of ``rtl_tcp`` in the osmocom rtl-sdr tree, described
 (with its constants and command packing) in :mod:`rfclassify.sources.rtltcp_protocol`:
@@ -7,49 +7,20 @@ client, then unframed ``cu8`` samples.
 
 This is our own client (pyrtlsdr's ``rtlsdrtcp`` is a different protocol).
 
-How a live source runs (:class:`LiveSource`): a reader thread drains the
-socket (or the dongle) as fast as data arrives into a bounded queue of raw
-``cu8`` chunks, so the kernel and server buffers stay nearly empty; when the
-consumer is too slow and the queue is full, the reader drops the chunk and
-counts it in :attr:`LiveSource.dropped_samples`, reported through
-``on_status`` (or the ``rfclassify`` logger on stderr), never silently. Every
-chunk gets its place on the sample timeline when it is received, so
-:attr:`Block.sample_index` jumps over dropped samples and time stays right;
-``time_utc`` is wall-clock UTC of the first received sample plus
-``sample_index / rate``. With ``reconnect=True`` a lost connection is retried
-with exponential backoff, the tuning is sent again, and the index jumps
-forward by the wall-clock length of the outage (counted as dropped).
-
-Tuning takes effect some time after the command is sent (in-flight USB
-transfers, the server's buffer list, the socket), so after connecting and
-after :meth:`LiveSource.retune` the first ``settle_s`` of samples are
-discarded, as are all samples received before a retune command was sent that
-are still queued or buffered in the block being assembled. Blocks yielded
-after ``retune()`` returns therefore all carry the new centre frequency, and
-their ``sample_index`` skips the discarded samples
-(:attr:`LiveSource.discarded_samples`).
+The reader thread, queue, timeline, settling and reconnection are those of
+:class:`~rfclassify.sources.live.LiveSource` (:mod:`rfclassify.sources.live`).
 """
 
 from __future__ import annotations
 
-import abc
-import logging
-import math
-import queue
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from rfclassify.errors import InputError, SourceUnavailable
-from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source, SourceInfo
-from rfclassify.sources.datatypes import datatype, decode
+from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
 from rfclassify.sources.rtltcp_protocol import (
     CMD_SET_AGC_MODE,
     CMD_SET_BIAS_TEE,
@@ -65,370 +36,7 @@ from rfclassify.sources.rtltcp_protocol import (
     parse_dongle_info,
 )
 
-log = logging.getLogger("rfclassify.sources")
-
-DEFAULT_RATE_HZ = 2.4e6
 DEFAULT_PORT = 1234
-DEFAULT_QUEUE_S = 2.0  # seconds of samples the queue can hold before dropping
-DEFAULT_SETTLE_S = 0.05
-
-StatusCallback = Callable[[dict[str, Any]], None]
-_CU8 = datatype("cu8")
-
-
-def parse_gain(gain: str | float | None) -> float | None:
-    """``None`` or ``'auto'`` → automatic gain (``None``); a number or ``'28.0'`` → dB."""
-    if gain is None or (isinstance(gain, str) and gain.strip().lower() == "auto"):
-        return None
-    try:
-        return float(gain)
-    except (TypeError, ValueError):
-        raise ValueError(f"not a gain: {gain!r} (use 'auto' or dB, e.g. 28.0)") from None
-
-
-def chunk_samples_for(rate_hz: float) -> int:
-    """Samples per queued chunk: about 10 ms, between 512 and 32768."""
-    return int(min(32768, max(512, rate_hz * 0.01)))
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    start_index: int  # timeline index of the first sample
-    raw: np.ndarray  # uint8, even length
-    tune_gen: int  # retunes so far: a chunk of an older generation has the old frequency
-    epoch: int  # connections + retunes: each new epoch starts with settle_s discarded
-
-
-class LiveSource(Source):
-    """A receiver streaming ``cu8`` through a reader thread and a bounded queue.
-
-    Subclasses implement :meth:`_open`, :meth:`_run_reader` (called in the
-    reader thread; hand data to :meth:`_deliver`), :meth:`_close_device` and
-    :meth:`_tune`. Attributes for monitoring (read them any time):
-    ``dropped_samples``, ``discarded_samples``, ``reconnects``,
-    :meth:`queue_depth`.
-    """
-
-    def __init__(
-        self,
-        spec: str,
-        *,
-        rate_hz: float | None,
-        freq_hz: float | None,
-        num_samples: int | None,
-        reconnect: bool,
-        queue_blocks: int | None,
-        on_status: StatusCallback | None,
-        settle_s: float,
-        backoff_s: tuple[float, float],
-        format_name: str,
-    ) -> None:
-        self.path = spec
-        self.spec = spec
-        if freq_hz is None:
-            raise InputError(spec, "no centre frequency: give --freq (e.g. --freq 915M)")
-        if not freq_hz > 0 or (rate_hz is not None and not rate_hz > 0):
-            raise InputError(spec, "frequency and sample rate must be positive")
-        if num_samples is not None and num_samples < 0:
-            raise InputError(spec, "num_samples must not be negative")
-        self.rate_hz = float(rate_hz or DEFAULT_RATE_HZ)
-        self.freq_hz = float(freq_hz)
-        self.num_samples = num_samples
-        self.reconnect = reconnect
-        self.on_status = on_status
-        self.settle_s = settle_s
-        self.backoff_s = backoff_s
-        self.chunk_samples = chunk_samples_for(self.rate_hz)
-        if queue_blocks is None:
-            queue_blocks = max(4, math.ceil(DEFAULT_QUEUE_S * self.rate_hz / self.chunk_samples))
-        self.queue_blocks = int(queue_blocks)
-        self.dropped_samples = 0
-        self.discarded_samples = 0
-        self.reconnects = 0
-        self.info = SourceInfo(
-            format=format_name,
-            datatype="cu8",
-            sample_rate_hz=self.rate_hz,
-            center_freq_hz=self.freq_hz,
-            num_channels=1,
-            num_samples=None,
-            duration_s=None,
-            datetime=None,
-            annotation_count=0,
-        )
-        self._lock = threading.Lock()
-        self._queue: queue.Queue[_Chunk] = queue.Queue(maxsize=self.queue_blocks)
-        self._stop = threading.Event()
-        self._reader: threading.Thread | None = None
-        self._reader_error: BaseException | None = None
-        self._tune_gen = 0
-        self._epoch = 0
-        self._gen_freq_hz = {0: self.freq_hz}
-        self._next_index = 0
-        self._t0: float | None = None  # wall-clock time (s since epoch) of sample 0
-        self._resync = False
-        self._last_drop_report = 0.0
-        self._unreported_drops = 0
-
-    # -- for subclasses -----------------------------------------------------
-    @abc.abstractmethod
-    def _open(self) -> None:
-        """Connect to / open the receiver and send the tuning; raise SourceUnavailable if impossible."""
-
-    @abc.abstractmethod
-    def _run_reader(self) -> None:
-        """Reader-thread body: read until :attr:`_stop` is set, handing data to :meth:`_deliver`."""
-
-    @abc.abstractmethod
-    def _close_device(self) -> None:
-        """Release the socket or device (may be called from any thread, more than once)."""
-
-    @abc.abstractmethod
-    def _tune(self, freq_hz: float) -> None:
-        """Send a new centre frequency to the receiver."""
-
-    @property
-    def hardware(self) -> str:
-        """A one-line description of the receiver for SigMF ``core:hw``."""
-        return self.spec
-
-    # -- reporting ------------------------------------------------------------
-    def _report(self, event: str, message: str, *, warn: bool = True, **fields: Any) -> None:
-        status = {"source": self.spec, "event": event, "message": message, **fields}
-        if self.on_status is not None:
-            self.on_status(status)
-        elif warn:
-            log.warning("%s", message)
-        else:
-            log.info("%s", message)
-
-    def _count_drop(self, n: int, *, why: str) -> None:
-        with self._lock:
-            self.dropped_samples += n
-            self._unreported_drops += n
-            now = time.monotonic()
-            if now - self._last_drop_report < 1.0:
-                return
-            pending, self._unreported_drops = self._unreported_drops, 0
-            self._last_drop_report = now
-            total = self.dropped_samples
-        self._report(
-            "dropped",
-            f"{self.spec}: dropped {pending} samples ({why}); {total} dropped in all",
-            dropped_samples=total,
-            new_dropped_samples=pending,
-        )
-
-    def flush_drop_report(self) -> None:
-        """Report drops counted but not yet reported (reports are limited to one a second)."""
-        with self._lock:
-            pending, self._unreported_drops = self._unreported_drops, 0
-            total = self.dropped_samples
-        if pending:
-            self._report(
-                "dropped",
-                f"{self.spec}: dropped {pending} samples; {total} dropped in all",
-                dropped_samples=total,
-                new_dropped_samples=pending,
-            )
-
-    def queue_depth(self) -> int:
-        """Raw chunks waiting for the consumer (capacity :attr:`queue_blocks`)."""
-        return self._queue.qsize()
-
-    # -- reader side ----------------------------------------------------------
-    def _deliver(self, raw: np.ndarray, t_recv: float | None = None) -> None:
-        """Place ``raw`` (uint8, even length) on the timeline and queue it, or drop and count it.
-
-        ``t_recv`` is the wall-clock time its last sample arrived (default now).
-        """
-        n = len(raw) // 2
-        if n == 0:
-            return
-        if t_recv is None:
-            t_recv = time.time()
-        t_first = t_recv - n / self.rate_hz
-        gap = 0
-        with self._lock:
-            if self._t0 is None:
-                self._t0 = t_first
-                self.info.datetime = _iso(t_first)
-            elif self._resync:
-                expected = round((t_first - self._t0) * self.rate_hz)
-                gap = max(0, expected - self._next_index)
-                self._next_index += gap
-            self._resync = False
-            chunk = _Chunk(self._next_index, raw, self._tune_gen, self._epoch)
-            self._next_index += n
-        if gap:
-            self._count_drop(gap, why="while disconnected")
-        try:
-            self._queue.put_nowait(chunk)
-        except queue.Full:
-            self._count_drop(n, why="queue full: processing slower than the receiver")
-
-    def _mark_disconnected(self) -> None:
-        """Called by the reader after losing the receiver: the next data re-anchors the index."""
-        with self._lock:
-            self._resync = True
-
-    def _backoff(self, attempt: int) -> float:
-        first, most = self.backoff_s
-        return min(most, first * (2.0**attempt))
-
-    def _reader_main(self) -> None:
-        try:
-            self._run_reader()
-        except Exception as exc:  # noqa: BLE001 - handed to the consumer thread, which raises it
-            self._reader_error = exc
-        finally:
-            self._close_device()
-
-    # -- consumer side --------------------------------------------------------
-    def retune(self, freq_hz: float) -> None:
-        """Tune to ``freq_hz``; blocks yielded from now on carry it (see the module docstring)."""
-        if not freq_hz > 0:
-            raise ValueError(f"frequency must be positive, not {freq_hz}")
-        with self._lock:
-            self._tune_gen += 1
-            self._epoch += 1
-            self._gen_freq_hz[self._tune_gen] = float(freq_hz)
-            self.freq_hz = float(freq_hz)
-        self._tune(float(freq_hz))
-        self._report(
-            "retuned",
-            f"{self.spec}: tuned to {freq_hz / 1e6:.6g} MHz",
-            warn=False,
-            center_freq_hz=freq_hz,
-        )
-
-    def _start(self) -> None:
-        if self._reader is not None and self._reader.is_alive():
-            return
-        self._stop.clear()
-        self._reader_error = None
-        if self._t0 is not None:
-            self._mark_disconnected()  # streaming again later: the pause is on the timeline
-        self._open()
-        self._reader = threading.Thread(
-            target=self._reader_main, name=f"reader {self.spec}", daemon=True
-        )
-        self._reader.start()
-
-    def _time_of(self, index: int) -> datetime | None:
-        if self._t0 is None:
-            return None
-        return datetime.fromtimestamp(self._t0, tz=timezone.utc) + timedelta(
-            seconds=index / self.rate_hz
-        )
-
-    def blocks(self, block_size: int = DEFAULT_BLOCK_SAMPLES) -> Iterator[Block]:
-        """Yield blocks of ``block_size`` contiguous samples at one centre frequency.
-
-        A block is shorter only before a discontinuity (drop, reconnection,
-        retune) or at the end (``num_samples`` reached). Raises
-        :class:`SourceUnavailable` when the receiver is lost for good.
-        """
-        if block_size <= 0:
-            raise ValueError("block_size must be positive")
-        self._start()
-        limit = self.num_samples
-        delivered = 0
-        parts: list[np.ndarray] = []
-        buf_start = 0
-        buf_len = 0
-        buf_gen = -1
-        settle_epoch = -1
-        settle_left = 0
-
-        def emit(count: int) -> Block:
-            nonlocal parts, buf_start, buf_len, delivered
-            raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            head, tail = raw[: 2 * count], raw[2 * count :]
-            block = Block(
-                decode(head, _CU8),
-                self.rate_hz,
-                self._gen_freq_hz[buf_gen],
-                buf_start,
-                self._time_of(buf_start),
-            )
-            parts = [tail] if len(tail) else []
-            buf_start += count
-            buf_len -= count
-            delivered += count
-            return block
-
-        try:
-            while limit is None or delivered < limit:
-                try:
-                    chunk = self._queue.get(timeout=0.1)
-                except queue.Empty:
-                    if self._reader is None or not self._reader.is_alive():
-                        if self._reader_error is not None and not isinstance(
-                            self._reader_error, EOFError
-                        ):
-                            if buf_len:
-                                yield emit(buf_len)
-                            raise self._reader_error
-                        break
-                    continue
-                current_gen = self._tune_gen
-                n = len(chunk.raw) // 2
-                if chunk.tune_gen != current_gen:
-                    self.discarded_samples += n
-                    continue
-                if buf_len and buf_gen != current_gen:
-                    self.discarded_samples += buf_len  # assembled before a retune
-                    parts, buf_len = [], 0
-                raw, start = chunk.raw, chunk.start_index
-                if settle_epoch != chunk.epoch:
-                    settle_epoch = chunk.epoch
-                    settle_left = round(self.settle_s * self.rate_hz)
-                if settle_left:
-                    skip = min(settle_left, n)
-                    raw, start, settle_left = raw[2 * skip :], start + skip, settle_left - skip
-                    self.discarded_samples += skip
-                    n -= skip
-                    if n == 0:
-                        continue
-                if buf_len and start != buf_start + buf_len:
-                    yield emit(buf_len)
-                if limit is not None:
-                    n = min(n, limit - delivered - buf_len)
-                    raw = raw[: 2 * n]
-                if not buf_len:
-                    buf_start, buf_gen = start, current_gen
-                parts.append(raw)
-                buf_len += n
-                while buf_len >= block_size:
-                    yield emit(block_size)
-                if limit is not None and delivered + buf_len >= limit and buf_len:
-                    yield emit(buf_len)
-            if buf_len:
-                yield emit(buf_len)
-        finally:
-            self.flush_drop_report()
-            self._stop_reader()
-
-    def _stop_reader(self) -> None:
-        self._stop.set()
-        self._close_device()
-        if self._reader is not None:
-            self._reader.join(timeout=5.0)
-            self._reader = None
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-
-    def close(self) -> None:
-        """Stop the reader and release the receiver."""
-        self._stop_reader()
-
-
-def _iso(t_s: float) -> str:
-    return datetime.fromtimestamp(t_s, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_rtltcp_spec(spec: str) -> tuple[str, int]:
@@ -518,10 +126,6 @@ class RtlTcpSource(LiveSource):
     def hardware(self) -> str:
         return f"RTL-SDR ({self.tuner_name} tuner) via {self.spec}"
 
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return {"core:hw": self.hardware}
-
     def _tuning_commands(self) -> bytes:
         cmds = [
             command(CMD_SET_SAMPLE_RATE, round(self.rate_hz)),
@@ -602,28 +206,10 @@ class RtlTcpSource(LiveSource):
             if sock is None:
                 if self._stop.is_set():
                     return
-                try:
-                    self._connect()
-                except SourceUnavailable as exc:
-                    wait_s = self._backoff(attempt)
-                    attempt += 1
-                    self._report(
-                        "reconnecting",
-                        f"{exc}; retry {attempt} in {wait_s:.1f} s",
-                        attempt=attempt,
-                        wait_s=wait_s,
-                    )
-                    if self._stop.wait(wait_s):
-                        return
-                    continue
-                self.reconnects += 1
-                self._report(
-                    "reconnected",
-                    f"{self.spec}: reconnected after {attempt + 1} attempt(s)",
-                    attempt=attempt + 1,
-                    reconnects=self.reconnects,
-                )
-                attempt = 0
+                next_attempt = self._reopen(self._connect, attempt, (SourceUnavailable,), "reconnected")
+                if next_attempt is None:
+                    return
+                attempt = next_attempt
                 continue
             sock.settimeout(self.timeout_s)
             why = self._read_socket(sock, chunk_bytes)
