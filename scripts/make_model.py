@@ -47,7 +47,7 @@ def main() -> int:
     t_synth = time.time() - t0
     t1 = time.time()
     side = train(
-        [data], args.out, jobs=args.jobs, cv_folds=3, random_state=0,
+        [data], args.out, jobs=args.jobs, cv_folds=3, random_state=0, cache_dir=data / ".features",
         extra_meta={
             "recipe": {
                 "command": "make model",

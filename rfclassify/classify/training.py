@@ -124,14 +124,66 @@ def extract_recording(path: str | Path, folder_label: str | None = None) -> Reco
     )
 
 
+def code_fingerprint() -> str:
+    """SHA-256 of the code that turns a recording into feature rows and labels.
+
+    Cached features are only reused while detection, features, context and
+    labelling code are byte-for-byte the same.
+    """
+    import rfclassify
+
+    root = Path(rfclassify.__file__).parent
+    files = sorted(
+        [*(root / "dsp").glob("*.py"), *(root / "features").glob("*.py"), root / "detection.py",
+         root / "classify" / "pipeline.py", root / "classify" / "labels.py", root / "classify" / "training.py"]
+    )
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached_extract(path: Path, folder_label: str | None, cache_dir: Path | None, key: str) -> RecordingFeatures:
+    """:func:`extract_recording`, through a pickle cache keyed by file, size, mtime and code."""
+    import pickle
+
+    if cache_dir is None:
+        return extract_recording(path, folder_label)
+    stat = Path(path).stat()
+    name = hashlib.sha256(f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{folder_label}|{key}".encode())
+    cached = cache_dir / f"{name.hexdigest()[:24]}.pkl"
+    if cached.exists():
+        with open(cached, "rb") as fh:
+            return pickle.load(fh)
+    rec = extract_recording(path, folder_label)
+    tmp = cached.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(rec, fh)
+    tmp.replace(cached)
+    return rec
+
+
 def extract_all(
-    recordings: Sequence[tuple[Path, str | None]], jobs: int = 1, progress: bool = True
+    recordings: Sequence[tuple[Path, str | None]],
+    jobs: int = 1,
+    progress: bool = True,
+    cache_dir: str | Path | None = None,
 ) -> list[RecordingFeatures]:
-    """:func:`extract_recording` over many recordings in parallel, with a progress bar on stderr."""
+    """:func:`extract_recording` over many recordings in parallel, with a progress bar on stderr.
+
+    With ``cache_dir``, feature rows are cached per recording (our own pickles,
+    keyed by :func:`code_fingerprint`), so retraining after a classifier-only
+    change does not recompute them.
+    """
     import click
     from joblib import Parallel, delayed
 
-    tasks = (delayed(extract_recording)(p, lab) for p, lab in recordings)
+    cache = Path(cache_dir) if cache_dir is not None else None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+    key = code_fingerprint()
+    tasks = (delayed(_cached_extract)(p, lab, cache, key) for p, lab in recordings)
     results = Parallel(n_jobs=jobs, return_as="generator")(tasks)
     out: list[RecordingFeatures] = []
     with click.progressbar(
@@ -230,12 +282,13 @@ def train(
     random_state: int = 0,
     progress: bool = True,
     extra_meta: dict[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train on recordings and save model + sidecar at ``out``; returns the sidecar."""
     from rfclassify.classify.persistence import read_sidecar, save_model
     from rfclassify.features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 
-    recs = extract_all(find_recordings(inputs), jobs=jobs, progress=progress)
+    recs = extract_all(find_recordings(inputs), jobs=jobs, progress=progress, cache_dir=cache_dir)
     X, y, groups = stack(recs)
     classes, counts = np.unique(y, return_counts=True)
     metrics: dict[str, Any] = {}
