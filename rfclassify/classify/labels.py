@@ -15,6 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 NOISE_LABEL = "noise"
+#: Annotations give the 99 % occupied bandwidth; an emission's weaker parts
+#: (analog video's audio subcarrier 6–6.5 MHz from the carrier, OFDM and GFSK
+#: spectral skirts) lie just outside it and are still that emission. A
+#: detection's frequency overlap is taken against the edges widened by this
+#: fraction of the annotated bandwidth on each side.
+EDGE_PAD_FRACTION = 0.4
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -35,9 +41,8 @@ def match_annotation(
     For each label, the score is the share of the detection's duration
     covered by that label's annotations (summed, capped at 1 — a detection
     that spans several packets of one Wi-Fi link is that link) times the
-    frequency overlap (fraction of the detection's bandwidth, edges widened
-    by one part in a thousand so a detection narrower than a frequency bin
-    still matches). The best label below ``min_overlap`` is ignored; the
+    frequency overlap (fraction of the detection's bandwidth, against edges
+    widened by :data:`EDGE_PAD_FRACTION` of the annotated bandwidth). The best label below ``min_overlap`` is ignored; the
     returned annotation is that label's annotation with the largest overlap.
     """
     dur = max(t_end_s - t_start_s, 1.0 / sample_rate_hz)
@@ -58,7 +63,7 @@ def match_annotation(
         if lo is None or hi is None:
             f_frac = 1.0
         else:
-            pad = 1e-3 * (hi - lo)
+            pad = EDGE_PAD_FRACTION * (hi - lo)
             f_frac = _overlap(f_lo_hz, f_hi_hz, lo - pad, hi + pad) / bw
         score = t_over / dur * f_frac
         if score <= 0:
