@@ -347,7 +347,7 @@ def test_ook_line_codes(encoding: str) -> None:
 def test_ook_repeats_bandwidth_and_offset() -> None:
     offsets = []
     for seed in range(8):
-        bursts = emit("ook-ism", 2.0, seed=seed, report_interval_s=30.0)
+        bursts = emit("ook-ism", 2.0, seed=seed, report_interval_s=30.0, encoding=("pwm", "ppm", "manchester")[seed % 3])
         n = len(bursts)
         assert 3 <= n <= 10 or bursts[-1].t_start_s > 1.5  # one transmission, maybe cut by the end
         assert len({len(b.samples) for b in bursts}) == 1  # the same packet repeated
@@ -358,6 +358,26 @@ def test_ook_repeats_bandwidth_and_offset() -> None:
         offsets.append(bursts[0].rf_hz - 433.92e6)
     offsets = np.array(offsets)
     assert np.all(np.abs(offsets) <= 100e3) and offsets.min() < 0 < offsets.max()
+
+
+def test_fsk_ism_sensor_deviation_and_bit_rate() -> None:
+    from rfclassify.dsp.measure import instantaneous_frequency_hz
+
+    for seed, (rate_hz, dev_hz) in enumerate([(17.24e3, 30e3), (10e3, 19e3), (40e3, 55e3)]):
+        bursts = emit("ook-ism", 1.0, seed=seed, report_interval_s=30.0, encoding="fsk", bit_rate_hz=rate_hz,
+                      deviation_hz=dev_hz, repeats=2)
+        assert 1 <= len(bursts) <= 2 and all(b.meta["encoding"] == "fsk" for b in bursts)
+        b = bursts[0]
+        f = instantaneous_frequency_hz(b.samples, b.sample_rate_hz)
+        # the two FSK tones sit at ±deviation: the IF's upper and lower clusters
+        hi, lo = np.median(f[f > 0]), np.median(f[f < 0])
+        assert abs((hi - lo) / 2 - dev_hz) < 0.1 * dev_hz
+        # bit period from the shortest runs of one tone (the alternating preamble)
+        sign = np.sign(f)
+        runs = np.diff(np.flatnonzero(np.diff(sign) != 0))
+        bit_s = np.percentile(runs, 10) / b.sample_rate_hz
+        assert abs(bit_s * rate_hz - 1) < 0.15
+        assert b.f_hi_hz - b.f_lo_hz == pytest.approx(2 * (dev_hz + rate_hz))  # Carson
 
 
 def test_ook_bands() -> None:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rfclassify.dsp.modulation import gfsk
 from rfclassify.signatures.base import Band, Burst, EmitRequest, Signature, unit_power
 
 SAMPLE_RATE_HZ = 250e3
@@ -122,6 +123,46 @@ def ook_envelope(
     return (level * np.exp(1j * phase)).astype(np.complex64)
 
 
+def _build_fsk(req: EmitRequest, rf_hz: float, offset_hz: float) -> list[Burst]:
+    """2-FSK ISM sensors (rtl_433's FSK_PCM devices): the FSK half of the ISM clutter.
+
+    Many 433/868/915 MHz sensors are FSK, not OOK: LaCrosse TX29/TX35 (17.24 kb/s),
+    EnergyCount 3000 (20 kb/s), Danfoss CF-R and HomeMatic (10 kb/s, ±19 kHz
+    deviation, per the CC1100 settings their rtl_433/URH decoders assume) —
+    rtl_433 ``src/devices/lacrosse_tx35.c``, ``ec3k.c``, ``danfoss.c``.
+    A packet is an alternating preamble (16–48 bits), a sync word (16–32
+    bits) and 40–160 payload bits, sent 1–3 times 5–50 ms apart. Bit rate
+    (4.8–40 kb/s, log-uniform) and deviation (±10–60 kHz) are drawn per
+    device: *assumption* spanning those devices. Not a class of its own in
+    SIGNATURES.md: it belongs to the non-drone ISM clutter this label stands for.
+    """
+    rng, p = req.rng, req.params
+    bit_rate_hz = float(p.get("bit_rate_hz", np.exp(rng.uniform(np.log(4.8e3), np.log(40e3)))))
+    dev_hz = float(p.get("deviation_hz", rng.uniform(10e3, 60e3)))
+    repeats = int(p.get("repeats", rng.integers(1, 4)))
+    repeat_gap_s = float(p.get("repeat_gap_s", rng.uniform(5e-3, 50e-3)))
+    interval_s = float(p.get("report_interval_s", np.exp(rng.uniform(np.log(0.5), np.log(60.0)))))
+    half = dev_hz + bit_rate_hz
+    sps = int(np.ceil(4.0 * half / bit_rate_hz))
+    fs_hz = sps * bit_rate_hz
+    bursts: list[Burst] = []
+    t = rng.uniform(0.0, min(interval_s, req.duration_s))
+    while t < req.duration_s:
+        preamble = np.tile([1, 0], int(rng.integers(8, 25)))
+        body = rng.integers(0, 2, int(rng.integers(16, 33)) + int(rng.integers(40, 161)))
+        x = gfsk(np.concatenate([preamble, body]), bit_rate_hz, dev_hz, fs_hz, bt=None)
+        t_rep = t
+        for r in range(repeats):
+            if t_rep >= req.duration_s:
+                break
+            meta = {"encoding": "fsk", "bit_rate_hz": bit_rate_hz, "deviation_hz": dev_hz, "offset_hz": offset_hz,
+                    "repeat": r}
+            bursts.append(Burst(t_rep, rf_hz, unit_power(x), fs_hz, rf_hz - half, rf_hz + half, "none", meta=meta))
+            t_rep += len(x) / fs_hz + repeat_gap_s
+        t += max(interval_s * rng.uniform(0.95, 1.05), t_rep - t)
+    return bursts
+
+
 def _build(req: EmitRequest) -> list[Burst]:
     rng = req.rng
     p = req.params
@@ -131,9 +172,11 @@ def _build(req: EmitRequest) -> list[Burst]:
     half = BANDWIDTH_HZ / 2.0
     if not req.visible(rf_hz - half, rf_hz + half):
         return []
-    encoding = str(p.get("encoding", rng.choice(ENCODINGS)))
+    encoding = str(p.get("encoding", rng.choice(ENCODINGS + ("fsk",), p=(0.25, 0.25, 0.25, 0.25))))
+    if encoding == "fsk":
+        return _build_fsk(req, rf_hz, offset_hz)
     if encoding not in ENCODINGS:
-        raise ValueError(f"ook-ism encoding must be one of {ENCODINGS}, not {encoding!r}")
+        raise ValueError(f"ook-ism encoding must be one of {ENCODINGS + ('fsk',)}, not {encoding!r}")
     lo_s, hi_s = {"pwm": (150e-6, 800e-6), "ppm": (200e-6, 600e-6), "manchester": (100e-6, 1000e-6)}[encoding]
     short_s = float(p.get("short_s", np.exp(rng.uniform(np.log(lo_s), np.log(hi_s)))))
     n_bits = int(p.get("n_bits", rng.integers(24, 73)))
@@ -176,7 +219,7 @@ SIGNATURE = Signature(
         Band("915", 902e6, 928e6, (915e6,)),
         Band("315", 314e6, 316e6, (315e6,)),
     ),
-    modulation="OOK/ASK, PWM / PPM / Manchester line codes",
+    modulation="OOK/ASK, PWM / PPM / Manchester line codes; 2-FSK sensors (FSK_PCM)",
     bandwidth_hz=BANDWIDTH_HZ,
     timing={
         "pulse_min_s": 100e-6,
