@@ -45,7 +45,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
     """All metrics for precomputed recording features and a loaded :class:`Classifier`."""
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-    from rfclassify.classify.tracking import BurstDecision, EmitterTracker
+    from rfclassify.classify.tracking import BurstDecision, EmitterTracker, reported_label
 
     clf = classifier.model.named_steps["clf"]
     select = classifier.model.named_steps["select"]
@@ -95,7 +95,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
                                       decision.proba[k], str(decision.reasons[k]), rec.center_freq_hz[k])
                     )
                 for em in tracker.close_all():
-                    sig = REGISTRY.get(em.label)
+                    sig = REGISTRY.get(reported_label(tracker, em)[0])
                     if sig is not None and sig.drone:
                         false_drone_emitters += 1
                         if len(false_drone_examples) < 20:

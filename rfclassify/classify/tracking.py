@@ -148,18 +148,39 @@ class EmitterTracker:
         return float(1.0 - post.max())
 
 
+#: A drone claim needs evidence: an emitter named as a drone link is only
+#: reported as such once its accumulated confidence reaches this value and it
+#: has at least :data:`DRONE_MIN_BURSTS` bursts; otherwise it is ``unknown``
+#: with the unconfirmed guess in ``candidate``. A false alarm costs a guard a
+#: response; every drone link of the registry sends several bursts a second
+#: (DroneID and analog video, segmented, at least two in a second).
+DRONE_MIN_CONFIDENCE = 0.8
+DRONE_MIN_BURSTS = 3
+
+
+def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str | None]:
+    """(label to report, unconfirmed candidate or None) after the drone-confirmation rule."""
+    sig = REGISTRY.get(emitter.label)
+    if sig is None or not sig.drone:
+        return emitter.label, None
+    if len(emitter.bursts) >= DRONE_MIN_BURSTS and tracker.confidence(emitter) >= DRONE_MIN_CONFIDENCE:
+        return emitter.label, None
+    return UNKNOWN, emitter.label
+
+
 def emitter_summary(tracker: EmitterTracker, emitter: Emitter, source: str) -> dict[str, Any]:
     """The per-emitter record ``classify`` prints (keys documented in the README)."""
     from rfclassify.signatures.models import models_for
 
-    sig = REGISTRY.get(emitter.label)
+    label, candidate = reported_label(tracker, emitter)
+    sig = REGISTRY.get(label)
     freqs = np.array([b.freq_hz for b in emitter.bursts])
     bws = np.array([b.f_hi_hz - b.f_lo_hz for b in emitter.bursts])
     snrs = np.array([b.snr_db for b in emitter.bursts])
     channels = np.unique(np.round(freqs / 50e3) * 50e3)
-    return {
+    record = {
         "source": source,
-        "label": emitter.label,
+        "label": label,
         "drone": bool(sig.drone) if sig is not None else False,
         "link": sig.link if sig is not None else "none",
         "confidence": round(tracker.confidence(emitter), 4),
@@ -170,8 +191,12 @@ def emitter_summary(tracker: EmitterTracker, emitter: Emitter, source: str) -> d
         "snr_db": round(float(np.median(snrs)), 2),
         "bursts": len(emitter.bursts),
         "channels": int(len(channels)),
-        "models": models_for(emitter.label) if sig is not None else [],
+        "models": models_for(label) if sig is not None else [],
         "bearing_deg": None,
         "bearing_std_deg": None,
         "emitter_id": emitter.emitter_id,
     }
+    if candidate is not None:
+        record["candidate"] = candidate
+        record["reason"] = "unconfirmed"
+    return record

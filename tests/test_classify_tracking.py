@@ -1,0 +1,57 @@
+"""Emitter tracking: grouping, accumulated confidence, and the drone-confirmation rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rfclassify.classify.tracking import (
+    DRONE_MIN_BURSTS,
+    BurstDecision,
+    EmitterTracker,
+    emitter_summary,
+)
+
+CLASSES = ["elrs-900", "noise", "ook-ism"]
+
+
+def burst(t: float, label: str, p: float, freq: float = 915e6) -> BurstDecision:
+    proba = np.full(len(CLASSES), (1 - p) / (len(CLASSES) - 1))
+    proba[CLASSES.index(label)] = p
+    return BurstDecision(t, t + 0.004, freq - 250e3, freq + 250e3, 12.0, label, p, proba)
+
+
+def test_hops_of_one_link_are_one_emitter_with_growing_confidence():
+    tracker = EmitterTracker(CLASSES)
+    confidences = []
+    for k in range(10):
+        emitter, is_new = tracker.add(burst(0.005 * k, "elrs-900", 0.7, 904e6 + 600e3 * (k % 5)))
+        assert is_new == (k == 0)
+        confidences.append(tracker.confidence(emitter))
+    assert confidences[0] < confidences[-1] and confidences[-1] > 0.99
+    (em,) = tracker.close_all()
+    rec = emitter_summary(tracker, em, "x")
+    assert rec["label"] == "elrs-900" and rec["drone"] and rec["bursts"] == 10 and rec["channels"] == 5
+
+
+def test_a_silent_gap_starts_a_new_emitter():
+    tracker = EmitterTracker(CLASSES, gap_s=1.0)
+    tracker.add(burst(0.0, "ook-ism", 0.9))
+    _, is_new = tracker.add(burst(5.0, "ook-ism", 0.9))
+    assert is_new and len(tracker.close_all()) == 2
+
+
+def test_an_unconfirmed_drone_guess_is_reported_unknown():
+    tracker = EmitterTracker(CLASSES)
+    for k in range(DRONE_MIN_BURSTS - 1):
+        tracker.add(burst(0.01 * k, "elrs-900", 0.99))
+    (em,) = tracker.close_all()
+    rec = emitter_summary(tracker, em, "x")
+    assert rec["label"] == "unknown" and rec["drone"] is False
+    assert rec["candidate"] == "elrs-900" and rec["reason"] == "unconfirmed"
+
+
+def test_non_drone_labels_need_no_confirmation():
+    tracker = EmitterTracker(CLASSES)
+    tracker.add(burst(0.0, "ook-ism", 0.95))
+    (em,) = tracker.close_all()
+    assert emitter_summary(tracker, em, "x")["label"] == "ook-ism"
