@@ -60,11 +60,11 @@ def main() -> int:
     from rfclassify.classify.training import extract_all, find_recordings
     from rfclassify.signatures import REGISTRY
     from rfclassify.sources.base import Block
-    from rfclassify.synth.dataset import synthesize_dataset
+    from rfclassify.synth.dataset import code_fingerprint, synthesize_dataset
 
     clf = Classifier.load(args.model)
     t0 = time.time()
-    test_dir = ROOT / "datasets" / f"test-seed{TEST_SEED}-{args.per_class}x{args.duration:g}s"
+    test_dir = ROOT / "datasets" / f"test-seed{TEST_SEED}-{args.per_class}x{args.duration:g}s-{code_fingerprint()}"
     if not (test_dir / ".complete").exists():
         synthesize_dataset(test_dir, per_class=args.per_class, snr_db_range=(-5, 25), receivers="both",
                            duration_s=args.duration, seed=TEST_SEED, jobs=args.jobs)
@@ -72,7 +72,8 @@ def main() -> int:
     metrics = evaluate_features(extract_all(find_recordings([test_dir]), jobs=args.jobs), clf)
     write_report(metrics, ROOT / "reports" / "accuracy-test")
 
-    fa_dir = ROOT / "datasets" / f"falsealarm-seed{FALSE_ALARM_SEED}-{args.false_alarm_recordings}x{args.false_alarm_duration:g}s"
+    fa_dir = ROOT / "datasets" / (f"falsealarm-seed{FALSE_ALARM_SEED}-{args.false_alarm_recordings}x"
+                                  f"{args.false_alarm_duration:g}s-{code_fingerprint()}")
     non_drone = [lab for lab, sig in REGISTRY.items() if not sig.drone]
     if not (fa_dir / ".complete").exists():
         synthesize_dataset(fa_dir, classes=non_drone, per_class=args.false_alarm_recordings, snr_db_range=(-5, 30),

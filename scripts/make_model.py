@@ -34,9 +34,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from rfclassify.classify.training import train
-    from rfclassify.synth.dataset import synthesize_dataset
+    from rfclassify.synth.dataset import code_fingerprint, synthesize_dataset
 
-    data = Path(args.data or ROOT / "datasets" / f"train-seed{TRAIN_SEED}-{args.per_class}x{args.duration:g}s")
+    data = Path(args.data or ROOT / "datasets" / (
+        f"train-seed{TRAIN_SEED}-{args.per_class}x{args.duration:g}s-{code_fingerprint()}"))
     t0 = time.time()
     if not (data / ".complete").exists():
         synthesize_dataset(
@@ -54,6 +55,7 @@ def main() -> int:
                 "synth": {"seed": TRAIN_SEED, "per_class": args.per_class, "duration_s": args.duration,
                           "snr_db": list(SNR_DB), "receivers": "both", "clutter_probability": 0.3},
                 "synth_seconds": round(t_synth, 1),
+                "synth_code": code_fingerprint(),
             },
         },
     )

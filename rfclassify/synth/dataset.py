@@ -430,3 +430,23 @@ def synthesize_dataset(
                 paths.append(path)
                 bar.update(1)
     return paths
+
+
+def code_fingerprint() -> str:
+    """Short SHA-256 of the signature and synthesizer code: datasets made by other code live elsewhere.
+
+    Scripts name cached dataset folders with it, so a change to any builder
+    or to the scene/receiver model never reuses recordings made before it.
+    """
+    import hashlib
+
+    import rfclassify
+
+    root = Path(rfclassify.__file__).parent
+    digest = hashlib.sha256()
+    for f in sorted([*(root / "signatures").glob("*.py"), *(root / "synth").glob("*.py"),
+                     *(root / "dsp").glob("modulation.py"), root / "sources" / "datatypes.py"]):
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:10]
+
