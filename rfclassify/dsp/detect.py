@@ -459,12 +459,9 @@ def refine_runs(
     e_s = ndimage.uniform_filter1d(e, 3, mode="nearest") if nt >= 3 else e
     emax = float(e_s.max())
     on_t = (e_s > max(3 * sigma_t / np.sqrt(3.0), 0.1 * emax)) | (e > max(3 * sigma_t, 0.1 * emax))
-    # Quiet: the smoothed in-band excess under 1σ of its noise and under a tenth of the emission's
-    # typical level, well below the 'on' test (hysteresis), so weak steady signals are not cut.
     quiet = None
     if split_frames > 0 and on_t.any():
-        level = float(np.median(e_s[on_t]))
-        quiet = e_s < min(sigma_t / np.sqrt(3.0), 0.1 * level)
+        quiet = quiet_frames(e, on_t, max(1.0, nband * 2.0 / 3.0), split_frames, float(np.median(e_s[on_t])))
     runs = _on_runs(on_t, split_frames, quiet)
     if not runs:
         return None
@@ -479,6 +476,59 @@ def refine_runs(
         peak_db = 10 * np.log10(float(np.max(p / f)))
         out.append((rows, band, float(snr_db), float(peak_db)))
     return out
+
+
+#: Share of noise-only windows that pass the quiet test (one-sided normal quantile z).
+_QUIET_NOISE_Z = 1.0  # 84 %
+#: A continuing emission may pass the quiet test with at most this probability (z of 1e-4).
+_QUIET_SIGNAL_Z = 3.719
+
+
+def quiet_frames(
+    excess: np.ndarray, on: np.ndarray, n_eff: float, split_frames: int, on_level: float | None = None
+) -> np.ndarray:
+    """Frames inside a window of frames whose *mean* in-band excess is that of noise, not of the emission.
+
+    ``excess``: per-frame in-band excess ratio (``P / floor - 1`` averaged over
+    the band, ``n_eff`` independent cells per frame); ``on``: the active
+    frames. Windows of ``split_frames + 3`` frames and each doubling of that
+    are tested: a window is quiet if its mean is under the 84th percentile of
+    a noise-only mean and under a tenth of ``on_level`` (the typical level of
+    the active frames: strong emissions whose power leaves the band for a
+    moment, a chirp partly outside the receiver window, are not cut), and a
+    window length is used only if a continuation of
+    the emission (noise-like, at the mean excess ``level`` of the span between
+    the first and last active frames: ``(1 + level)`` times a Gamma mean)
+    would pass that test with probability under 1e-4. A strong emission is
+    thus split at gaps of a few frames, a weak one only at gaps long enough to
+    be quiet *on average*, so noise dips inside a weak continuous signal (a 0 dB
+    LoRa packet) do not cut it. Gamma quantiles use the Wilson–Hilferty cube
+    approximation (no special functions per call). Returns bool like ``excess``.
+    """
+    nt = len(excess)
+    quiet = np.zeros(nt, dtype=bool)
+    idx = np.flatnonzero(on)
+    if len(idx) < 2:
+        return quiet
+    first, last = int(idx[0]), int(idx[-1])
+    level = max(float(np.mean(excess[first : last + 1], dtype=np.float64)), 0.0)
+    csum = np.concatenate(([0.0], np.cumsum(excess[first : last + 1], dtype=np.float64)))
+    cover = np.zeros(last - first + 2, dtype=np.int32)
+    width = max(1, split_frames + 3)
+    cap = np.inf if on_level is None else 0.1 * on_level
+    while width <= last - first - 1:
+        n = n_eff * width
+        v = 1.0 / (9.0 * n)
+        tau = min((1.0 - v + _QUIET_NOISE_Z * np.sqrt(v)) ** 3 - 1.0, cap)
+        if ((1.0 + tau) / (1.0 + level)) ** (1.0 / 3.0) <= 1.0 - v - _QUIET_SIGNAL_Z * np.sqrt(v):
+            means = (csum[width:] - csum[:-width]) / width
+            hits = np.flatnonzero(means < tau)
+            if len(hits):
+                np.add.at(cover, hits, 1)
+                np.add.at(cover, hits + width, -1)
+        width *= 2
+    quiet[first : last + 1] = np.cumsum(cover)[:-1] > 0
+    return quiet
 
 
 def _on_runs(on: np.ndarray, split_frames: int, quiet: np.ndarray | None = None) -> list[tuple[int, int]]:
