@@ -168,11 +168,18 @@ def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str 
     return UNKNOWN, emitter.label
 
 
-def emitter_summary(tracker: EmitterTracker, emitter: Emitter, source: str) -> dict[str, Any]:
-    """The per-emitter record ``classify`` prints (keys documented in the README)."""
+def emitter_summary(
+    tracker: EmitterTracker, emitter: Emitter, source: str, confirmed: bool = False
+) -> dict[str, Any]:
+    """The per-emitter record ``classify`` prints (keys documented in the README).
+
+    ``confirmed=True`` skips the drone-confirmation rule: a caller that
+    confirmed the emitter by its own, stricter rule (the sensor node's event
+    engine) keeps its label while the evidence of later bursts varies.
+    """
     from rfclassify.signatures.models import models_for
 
-    label, candidate = reported_label(tracker, emitter)
+    label, candidate = (emitter.label, None) if confirmed else reported_label(tracker, emitter)
     sig = REGISTRY.get(label)
     freqs = np.array([b.freq_hz for b in emitter.bursts])
     bws = np.array([b.f_hi_hz - b.f_lo_hz for b in emitter.bursts])

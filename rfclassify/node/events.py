@@ -161,7 +161,8 @@ class EventEngine:
         return out
 
     def _event(self, kind: str, emitter: Emitter, state: _State, now_s: float) -> dict[str, Any]:
-        record = emitter_summary(self.tracker, emitter, self.source_name)
+        # Events are only emitted for emitters this engine confirmed (its own, stricter rule).
+        record = emitter_summary(self.tracker, emitter, self.source_name, confirmed=True)
         record["bursts"] = state.total_bursts
         record["t_start_s"] = round(state.first_t_s, 6)
         self.events_emitted += 1
