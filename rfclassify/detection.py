@@ -221,6 +221,8 @@ class _Stream:
         self.medians: list[np.ndarray] = []
         self.quiet: list[float] = []
         self.central = central_bins(self.nfft, self.dc)
+        chunk_s = p.chunk_frames * self.nfft / self.fs
+        self.history = max(p.history_chunks, round(p.floor_history_s / chunk_s))
         self.floor: np.ndarray | None = None
         max_rows = self.engine.power.capacity
         keep = (max_rows + 4) * self.nfft + int(2 * owner.margin_s * self.fs) + 1
@@ -268,8 +270,8 @@ class _Stream:
         if self.floor is None:  # chunk 0 is its own reference
             self.floor = combine_floor(med[None, :], self.dc, p.floor_cap_db, quiet_history=np.array([q]))
         floor = np.broadcast_to(self.floor, rows.shape)
-        self.medians = (self.medians + [med])[-p.history_chunks :]
-        self.quiet = (self.quiet + [q])[-p.history_chunks :]
+        self.medians = (self.medians + [med])[-self.history :]
+        self.quiet = (self.quiet + [q])[-self.history :]
         self.floor = combine_floor(np.stack(self.medians), self.dc, p.floor_cap_db,
                                    quiet_history=np.array(self.quiet))
         return self.engine.push(rows, floor)

@@ -118,6 +118,10 @@ class DetectParams:
     ``gap_s``/``gap_hz`` are the closing (largest gap bridged, each side);
     a component whose in-band power drops to the noise for more than
     ``split_gap_s`` (at least two frames) is split into separate bursts there.
+    The noise floor is the median of the last ``history_chunks`` chunk medians,
+    or of as many as span ``floor_history_s`` if that is more (at wideband rates
+    16 chunks last only 52 ms, and a longer emission on the uncapped DC bins
+    would become its own floor).
     """
 
     scales: tuple[Scale, ...] = field(
@@ -131,11 +135,12 @@ class DetectParams:
     )
     pfa: float = 1e-8
     margin_db: float = 0.4
-    gap_s: float = 0.3e-3
+    gap_s: float = 1.5e-3
     gap_hz: float = 25e3
     split_gap_s: float = 0.05e-3
     chunk_frames: int = 128
     history_chunks: int = 16
+    floor_history_s: float = 0.2
     max_duration_s: float = 0.25
     min_snr_db: float = -8.0
     edge_rel_db: float = -25.0
@@ -565,9 +570,9 @@ def _on_runs(on: np.ndarray, split_frames: int, quiet: np.ndarray | None = None)
 class _RowRing:
     """The most recent rows of a ``(frames, bins)`` array, addressed by absolute row index."""
 
-    def __init__(self, capacity: int, nbins: int) -> None:
+    def __init__(self, capacity: int, nbins: int, dtype: type = np.float32) -> None:
         self.capacity = capacity
-        self.buf = np.zeros((capacity, nbins), dtype=np.float32)
+        self.buf = np.zeros((capacity, nbins), dtype=dtype)
         self.end = 0  # absolute index one past the last row held
 
     def append(self, rows: np.ndarray) -> None:
@@ -636,7 +641,8 @@ class DetectionEngine:
         self.prev_labels = np.zeros(nfft, dtype=np.int64)  # component ids of the last labelled row
         self.open: dict[int, _Comp] = {}
         self.next_id = 1
-        self._win = np.zeros((c + 2 * self.lookahead, nfft), dtype=np.float32)
+        self.mask = _RowRing(c + 2 * self.gap_frames + 8, nfft, dtype=bool)
+        self._win = np.zeros((c + 2 * self.half_box, nfft), dtype=np.float32)
         self.finished = False
 
     @property
@@ -672,33 +678,35 @@ class DetectionEngine:
     # -- internals -------------------------------------------------------
 
     def _chunk(self, a: int, b: int, final: bool) -> list[Detection]:
-        g, H = self.gap_frames, self.half_box
-        # Mask rows [a - g, b + g) (the dilation of the chunk's rows needs g more each side), from
-        # ratio rows [a - g - H, b + g + H); rows outside the stream are zero and boxes reaching them
-        # are truncated means.
-        lo, hi = a - g - H, b + g + H
-        da, db = max(0, lo), min(self.rows, hi)
-        win = self._win
-        if win.shape[0] != hi - lo:
-            win = np.zeros((hi - lo, self.grid.nfft), dtype=np.float32)
-        elif da > lo or db < hi:
-            win[:] = 0.0
-        np.divide(self.power.get(da, db), self.floor.get(da, db), out=win[da - lo : db - lo])
-        mask = mask_rows(win, self.boxes, H, da - lo, db - lo)
-        if a - g < 0:
-            mask[: g - a] = False
-        if b + g > self.rows:
-            mask[mask.shape[0] - (b + g - self.rows) :] = False
+        g = self.gap_frames
+        # The dilation of the chunk's rows needs mask rows [a - g, b + g); each mask row is computed
+        # once (rows outside the stream are empty).
+        r0, r1 = max(0, a - g), min(self.rows, b + g)
+        self._mask_upto(r1)
+        mask = np.zeros((b - a + 2 * g, self.grid.nfft), dtype=bool)
+        mask[r0 - (a - g) : r1 - (a - g)] = self.mask.get(r0, r1)
         self.next_chunk_row = b
         if not self.open and not mask.any():
             return []  # nothing open, nothing new: the common case in noise
-        closed = close_mask(mask, g, self.gap_bins)[g : g + b - a]
-        orig = mask[g : g + b - a]
-        lab, n = ndimage.label(closed, structure=_EIGHT)
+        # Close and label only the columns near a hit (signals rarely fill the window): same result.
+        hit_cols = np.flatnonzero(mask.any(axis=0))
+        if len(hit_cols):
+            c0 = max(0, int(hit_cols[0]) - self.gap_bins)
+            c1 = min(self.grid.nfft, int(hit_cols[-1]) + self.gap_bins + 1)
+        else:
+            c0 = c1 = 0
+        closed = close_mask(mask[:, c0:c1], g, self.gap_bins)[g : g + b - a]
+        orig = mask[g : g + b - a, c0:c1]
+        lab_sub, n = ndimage.label(closed, structure=_EIGHT)
+        lab_first = np.zeros(self.grid.nfft, dtype=np.int64)
+        lab_last = np.zeros(self.grid.nfft, dtype=np.int64)
+        if n:
+            lab_first[c0:c1] = lab_sub[0]
+            lab_last[c0:c1] = lab_sub[-1]
         # Local label -> global id, joining through the previous row (8-connectivity).
         gid = np.zeros(n + 1, dtype=np.int64)
         if n:
-            first = lab[0]
+            first = lab_first
             parent: dict[int, int] = {}
 
             def root(x: int) -> int:
@@ -734,16 +742,16 @@ class DetectionEngine:
                     self.next_id += 1
                 else:
                     gid[loc] = root(int(gid[loc]))
-            lab_orig = np.where(orig, lab, 0)
+            lab_orig = np.where(orig, lab_sub, 0)
             counts = np.bincount(lab_orig.ravel(), minlength=n + 1)
             for loc, sl in enumerate(ndimage.find_objects(lab_orig, max_label=n), start=1):
                 if sl is None:
                     continue
-                part = _Comp(a + sl[0].start, a + sl[0].stop - 1, sl[1].start, sl[1].stop - 1,
+                part = _Comp(a + sl[0].start, a + sl[0].stop - 1, c0 + sl[1].start, c0 + sl[1].stop - 1,
                              int(counts[loc]), seg_start=a)
                 part.emission_id = int(gid[loc])
                 self.open[int(gid[loc])].merge(part)
-            last = gid[lab[-1]]
+            last = gid[lab_last]
         else:
             last = np.zeros(self.grid.nfft, dtype=np.int64)
         self.prev_labels = last
@@ -758,6 +766,26 @@ class DetectionEngine:
                 out += self._emit(comp, split_after=True)
                 self.open[cid] = _Comp(0, 0, 0, 0, 0, seg_start=b, split_before=True, emission_id=comp.emission_id)
         return out
+
+    def _mask_upto(self, stop: int) -> None:
+        """Compute the mask rows from the last one computed up to ``stop`` (exclusive) into the mask ring.
+
+        Needs ratio rows ``half_box`` beyond ``stop``; boxes that reach past the rows pushed so far
+        are truncated means, so ``push`` only asks for rows whose boxes are complete.
+        """
+        start = self.mask.end
+        if stop <= start:
+            return
+        H = self.half_box
+        lo, hi = start - H, stop + H
+        da, db = max(0, lo), min(self.rows, hi)
+        win = self._win
+        if win.shape[0] != hi - lo:
+            win = self._win = np.zeros((hi - lo, self.grid.nfft), dtype=np.float32)
+        elif da > lo or db < hi:
+            win[:] = 0.0
+        np.divide(self.power.get(da, db), self.floor.get(da, db), out=win[da - lo : db - lo])
+        self.mask.append(mask_rows(win, self.boxes, H, da - lo, db - lo))
 
     def _emit(self, comp: _Comp, split_after: bool) -> list[Detection]:
         """The detections of a closed (or segmented) component: one per run of active frames."""
