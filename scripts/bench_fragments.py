@@ -13,6 +13,9 @@ and reports per annotated label and receiver:
   burst (1 is ideal; a long emission cut in ≤ 0.25 s segments gives a few);
 - ``recall``: share of annotated bursts overlapped in time and frequency by
   at least one detection;
+- ``merged``: share of annotated bursts overlapped by a detection but
+  matched by none (a detection of a neighbouring burst covers them: Wi-Fi
+  packets a SIFS apart, or bursts merged that should not be);
 - ``noise_per_s``: detections that match no annotation, per second of the
   recordings of that file class and receiver (``noise_*`` files are the
   false-alarm rate proper).
@@ -141,6 +144,7 @@ def table(results: list[dict[str, Any]], by_snr: bool) -> list[dict[str, Any]]:
                 "per_burst_med": float(np.median(m)) if len(m) else float("nan"),
                 "per_burst_p90": float(np.percentile(m, 90)) if len(m) else float("nan"),
                 "recall": float(np.mean([a["hit"] for a in anns])) if anns else float("nan"),
+            "merged": float(np.mean([a["hit"] and not a["matched"] for a in anns])) if anns else float("nan"),
                 "noise_per_s": (n_s[0] / n_s[1]) if n_s and n_s[1] else float("nan"),
             }
         )
@@ -153,6 +157,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         "per_burst_med": "{:.1f}",
         "per_burst_p90": "{:.1f}",
         "recall": "{:.2f}",
+        "merged": "{:.2f}",
         "noise_per_s": "{:.1f}",
     }
     cells = [[fmt.get(c, "{}").format(r[c]) for c in cols] for r in rows]
