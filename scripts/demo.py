@@ -2,7 +2,7 @@
 """The README's `make demo`: synthesize a short mixed scene, show it, classify it — no hardware.
 
 An RTL-SDR (2.4 MS/s, cu8) tuned to 915 MHz hears an ExpressLRS 900 MHz
-control link (a drone), a 915 MHz OOK weather sensor and a LoRaWAN device.
+control link (a drone) and a 915 MHz ISM sensor.
 The demo writes the scene as SigMF, then runs the same commands a user would:
 ``rfclassify info``, ``rfclassify spectrogram`` and ``rfclassify classify``
 with the shipped default model.
@@ -35,7 +35,6 @@ def make_scene(out: Path) -> Path:
         [
             EmitterSpec("elrs-900", snr_db=12.0, band="FCC915", emitter_id="drone-1", params={"rate_hz": 200}),
             EmitterSpec("ook-ism", snr_db=20.0, band="915", emitter_id="sensor-1"),
-            EmitterSpec("lora-iot", snr_db=10.0, band="US915", emitter_id="lorawan-1"),
         ],
         receiver,
         duration_s=2.0,
@@ -48,7 +47,7 @@ def make_scene(out: Path) -> Path:
         sample_rate_hz=receiver.sample_rate_hz,
         center_freq_hz=receiver.center_freq_hz,
         annotations=rendered.annotations,
-        description="rfclassify demo: ELRS 900 control link + OOK sensor + LoRaWAN, RTL-SDR at 915 MHz",
+        description="rfclassify demo: ELRS 900 control link + ISM sensor, RTL-SDR at 915 MHz",
     )
 
 
@@ -73,7 +72,7 @@ def main() -> int:
     png = out / "demo_spectrogram.png"
     if png.exists():
         png.unlink()  # our own output from a previous demo run, not a recording
-    run("spectrogram", str(meta), "-o", str(png))
+    run("spectrogram", str(meta), "-o", str(png), "--no-annotations")
     run("classify", str(meta), "--format", "table")
     print(f"\nspectrogram: {png}   (ground truth: the annotations in {meta.name})")
     return 0
