@@ -60,12 +60,17 @@ class DetectedBurst:
 
 
 class _SampleRing:
-    """The most recent samples of a stream, addressed by absolute sample index."""
+    """The most recent samples of a stream, addressed by absolute sample index.
 
-    def __init__(self, capacity: int) -> None:
+    ``start`` is the index of the first sample appended (a stream that begins
+    after a retune or a gap does not start at 0).
+    """
+
+    def __init__(self, capacity: int, start: int = 0) -> None:
         self.capacity = int(capacity)
         self.buf = np.zeros(self.capacity, dtype=np.complex64)
-        self.end = 0
+        self.start = int(start)
+        self.end = self.start
 
     def append(self, x: np.ndarray) -> None:
         n = len(x)
@@ -82,7 +87,7 @@ class _SampleRing:
 
     def get(self, a: int, b: int) -> np.ndarray:
         """Samples ``[a, b)`` clipped to what is held (a copy)."""
-        a = max(a, self.end - self.capacity, 0)
+        a = max(a, self.end - self.capacity, self.start)
         b = min(b, self.end)
         if b <= a:
             return np.zeros(0, dtype=np.complex64)
@@ -226,7 +231,7 @@ class _Stream:
         self.floor: np.ndarray | None = None
         max_rows = self.engine.power.capacity
         keep = (max_rows + 4) * self.nfft + int(2 * owner.margin_s * self.fs) + 1
-        self.ring = _SampleRing(keep)
+        self.ring = _SampleRing(keep, start=self.origin)
 
     def continues(self, block: Block) -> bool:
         return (

@@ -186,3 +186,35 @@ def test_noise_floor_estimate_of_known_noise() -> None:
     assert abs(noise_floor_dbfs(x.astype(np.complex64)) - (-20.0)) < 0.15
     x[:10_000] *= 30  # a strong burst over 5 % of the block moves the median estimate little
     assert abs(noise_floor_dbfs(x.astype(np.complex64)) - (-20.0)) < 0.5
+
+
+def test_bursts_after_a_gap_or_retune_keep_their_iq() -> None:
+    """A live source's reconnection (a gap in sample indices) or a retune starts a new detector stream
+    at a non-zero sample index: its bursts must still carry their baseband IQ, as if the stream began at 0."""
+    from rfclassify.detection import BurstDetector
+
+    fs, n = 2.4e6, 1 << 16
+    rng = np.random.default_rng(3)
+    x = (0.01 * (rng.standard_normal(12 * n) + 1j * rng.standard_normal(12 * n))).astype(np.complex64)
+    t = np.arange(4800) / fs
+    for start in range(int(0.02 * fs), len(x) - 4800, int(0.03 * fs)):  # 2 ms bursts at +300 kHz
+        x[start : start + 4800] += (0.3 * np.exp(2j * np.pi * 300e3 * t)).astype(np.complex64)
+
+    def run(index0: int, fc: float, det: BurstDetector | None = None) -> list:
+        det = det or BurstDetector()
+        out = []
+        for k in range(12):
+            out += det.process(Block(x[k * n : (k + 1) * n], fs, fc, index0 + k * n))
+        return out + det.flush()
+
+    ref = run(0, 915e6)
+    assert len(ref) >= 10 and all(len(b.iq) > 0 for b in ref)
+    det = BurstDetector()
+    run(0, 915e6, det)  # a first stream, then ...
+    for index0, fc in [(12 * n + 3_600_000, 915e6), (30 * n, 916e6)]:  # ... a gap, a retune
+        later = run(index0, fc, det)
+        assert len(later) == len(ref)
+        for a, b in zip(ref, later):
+            assert len(b.iq) == len(a.iq) > 0
+            np.testing.assert_allclose(b.iq, a.iq, atol=1e-5)
+            assert b.iq_t0_s == pytest.approx(a.iq_t0_s + index0 / fs)
