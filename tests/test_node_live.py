@@ -9,6 +9,8 @@ rtl_tcp server streams in a loop.
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import shutil
 import signal
 import socket
@@ -197,12 +199,22 @@ def _free_port() -> int:
 
 
 class Broker:
-    """A real Mosquitto on 127.0.0.1 with persistence (so sessions survive a restart)."""
+    """A real Mosquitto on 127.0.0.1 with persistence (so sessions survive a restart).
+
+    Started as root, Mosquitto drops privileges to its ``user`` (default
+    ``mosquitto``), which cannot write into pytest's 0700 temporary directory:
+    it would then fail to save its database on exit, silently forget the
+    subscriber's persistent session, and drop whatever the node re-sends
+    before the subscriber has re-subscribed. ``user`` is therefore the
+    account running the tests (a no-op when that is not root).
+    """
 
     def __init__(self, workdir: Path) -> None:
         self.port = _free_port()
         self.conf = workdir / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+        self.db = workdir / "mosquitto.db"
+        user = pwd.getpwuid(os.geteuid()).pw_name
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\nuser {user}\n"
                              f"persistence true\npersistence_location {workdir}/\n")
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -275,6 +287,7 @@ def test_mqtt_output_delivers_every_event_across_a_broker_restart(
         time.sleep(0.05)
     assert sub.events(topic), "the subscriber received nothing before the restart"
     broker.stop()
+    assert broker.db.exists(), "mosquitto did not save its database: the subscriber's session would be lost"
     during = len(c.events)
     time.sleep(1.5)
     assert len(c.events) > during  # events kept coming while the broker was away (buffered)
