@@ -302,9 +302,8 @@ def report(res: dict[str, Any]) -> str:
             f"{rss['long_msps']:.1f} MS/s): {rss['long_mb']:.0f} MB (`ru_maxrss`), of which the process's own "
             f"(anonymous) memory peaks at {rss['long_anon_mb']:.0f} MB; over the {RTL_SECONDS:g} s one: "
             f"{rss['short_mb']:.0f} MB / {rss['short_anon_mb']:.0f} MB "
-            f"({ok(rss['long_mb'] <= 300)}). `ru_maxrss` counts the pages of the memory-mapped recording that "
-            "the read has touched (clean file cache, reclaimable), which is why it follows the file's length "
-            "while the own memory does not."
+            f"({ok(rss['long_mb'] <= 300)}). Recordings are read with positioned reads (no memory map), so "
+            "`ru_maxrss` does not grow with the file's length: the 10-minute and 60 s figures are the same."
         )
     m = res["model"]
     for mm in (m, m.get("default")):
