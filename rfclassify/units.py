@@ -16,7 +16,7 @@ _SIZE_RE = re.compile(r"^\s*(\d+\.?\d*)\s*([kKmMgGtT]?)i?[bB]?\s*$")
 _SIZE_UNIT = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
-def parse_frequency(text: str | float | int) -> float:
+def parse_frequency(text: str | float) -> float:
     """Return a frequency or rate in Hz from ``915M``, ``2.4G``, ``2400k``, ``915e6`` or a number.
 
     Raises ``ValueError`` with a message suitable for a one-line CLI error.
@@ -29,7 +29,7 @@ def parse_frequency(text: str | float | int) -> float:
     return float(match.group(1)) * _SI[match.group(2)]
 
 
-def parse_duration(text: str | float | int) -> float:
+def parse_duration(text: str | float) -> float:
     """Return a duration in seconds from ``0.5s``, ``500ms``, ``10``, ``2min`` or ``1h``."""
     if isinstance(text, (int, float)):
         return float(text)

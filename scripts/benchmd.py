@@ -60,7 +60,7 @@ def _main() -> int:
     split = sys.argv.index("--")
     name, title = sys.argv[1], " ".join(sys.argv[2:split])
     command = sys.argv[split + 1 :]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     sys.stdout.write(done.stdout)
     if done.returncode:
         return done.returncode

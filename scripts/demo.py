@@ -55,7 +55,7 @@ def run(*args: str) -> None:
     """Run an rfclassify command as a user would, echoing it first."""
     cmd = [sys.executable, "-m", "rfclassify.cli.main", *args]
     print(f"\n$ rfclassify {shlex.join(args)}", flush=True)
-    done = subprocess.run(cmd)
+    done = subprocess.run(cmd, check=False)
     if done.returncode:
         raise SystemExit(done.returncode)
 

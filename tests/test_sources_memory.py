@@ -11,8 +11,7 @@ def test_streaming_a_large_file_keeps_rss_small(tmp_path):
     path = tmp_path / "big_915M_2400k.cu8"
     with open(path, "wb") as fh:  # 400 MB of real (non-sparse) data, so pages must be read
         chunk = bytes(range(256)) * (1 << 14)
-        for _ in range(100):
-            fh.write(chunk)
+        fh.writelines(chunk for _ in range(100))
     code = textwrap.dedent(
         f"""
         import resource

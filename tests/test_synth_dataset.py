@@ -4,15 +4,19 @@ import json
 
 import numpy as np
 import pytest
-
-from rfclassify.synth.dataset import RTLSDR_RATES_HZ, WIDEBAND_RATES_HZ
 from click.testing import CliRunner
 from sigmf.validate import validate
 
 from rfclassify.cli.main import main
 from rfclassify.signatures import labels
 from rfclassify.sources import open_source
-from rfclassify.synth.dataset import RecordingJob, plan_jobs, synthesize_dataset
+from rfclassify.synth.dataset import (
+    RTLSDR_RATES_HZ,
+    WIDEBAND_RATES_HZ,
+    RecordingJob,
+    plan_jobs,
+    synthesize_dataset,
+)
 
 CLASSES = ("elrs-900", "noise")
 SMALL = {"per_class": 1, "snr_db_range": (5.0, 20.0), "duration_s": 0.03, "clutter_probability": 1.0,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ SNR_BINS_DB: tuple[float, ...] = (-10.0, -5.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0,
 def _snr_bin(snr_db: float) -> str | None:
     if not np.isfinite(snr_db):
         return None
-    for lo, hi in zip(SNR_BINS_DB[:-1], SNR_BINS_DB[1:]):
+    for lo, hi in pairwise(SNR_BINS_DB):
         if lo <= snr_db < hi:
             return f"{lo:+.0f}..{hi:+.0f}"
     return None
@@ -43,7 +44,12 @@ def _snr_bin(snr_db: float) -> str | None:
 
 def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dict[str, Any]:
     """All metrics for precomputed recording features and a loaded :class:`Classifier`."""
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
 
     from rfclassify.classify.tracking import BurstDecision, EmitterTracker, reported_label
 
@@ -133,7 +139,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
             emitter_correct[b].append(ok)
     true_labels = sorted(set(all_true))
     return {
-        "bursts": int(len(y_true)),
+        "bursts": len(y_true),
         "recordings": len(recs),
         "burst_accuracy": round(float(accuracy_score(y_true, y_pred)), 4) if len(y_true) else None,
         "burst_macro_f1": round(float(f1_score(y_true, y_pred, labels=true_labels, average="macro", zero_division=0)), 4)

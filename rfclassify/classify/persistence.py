@@ -111,7 +111,7 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
             )
     try:
         model = joblib.load(path)
-    except Exception as exc:  # unpickling errors come in many types
+    except Exception as exc:  # noqa: BLE001 - unpickling errors come in many types
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     return model, meta
 

@@ -197,7 +197,7 @@ def emitter_summary(
         "bandwidth_hz": float(np.median(bws)),
         "snr_db": round(float(np.median(snrs)), 2),
         "bursts": len(emitter.bursts),
-        "channels": int(len(channels)),
+        "channels": len(channels),
         "models": models_for(label) if sig is not None else [],
         "bearing_deg": None,
         "bearing_std_deg": None,

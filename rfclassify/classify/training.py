@@ -185,13 +185,10 @@ def extract_all(
     key = code_fingerprint()
     tasks = (delayed(_cached_extract)(p, lab, cache, key) for p, lab in recordings)
     results = Parallel(n_jobs=jobs, return_as="generator")(tasks)
-    out: list[RecordingFeatures] = []
     with click.progressbar(
         results, length=len(recordings), label="features", file=None if progress else open("/dev/null", "w")
     ) as bar:
-        for rec in bar:
-            out.append(rec)
-    return out
+        return list(bar)
 
 
 def stack(recs: Sequence[RecordingFeatures]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -302,7 +299,7 @@ def train(
         "feature_names": list(FEATURE_NAMES),
         "training_data": {
             "recordings": len(recs),
-            "bursts": int(len(y)),
+            "bursts": len(y),
             "per_class": {str(c): int(n) for c, n in zip(classes, counts)},
             "sha256": data_hash(recs),
         },

@@ -35,7 +35,7 @@ def lora_chirps(
     values = np.asarray(values, dtype=np.int64)
     n_chips = 2**sf
     t_sym = n_chips / bw_hz
-    n_sym = int(round(t_sym * fs_hz))
+    n_sym = round(t_sym * fs_hz)
     t = np.arange(n_sym) / fs_hz
     downs = np.broadcast_to(np.asarray(down, dtype=bool), values.shape)
     out = np.empty(len(values) * n_sym, dtype=np.complex64)
@@ -75,7 +75,7 @@ def gfsk(
     the shaping; the output has ``len(bits)·sps`` samples at ``sps·symbol_rate``
     — callers that need an exact rate resample (see :func:`resample`).
     """
-    sps = max(2, int(round(fs_hz / symbol_rate_hz)))
+    sps = max(2, round(fs_hz / symbol_rate_hz))
     levels = np.repeat(2.0 * np.asarray(bits, dtype=np.float64) - 1.0, sps)
     if bt is not None:
         levels = np.convolve(levels, gaussian_pulse(bt, sps), mode="same")

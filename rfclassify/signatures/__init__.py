@@ -67,13 +67,13 @@ def get(label: str) -> Signature:
 
 __all__ = [
     "LINKS",
-    "UNKNOWN",
     "REGISTRY",
+    "UNKNOWN",
     "Band",
     "Burst",
     "EmitRequest",
     "Signature",
-    "labels",
     "drone_labels",
     "get",
+    "labels",
 ]

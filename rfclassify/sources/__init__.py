@@ -16,12 +16,12 @@ from typing import Any
 
 from rfclassify.sources.base import Block, Capture, FileSource, Source, SourceInfo
 
-__all__ = ["Block", "Capture", "FileSource", "Source", "SourceInfo", "open_source", "is_live_spec"]
+__all__ = ["Block", "Capture", "FileSource", "Source", "SourceInfo", "is_live_spec", "open_source"]
 
 
 def is_live_spec(spec: str) -> bool:
     """True for specs naming a live receiver rather than a file."""
-    return spec.startswith("rtlsdr:") or spec.startswith("rtl_tcp://")
+    return spec.startswith(("rtlsdr:", "rtl_tcp://"))
 
 
 def open_source(

@@ -101,7 +101,7 @@ class Source(abc.ABC):
     def close(self) -> None:
         """Release files, sockets or devices."""
 
-    def __enter__(self) -> Source:
+    def __enter__(self) -> Source:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self
 
     def __exit__(self, *exc: object) -> None:
