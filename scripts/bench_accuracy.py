@@ -69,7 +69,8 @@ def main() -> int:
         synthesize_dataset(test_dir, per_class=args.per_class, snr_db_range=(-5, 25), receivers="both",
                            duration_s=args.duration, seed=TEST_SEED, jobs=args.jobs)
         (test_dir / ".complete").write_text("ok\n")
-    metrics = evaluate_features(extract_all(find_recordings([test_dir]), jobs=args.jobs), clf)
+    metrics = evaluate_features(
+        extract_all(find_recordings([test_dir]), jobs=args.jobs, cache_dir=test_dir / ".features"), clf)
     write_report(metrics, ROOT / "reports" / "accuracy-test")
 
     fa_dir = ROOT / "datasets" / (f"falsealarm-seed{FALSE_ALARM_SEED}-{args.false_alarm_recordings}x"
@@ -80,7 +81,7 @@ def main() -> int:
                            receivers="both", duration_s=args.false_alarm_duration, seed=FALSE_ALARM_SEED,
                            jobs=args.jobs, clutter_probability=0.6, mixed=0)
         (fa_dir / ".complete").write_text("ok\n")
-    fa = evaluate_features(extract_all(find_recordings([fa_dir]), jobs=args.jobs), clf)
+    fa = evaluate_features(extract_all(find_recordings([fa_dir]), jobs=args.jobs, cache_dir=fa_dir / ".features"), clf)
 
     odd_rows = []
     for name, x in out_of_class_signals().items():

@@ -28,10 +28,6 @@ KNOWN_GAPS: dict[str, str] = {
         "the file concatenates burst windows with ~70 µs gaps: two DroneID bursts merge into one 1.4 ms "
         "detection and only one burst is called dji-ocusync, below the 3-burst drone confirmation"
     ),
-    "rtl_433_tests/tests/brennstuhl_rcs_2044/01/gfile002.data": (
-        "at 250 kS/s (a rate absent from training) window-wide low-SNR detections at 433.92 MHz are "
-        "called elrs-900 (its 433 MHz band)"
-    ),
 }
 
 
