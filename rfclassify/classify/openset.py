@@ -70,7 +70,7 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         learning_rate: float = 0.1,
         max_leaf_nodes: int = 31,
         l2_regularization: float = 0.0,
-        class_weight: str | None = "balanced",
+        class_weight: str | dict | None = "balanced",
         calibration: str = "sigmoid",
         cv: int = 3,
         min_confidence: float = 0.5,
@@ -108,9 +108,10 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             l2_regularization=self.l2_regularization,
-            class_weight=self.class_weight,
             random_state=self.random_state,
         )
+        # Class weights become sample weights so that the calibrators, not only the trees, see them.
+        weights = self._sample_weight(y_idx)
         counts = np.bincount(y_idx)
         folds = int(min(self.cv, counts.min())) if len(self.classes_) > 1 else 0
         if len(self.classes_) == 1:  # nothing to separate: every input is that class
@@ -121,10 +122,10 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
             # recordings, ensemble=False (one refit model, 3x fewer trees) lost a third of the
             # accuracy with sigmoid calibration, so prediction speed is not bought that way.
             self.model_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds)
-            self.model_.fit(Xs, y_idx)
+            self.model_.fit(Xs, y_idx, sample_weight=weights)
             self.n_iter_ = int(max(c.estimator.n_iter_ for c in self.model_.calibrated_classifiers_))
         else:  # too few samples per class to calibrate: plain boosted trees
-            self.model_ = base.fit(Xs, y_idx)
+            self.model_ = base.fit(Xs, y_idx, sample_weight=weights)
             self.n_iter_ = int(self.model_.n_iter_)
         self.references_: list[np.ndarray] = []
         self.thresholds_ = np.zeros(len(self.classes_))
@@ -139,6 +140,17 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
                 np.quantile(finite, self.distance_quantile) * self.distance_margin if len(finite) else np.inf
             )
         return self
+
+    def _sample_weight(self, y_idx: np.ndarray) -> np.ndarray | None:
+        """Per-sample weights from ``class_weight`` ("balanced", a {label: weight} dict, or None)."""
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, dict):
+            by_index = {k: float(self.class_weight.get(label, 1.0)) for k, label in enumerate(self.classes_)}
+            return compute_sample_weight(by_index, y_idx)
+        return compute_sample_weight(self.class_weight, y_idx)
 
     def _kth_distance(self, Q: np.ndarray, R: np.ndarray, exclude_self: bool = False) -> np.ndarray:
         k = self.n_neighbors + (1 if exclude_self else 0)
