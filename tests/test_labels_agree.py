@@ -1,0 +1,38 @@
+"""Every list of labels outside the registry agrees with it: CLI choices, the shipped model, the README."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from rfclassify.cli.main import main
+from rfclassify.signatures import REGISTRY, labels
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_model_classes_are_the_registry_labels():
+    side = json.loads((ROOT / "models" / "default.json").read_text())
+    assert set(side["classes"]) == set(labels())
+
+
+def test_readme_label_table_is_the_registry():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## What it knows", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (yes|no) \| ([a-z—-]+) \|", section, flags=re.M)
+    assert [r[0] for r in rows] == list(labels())
+    for label, drone, link in rows:
+        sig = REGISTRY[label]
+        assert (drone == "yes") == sig.drone
+        assert link == (sig.link if sig.link != "none" else "—")
+
+
+def test_synth_cli_accepts_exactly_the_registry_labels():
+    runner = CliRunner()
+    bad = runner.invoke(main, ["synth", "--out", "unused", "--classes", "not-a-label"])
+    assert bad.exit_code == 2
+    for label in labels():
+        assert label in bad.stderr  # the error lists the known labels, from the registry
