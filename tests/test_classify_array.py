@@ -12,7 +12,12 @@ from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.cli.main import main
 from rfclassify.signatures import REGISTRY, UNKNOWN
 from rfclassify.sources.sigmf_io import write_sigmf
-from rfclassify.synth.array import ArrayEmitter, array_recording, elrs_like_signal, scale_to_snr
+from rfclassify.synth.array import (
+    array_recording,
+    elrs_like_emitters,
+    elrs_like_signal,
+    scale_to_snr,
+)
 
 FS_HZ = 2.4e6
 FC_HZ = 915e6
@@ -26,10 +31,7 @@ def test_classify_fills_bearings_from_an_array_recording(tmp_path):
     # links of one class in one band (a documented limit), so one emitter here and per-emitter
     # separation is tested through 'rfclassify bearing'
     truth = {300e3: 60.0}
-    emitters = [
-        ArrayEmitter(scale_to_snr(elrs_like_signal(n, FS_HZ, off, rng), 15.0, 500e3, FS_HZ), FC_HZ + off, az)
-        for off, az in truth.items()
-    ]
+    emitters = elrs_like_emitters(truth.items(), n, FS_HZ, FC_HZ, 15.0, rng)
     x = array_recording(emitters, geometry, n, rng) * 0.05
     meta = write_sigmf(tmp_path / "uca", x, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ,
                        global_extra={"rfclassify:array": geometry.to_metadata()})

@@ -22,7 +22,7 @@ def test_shipped_model_classes_are_the_registry_labels():
 def test_readme_label_table_is_the_registry():
     text = (ROOT / "README.md").read_text()
     section = text.split("## What it knows", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (yes|no) \| ([a-z—-]+) \|", section, flags=re.M)
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (yes|no) \| ([a-z—-]+) \|", section, flags=re.MULTILINE)
     assert [r[0] for r in rows] == list(labels())
     for label, drone, link in rows:
         sig = REGISTRY[label]

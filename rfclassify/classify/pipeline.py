@@ -24,7 +24,12 @@ from threadpoolctl import threadpool_limits
 
 from rfclassify.classify.labels import NOISE_LABEL
 from rfclassify.classify.persistence import default_model_path, load_model
-from rfclassify.classify.tracking import BurstDecision, EmitterTracker, emitter_summary
+from rfclassify.classify.tracking import (
+    BurstDecision,
+    EmitterTracker,
+    emitter_summary,
+    label_fields,
+)
 from rfclassify.detection import BurstDetector, DetectedBurst
 from rfclassify.dsp.features import context_features
 from rfclassify.errors import ModelError
@@ -165,15 +170,12 @@ def classify_bursts(
 
 def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
     """One ``--per-burst`` output record (same keys as an emitter record)."""
-    from rfclassify.signatures import REGISTRY
-    from rfclassify.signatures.models import models_for
-
-    sig = REGISTRY.get(decision.label)
+    fields = label_fields(decision.label)
     return {
         "source": source_name,
         "label": decision.label,
-        "drone": bool(sig.drone) if sig is not None else False,
-        "link": sig.link if sig is not None else "none",
+        "drone": fields["drone"],
+        "link": fields["link"],
         "confidence": round(decision.confidence, 4),
         "t_start_s": round(decision.t_start_s, 6),
         "t_end_s": round(decision.t_end_s, 6),
@@ -181,7 +183,7 @@ def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
         "bandwidth_hz": decision.f_hi_hz - decision.f_lo_hz,
         "snr_db": round(decision.snr_db, 2),
         "bursts": 1,
-        "models": models_for(decision.label) if sig is not None else [],
+        "models": fields["models"],
         "bearing_deg": None,
         "bearing_std_deg": None,
         "reason": decision.reason,

@@ -168,6 +168,16 @@ def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str 
     return UNKNOWN, emitter.label
 
 
+def label_fields(label: str) -> dict[str, Any]:
+    """``drone``, ``link`` and ``models`` of a label from the registry (``unknown``: no drone, no link)."""
+    from rfclassify.signatures.models import models_for
+
+    sig = REGISTRY.get(label)
+    if sig is None:
+        return {"drone": False, "link": "none", "models": []}
+    return {"drone": bool(sig.drone), "link": sig.link, "models": models_for(label)}
+
+
 def emitter_summary(
     tracker: EmitterTracker, emitter: Emitter, source: str, confirmed: bool = False
 ) -> dict[str, Any]:
@@ -177,10 +187,8 @@ def emitter_summary(
     confirmed the emitter by its own, stricter rule (the sensor node's event
     engine) keeps its label while the evidence of later bursts varies.
     """
-    from rfclassify.signatures.models import models_for
-
     label, candidate = (emitter.label, None) if confirmed else reported_label(tracker, emitter)
-    sig = REGISTRY.get(label)
+    fields = label_fields(label)
     freqs = np.array([b.freq_hz for b in emitter.bursts])
     bws = np.array([b.f_hi_hz - b.f_lo_hz for b in emitter.bursts])
     snrs = np.array([b.snr_db for b in emitter.bursts])
@@ -188,8 +196,8 @@ def emitter_summary(
     record = {
         "source": source,
         "label": label,
-        "drone": bool(sig.drone) if sig is not None else False,
-        "link": sig.link if sig is not None else "none",
+        "drone": fields["drone"],
+        "link": fields["link"],
         "confidence": round(tracker.confidence(emitter), 4),
         "t_start_s": round(emitter.t_start_s, 6),
         "t_end_s": round(emitter.t_end_s, 6),
@@ -198,7 +206,7 @@ def emitter_summary(
         "snr_db": round(float(np.median(snrs)), 2),
         "bursts": len(emitter.bursts),
         "channels": len(channels),
-        "models": models_for(label) if sig is not None else [],
+        "models": fields["models"],
         "bearing_deg": None,
         "bearing_std_deg": None,
         "emitter_id": emitter.emitter_id,
