@@ -151,19 +151,31 @@ class Classifier:
         return out
 
 
+#: Most baseband IQ held by one batch of bursts waiting for the model (bytes): a batch of wideband
+#: bursts must not hold gigabytes.
+MAX_BATCH_IQ_BYTES = 32 << 20
+
+
 def classify_bursts(
     blocks: Iterable[Block],
     classifier: Classifier,
     detector: BurstDetector | None = None,
-    batch_size: int = 32,
+    batch_size: int = 256,
 ) -> Iterator[tuple[DetectedBurst, BurstDecision]]:
-    """Classify every burst of a stream, in batches of at most ``batch_size`` (latency vs. speed)."""
+    """Classify every burst of a stream, in batches of at most ``batch_size`` bursts (latency vs. speed).
+
+    The boosted trees cost a fixed time per call whatever the batch, so
+    offline work wants large batches; a batch is also closed when its bursts
+    hold :data:`MAX_BATCH_IQ_BYTES` of IQ.
+    """
     pending: list[DetectedBurst] = []
+    held = 0
     for burst in detect_and_contextualize(blocks, detector):
         pending.append(burst)
-        if len(pending) >= batch_size:
+        held += burst.iq.nbytes
+        if len(pending) >= batch_size or held >= MAX_BATCH_IQ_BYTES:
             yield from zip(pending, classifier.decide(pending))
-            pending = []
+            pending, held = [], 0
     if pending:
         yield from zip(pending, classifier.decide(pending))
 

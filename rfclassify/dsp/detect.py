@@ -567,6 +567,29 @@ def _on_runs(on: np.ndarray, split_frames: int, quiet: np.ndarray | None = None)
     return out
 
 
+def _touching_pairs(first: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """Distinct ``(label in first, label in prev)`` pairs of 8-connected neighbours across two rows.
+
+    ``first`` and ``prev`` are label rows (0 = background); a cell touches the
+    previous row's cell in the same column and the two diagonal ones.
+    Returns an ``(k, 2)`` int64 array sorted by first label, then previous.
+    """
+    n = len(first)
+    a_parts, b_parts = [], []
+    for a, b in ((first, prev), (first[:-1], prev[1:]), (first[1:], prev[: n - 1])):
+        both = (a > 0) & (b > 0)
+        if both.any():
+            a_parts.append(a[both])
+            b_parts.append(b[both])
+    if not a_parts:
+        return np.zeros((0, 2), dtype=np.int64)
+    a = np.concatenate(a_parts).astype(np.int64)
+    b = np.concatenate(b_parts).astype(np.int64)
+    span = int(b.max()) + 1
+    keys = np.unique(a * span + b)
+    return np.stack((keys // span, keys % span), axis=1)
+
+
 class _RowRing:
     """The most recent rows of a ``(frames, bins)`` array, addressed by absolute row index."""
 
@@ -714,27 +737,18 @@ class DetectionEngine:
                     x = parent[x]
                 return x
 
-            for shift in (-1, 0, 1):
-                prev = np.roll(self.prev_labels, shift)
-                if shift == -1:
-                    prev[-1] = 0
-                elif shift == 1:
-                    prev[0] = 0
-                both = (first > 0) & (prev > 0)
-                if both.any():
-                    pairs = np.unique(np.stack([first[both], prev[both]], axis=1), axis=0)
-                    for loc, g in pairs:
-                        g = root(int(g))
-                        cur = gid[loc]
-                        if cur == 0:
-                            gid[loc] = g
-                        else:
-                            r = root(int(cur))
-                            if r != g:
-                                keep, drop = min(r, g), max(r, g)
-                                parent[drop] = keep
-                                if drop in self.open and keep in self.open:
-                                    self.open[keep].merge(self.open.pop(drop))
+            for loc, g in _touching_pairs(first, self.prev_labels):
+                g = root(int(g))
+                cur = gid[loc]
+                if cur == 0:
+                    gid[loc] = g
+                else:
+                    r = root(int(cur))
+                    if r != g:
+                        keep, drop = min(r, g), max(r, g)
+                        parent[drop] = keep
+                        if drop in self.open and keep in self.open:
+                            self.open[keep].merge(self.open.pop(drop))
             for loc in range(1, n + 1):
                 if gid[loc] == 0:
                     gid[loc] = self.next_id
