@@ -357,6 +357,34 @@ def geometry_for_source(source: Any, geometry: ArrayGeometry | None) -> ArrayGeo
     return geometry
 
 
+def check_array_source(
+    source: Any, geometry: ArrayGeometry | None = None, calibration: Calibration | None = None
+) -> ArrayGeometry:
+    """Everything to check before direction finding on a multi-channel ``source``; returns its geometry.
+
+    The geometry is :func:`geometry_for_source`'s; a calibration for another
+    channel count raises :class:`InputError`. A calibration made at another
+    frequency and element spacing above λ/2 are issued as :class:`BearingWarning`.
+    """
+    where = getattr(source, "path", "") or ""
+    rate = float(source.info.sample_rate_hz)
+    centre = float(source.info.center_freq_hz)
+    channels = int(source.info.num_channels)
+    geometry = geometry_for_source(source, geometry)
+    if calibration is not None:
+        if calibration.num_channels != channels:
+            raise InputError(where, f"calibration is for {calibration.num_channels} channels, recording has {channels}")
+        if calibration.center_freq_hz and abs(calibration.center_freq_hz - centre) > rate / 2:
+            warnings.warn(
+                f"calibration was made at {calibration.center_freq_hz / 1e6:.6g} MHz, recording is at "
+                f"{centre / 1e6:.6g} MHz: tuner phases may differ", BearingWarning, stacklevel=3,
+            )
+    note = geometry.spacing_warning(centre + rate / 2)
+    if note:
+        warnings.warn(note, BearingWarning, stacklevel=3)
+    return geometry
+
+
 def _read(source: Any, max_duration_s: float) -> np.ndarray:
     where = getattr(source, "path", "") or ""
     if not hasattr(source, "read"):
@@ -400,18 +428,7 @@ def bearings_for_source(
     name = Path(where).name if where else ""
     if channels == 1:
         return _rotating(source, name, beamwidth_deg, azimuth_csv, pattern, max_duration_s, label_fn)
-    geometry = geometry_for_source(source, geometry)
-    if calibration is not None:
-        if calibration.num_channels != channels:
-            raise InputError(where, f"calibration is for {calibration.num_channels} channels, recording has {channels}")
-        if calibration.center_freq_hz and abs(calibration.center_freq_hz - centre) > rate / 2:
-            warnings.warn(
-                f"calibration was made at {calibration.center_freq_hz / 1e6:.6g} MHz, recording is at "
-                f"{centre / 1e6:.6g} MHz: tuner phases may differ", BearingWarning, stacklevel=2,
-            )
-    note = geometry.spacing_warning(centre + rate / 2)
-    if note:
-        warnings.warn(note, BearingWarning, stacklevel=2)
+    geometry = check_array_source(source, geometry, calibration)
     x = _read(source, max_duration_s)
     out = []
     for em in find_emitters(x, rate, centre):

@@ -7,11 +7,25 @@ from its own band and time spans. An emitter record takes the bearing of the
 DF emitter whose band holds the record's centre frequency and whose spans
 overlap the record's time span most (the control uplink's bearing is the
 operator's).
+
+:func:`bearing_fields` is the subset of a bearing result that ``classify``
+records and ``watch`` events carry (the sensor node estimates its bearings
+per event, see :mod:`rfclassify.node.bearing`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+#: Keys a record of an array source gets: ``bearing_ambiguity`` is ``"mirror"`` for a linear
+#: array (whose bearing, 0–180°, cannot be told from ``bearing_mirror_deg``), else ``null``.
+BEARING_KEYS = ("bearing_deg", "bearing_std_deg", "bearing_method", "bearing_ambiguity", "bearing_mirror_deg")
+
+
+def bearing_fields(result: Any) -> dict[str, Any]:
+    """The :data:`BEARING_KEYS` of an :class:`~rfclassify.bearing.pipeline.EmitterBearing` (as ``bearing`` prints them)."""
+    record = result.to_dict()
+    return {key: record[key] for key in BEARING_KEYS}
 
 
 def attach_bearings(records: list[dict[str, Any]], source: Any, geometry: Any = None, method: str = "music",
@@ -30,7 +44,5 @@ def attach_bearings(records: list[dict[str, Any]], source: Any, geometry: Any = 
             if overlap > best_overlap or best is None:
                 best, best_overlap = res, overlap
         if best is not None and best.bearing_deg is not None:
-            rec["bearing_deg"] = round(best.bearing_deg, 3)
-            rec["bearing_std_deg"] = None if best.bearing_std_deg is None else round(best.bearing_std_deg, 3)
-            rec["bearing_method"] = best.method
+            rec.update(bearing_fields(best))
     return records

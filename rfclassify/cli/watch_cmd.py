@@ -9,7 +9,12 @@ from typing import Any
 
 import click
 
+from rfclassify.bearing.cli_options import array_options, geometry_from_options
+from rfclassify.bearing.doa import METHODS
 from rfclassify.cli.options import DURATION, FREQ, SIZE
+
+#: The options @array_options turns into ``geometry``.
+GEOMETRY_OPTIONS = ("array", "elements", "radius", "spacing", "positions")
 
 EPILOG = """\b
 Examples:
@@ -28,6 +33,9 @@ Examples:
   # replay a recording at its real pace (as a live node would see it)
   rfclassify watch capture.sigmf-meta --realtime
 \b
+  # a 5-element KrakenSDR-style array recording: events carry bearing_deg
+  rfclassify watch kraken.sigmf-meta --array uca --elements 5 --radius 0.11 --calibration cal.json
+\b
   # everything from a file (see scripts/node.example.toml)
   rfclassify watch --config /etc/rfclassify/node.toml
 \b
@@ -40,12 +48,46 @@ report_id. An emitter is reported once it is confirmed (accumulated confidence
 On MQTT: events on TOPIC, heartbeats on TOPIC/heartbeat, a retained
 online/offline on TOPIC/status (offline is also the broker's last will).
 SIGINT/SIGTERM flush the outputs, close the files and exit 0.
+\b
+A multi-channel (coherent array) source also gets bearing_deg/bearing_std_deg
+(and bearing_method, bearing_ambiguity, bearing_mirror_deg) on its start,
+update and end events, estimated per emitter from its own recent bursts and
+band; give the geometry (--array/--elements/--radius/--spacing/--positions)
+unless the recording's metadata has it, as for 'rfclassify classify'.
 """
 
 
 def _explicit(ctx: click.Context, name: str) -> bool:
     src = ctx.get_parameter_source(name)
     return src is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _node_options(kw: dict[str, Any], policy: Any) -> Any:
+    """The :class:`NodeOptions` of the command's (merged) options; ``ValueError`` if they do not fit."""
+    from rfclassify.node.service import NodeOptions
+
+    return NodeOptions(
+        freq_hz=kw["freq"],
+        rate_hz=kw["rate"],
+        format=kw["fmt"],
+        gain=kw["gain"],
+        ppm=kw["ppm"],
+        model=kw["model"],
+        sensor_id=kw["sensor_id"],
+        lat=kw["lat"],
+        lon=kw["lon"],
+        heading_deg=kw["heading"],
+        scan=kw["scan"],
+        dwell_s=kw["dwell"],
+        heartbeat_s=kw["heartbeat"],
+        record_dir=kw["record_dir"],
+        record_max_bytes=kw["record_max"],
+        realtime=kw["realtime"],
+        policy=policy,
+        geometry=kw["geometry"],
+        bearing_method=kw["method"],
+        calibration=kw["calibration"],
+    )
 
 
 @click.command(
@@ -85,6 +127,11 @@ def _explicit(ctx: click.Context, name: str) -> bool:
               help="Least time between two update events of one emitter.")
 @click.option("--quiet", type=DURATION, default=3.0, show_default=True,
               help="Silence after which an emitter ends.")
+@array_options
+@click.option("--method", type=click.Choice(METHODS), default="music", show_default=True,
+              help="DOA estimator for multi-channel (array) sources.")
+@click.option("--calibration", type=click.Path(dir_okay=False), default=None,
+              help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Read options from a TOML file; command-line options win.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log informational messages (evidence files written …).")
@@ -101,7 +148,7 @@ def command(ctx: click.Context, source: str | None, **kw: Any) -> None:
     from rfclassify.node.config import load_config
     from rfclassify.node.events import EventPolicy
     from rfclassify.node.outputs import open_output
-    from rfclassify.node.service import NodeOptions, WatchService
+    from rfclassify.node.service import WatchService
 
     logging.basicConfig(
         level=logging.INFO if kw["verbose"] else logging.WARNING,
@@ -110,7 +157,11 @@ def command(ctx: click.Context, source: str | None, **kw: Any) -> None:
     )
     if kw["config_path"]:
         conf = load_config(kw["config_path"])
+        if not any(_explicit(ctx, key) for key in GEOMETRY_OPTIONS) and any(key in conf for key in GEOMETRY_OPTIONS):
+            kw["geometry"] = geometry_from_options(*(conf.get(key) for key in GEOMETRY_OPTIONS))
         for key, value in conf.items():
+            if key in GEOMETRY_OPTIONS:
+                continue
             if key == "source":
                 source = source or value
             elif key == "output":
@@ -132,25 +183,10 @@ def command(ctx: click.Context, source: str | None, **kw: Any) -> None:
         )
     except ValueError as exc:
         raise InputError("watch", str(exc)) from None
-    options = NodeOptions(
-        freq_hz=kw["freq"],
-        rate_hz=kw["rate"],
-        format=kw["fmt"],
-        gain=kw["gain"],
-        ppm=kw["ppm"],
-        model=kw["model"],
-        sensor_id=kw["sensor_id"],
-        lat=kw["lat"],
-        lon=kw["lon"],
-        heading_deg=kw["heading"],
-        scan=kw["scan"],
-        dwell_s=kw["dwell"],
-        heartbeat_s=kw["heartbeat"],
-        record_dir=kw["record_dir"],
-        record_max_bytes=kw["record_max"],
-        realtime=kw["realtime"],
-        policy=policy,
-    )
+    try:
+        options = _node_options(kw, policy)
+    except ValueError as exc:
+        raise InputError("watch", str(exc)) from None
     if options.scan:
         from rfclassify.node.scan import scan_centres
 

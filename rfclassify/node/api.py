@@ -55,6 +55,14 @@ def watch(
     min_bursts: int = 5,
     update_interval: float | str = 5.0,
     quiet: float | str = 3.0,
+    array: str | None = None,
+    elements: int | None = None,
+    radius: float | None = None,
+    spacing: float | None = None,
+    positions: str | None = None,
+    geometry: Any = None,
+    method: str = "music",
+    calibration: Any = None,
     on_service: Callable[[WatchService], None] | None = None,
     **source_overrides: Any,
 ) -> Iterator[dict[str, Any]]:
@@ -67,10 +75,25 @@ def watch(
     model). ``on_service(service)`` receives the :class:`WatchService`
     before it starts (to call ``stop()`` from elsewhere). Extra keywords go
     to the live source (``agc``, ``bias_tee`` …).
+
+    A multi-channel (coherent array) source gets ``bearing_deg`` /
+    ``bearing_std_deg`` on its events (:mod:`rfclassify.node.bearing`). The
+    array is ``array="uca", elements=5, radius=0.11`` (or ``"ula"`` with
+    ``spacing``, or ``positions="x,y;x,y;..."``) as on the command line, or
+    an :class:`~rfclassify.bearing.geometry.ArrayGeometry` as ``geometry``,
+    else the recording's ``rfclassify:array``; ``method`` is the DOA
+    estimator (``music``, ``bartlett``, ``capon``) and ``calibration`` a
+    file from ``rfclassify calibrate`` (or a loaded calibration).
     Raises :class:`rfclassify.errors.InputError` for unusable arguments.
     """
+    from rfclassify.bearing.cli_options import geometry_from_options
     from rfclassify.errors import InputError
 
+    from_options = geometry_from_options(array, elements, radius, spacing, positions)
+    if from_options is not None:
+        if geometry is not None:
+            raise InputError("geometry", "give geometry= or the array options (array=, positions= …), not both")
+        geometry = from_options
     try:
         options = NodeOptions(
             freq_hz=_opt(freq, parse_frequency),
@@ -96,6 +119,9 @@ def watch(
                 quiet_s=parse_duration(quiet),
             ),
             source_overrides=source_overrides,
+            geometry=geometry,
+            bearing_method=method,
+            calibration=calibration,
         )
     except ValueError as exc:
         raise InputError(source if isinstance(source, str) else "watch", str(exc)) from None

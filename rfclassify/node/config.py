@@ -4,7 +4,10 @@ Keys are the long option names, with ``-`` or ``_`` (``sensor-id`` or
 ``sensor_id``), at the top level or under a ``[watch]`` table; ``source``
 names the SOURCE; ``output`` is a string or a list of strings. Quantities may
 be written as numbers (Hz, seconds, bytes) or as the CLI's text (``"915M"``,
-``"0.5s"``, ``"2G"``). Options given on the command line win over the file.
+``"0.5s"``, ``"2G"``). Options given on the command line win over the file;
+the array geometry (``array``, ``elements``, ``radius``, ``spacing``,
+``positions``) is one option there: any of them on the command line replaces
+all of them from the file.
 TOML 1.0 is read with :mod:`tomllib` (Python 3.11+) or ``tomli`` (3.10).
 """
 
@@ -16,7 +19,7 @@ from typing import Any
 
 from rfclassify.errors import InputError
 
-#: Option name → kind ("freq", "duration", "size", "str", "float", "int", "bool", "list").
+#: Option name → kind ("freq", "duration", "size", "str", "choice", "float", "int", "bool", "list").
 CONFIG_KEYS: dict[str, str] = {
     "source": "str",
     "freq": "freq",
@@ -40,7 +43,23 @@ CONFIG_KEYS: dict[str, str] = {
     "min_bursts": "int",
     "update_interval": "duration",
     "quiet": "duration",
+    "array": "choice",
+    "elements": "int",
+    "radius": "float",
+    "spacing": "float",
+    "positions": "str",
+    "method": "choice",
+    "calibration": "str",
 }
+
+
+def _choices(key: str) -> tuple[str, ...]:
+    """The words a "choice" option takes (those of the CLI)."""
+    if key == "method":
+        from rfclassify.bearing.doa import METHODS
+
+        return tuple(METHODS)
+    return ("uca", "ula")  # array
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
@@ -78,6 +97,10 @@ def _convert(path: Path, key: str, kind: str, value: Any) -> Any:
             if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
                 raise ValueError(f"expected a string or a list of strings, not {value!r}")
             return list(items)
+        if kind == "choice":
+            words = _choices(key.replace("-", "_"))
+            if value not in words:
+                raise ValueError(f"expected one of {', '.join(words)}, not {value!r}")
         return str(value)
     except (ValueError, TypeError) as exc:
         raise InputError(path, f"{key}: {exc}") from None

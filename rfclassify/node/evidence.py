@@ -50,10 +50,11 @@ class _Stored:
     sample_rate_hz: float
     time_utc: datetime | None
     raw: np.ndarray  # encoded components
+    channels: int = 1
 
     @property
     def num_samples(self) -> int:
-        return len(self.raw) // 2
+        return len(self.raw) // (2 * self.channels)
 
     @property
     def end(self) -> int:
@@ -61,19 +62,32 @@ class _Stored:
 
 
 class IQRing:
-    """The most recent ``capacity`` samples, stored encoded as ``datatype`` (``cu8`` or ``ci16_le``)."""
+    """The most recent ``capacity`` samples, stored encoded as ``datatype`` (``cu8``, ``ci16_le`` …).
 
-    def __init__(self, capacity: int, datatype: str = "cu8") -> None:
+    With ``channels=1`` only the first channel of a multi-channel block is
+    kept (evidence snippets); with ``channels=M`` all ``M`` channels are
+    (the node's array bearings), and :meth:`segments` returns ``(n, M)``.
+    """
+
+    def __init__(self, capacity: int, datatype: str = "cu8", channels: int = 1) -> None:
         self.capacity = int(capacity)
         self.dtype = lookup_datatype(datatype)
+        self.channels = int(channels)
         self._blocks: deque[_Stored] = deque()
         self._count = 0
 
     def append(self, block: Block) -> None:
-        """Store a block (first channel only) and forget the oldest beyond the capacity."""
-        x = block.samples if block.samples.ndim == 1 else block.samples[:, 0]
+        """Store a block (its first ``channels`` channels) and forget the oldest beyond the capacity."""
+        if self.channels == 1:
+            x = block.samples if block.samples.ndim == 1 else block.samples[:, 0]
+        elif block.num_channels != self.channels:
+            raise ValueError(f"ring holds {self.channels} channels, block has {block.num_channels}")
+        else:
+            x = block.samples
         raw = encode(x, self.dtype)
-        self._blocks.append(_Stored(block.sample_index, block.center_freq_hz, block.sample_rate_hz, block.time_utc, raw))
+        self._blocks.append(
+            _Stored(block.sample_index, block.center_freq_hz, block.sample_rate_hz, block.time_utc, raw, self.channels)
+        )
         self._count += len(x)
         while self._blocks and self._count - self._blocks[0].num_samples >= self.capacity:
             self._count -= self._blocks.popleft().num_samples
@@ -94,14 +108,18 @@ class IQRing:
         return sum(b.raw.nbytes for b in self._blocks)
 
     def segments(self, a: int, b: int, center_freq_hz: float) -> list[tuple[int, datetime | None, np.ndarray]]:
-        """Contiguous runs of samples in ``[a, b)`` tuned to ``center_freq_hz``: ``(start_index, utc, complex64)``."""
+        """Contiguous runs of samples in ``[a, b)`` tuned to ``center_freq_hz``: ``(start_index, utc, complex64)``.
+
+        The samples are ``(n,)`` for a one-channel ring, else ``(n, channels)``.
+        """
         runs: list[tuple[int, datetime | None, list[np.ndarray]]] = []
         last_end = None
         for s in self._blocks:
             if s.end <= a or s.sample_index >= b or s.center_freq_hz != center_freq_hz:
                 continue
             lo, hi = max(a, s.sample_index), min(b, s.end)
-            part = s.raw[2 * (lo - s.sample_index) : 2 * (hi - s.sample_index)]
+            c2 = 2 * self.channels
+            part = s.raw[c2 * (lo - s.sample_index) : c2 * (hi - s.sample_index)]
             if last_end is None or lo != last_end:
                 when = None
                 if s.time_utc is not None:
@@ -109,7 +127,7 @@ class IQRing:
                 runs.append((lo, when, []))
             runs[-1][2].append(part)
             last_end = hi
-        return [(start, when, decode(np.concatenate(parts), self.dtype)) for start, when, parts in runs]
+        return [(start, when, decode(np.concatenate(parts), self.dtype, self.channels)) for start, when, parts in runs]
 
 
 @dataclass

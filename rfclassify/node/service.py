@@ -76,6 +76,22 @@ class NodeOptions:
     max_batch: int = 64
     backoff_s: tuple[float, float] = (1.0, 60.0)
     source_overrides: dict[str, Any] = field(default_factory=dict)
+    #: Coherent-array sources (see :mod:`rfclassify.node.bearing`): the array (``None``: the
+    #: recording's ``rfclassify:array``), the DOA method, a calibration (path or loaded), how much
+    #: IQ of every channel is kept, and how much of an emitter's recent signal an estimate uses.
+    geometry: Any = None
+    bearing_method: str = "music"
+    calibration: Any = None
+    bearing_window_s: float = 0.5
+    bearing_span_s: float = 0.1
+
+    def __post_init__(self) -> None:
+        from rfclassify.bearing.doa import METHODS
+
+        if self.bearing_method not in METHODS:
+            raise ValueError(f"bearing method must be one of {', '.join(METHODS)}, not {self.bearing_method!r}")
+        if self.bearing_window_s <= 0 or self.bearing_span_s <= 0:
+            raise ValueError("bearing_window_s and bearing_span_s must be positive")
 
     @property
     def sensor_name(self) -> str:
@@ -104,6 +120,7 @@ class WatchService:
         self.source: Source | None = None
         self.meter = HeartbeatMeter(self.options.heartbeat_s)
         self.recorder: Any = None
+        self.bearings: Any = None  # NodeBearings for a multi-channel source
         self.engine: EventEngine | None = None
         self.scanner: Any = None
         self._stop = threading.Event()
@@ -253,9 +270,17 @@ class WatchService:
             finally:
                 yield from self._finish()
 
+    def _with_bearings(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fill the bearing keys of ``events`` when the source is an array (no-op otherwise)."""
+        if self.bearings is not None and self.engine is not None:
+            for event in events:
+                emitter = find_emitter(self.engine, event["emitter_id"]) if event["event"] != "end" else None
+                self.bearings.annotate(event, emitter)
+        return events
+
     def _finish(self) -> Iterator[dict[str, Any]]:
         assert self.engine is not None
-        yield from self.engine.close(self._last_end_s)
+        yield from self._with_bearings(self.engine.close(self._last_end_s))
         if self.recorder is not None:
             for path in self.recorder.flush():
                 log.info("evidence written: %s", path)
@@ -264,9 +289,14 @@ class WatchService:
     def _run(self, source: Source) -> Iterator[dict[str, Any]]:
         from rfclassify.classify.pipeline import CausalContext
         from rfclassify.detection import BurstDetector
+        from rfclassify.node.bearing import NodeBearings
 
         o = self.options
         assert self.engine is not None
+        self.bearings = NodeBearings.for_source(
+            source, o.geometry, o.bearing_method, o.calibration,
+            window_s=o.bearing_window_s, span_s=o.bearing_span_s,
+        )
         detector = BurstDetector()
         context = CausalContext()
         pending: list[Any] = []
@@ -280,7 +310,7 @@ class WatchService:
             if not bursts:
                 return
             for burst, decision in zip(bursts, self.classifier.decide(bursts)):
-                for event in self.engine.add(decision):
+                for event in self._with_bearings(self.engine.add(decision)):
                     if self.recorder is not None and event["event"] == "start":
                         emitter = find_emitter(self.engine, event["emitter_id"])
                         if emitter is not None:
@@ -293,6 +323,8 @@ class WatchService:
             self._drain_status()
             n = len(block.samples)
             self._rate_hz = block.sample_rate_hz
+            if self.bearings is not None:
+                self.bearings.push(block)
             if o.realtime and not hasattr(source, "retune"):
                 # pace a recording at its sample rate
                 if wall0 is None or t_first is None:
@@ -337,7 +369,7 @@ class WatchService:
             ):
                 batch, pending = pending, []
                 yield from decide(batch)
-            yield from self.engine.expire(end_s)
+            yield from self._with_bearings(self.engine.expire(end_s))
             if self.scanner is not None:
                 nxt = self.scanner.advance(block.center_freq_hz, block.sample_rate_hz, n)
                 if nxt is not None:

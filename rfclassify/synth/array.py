@@ -233,17 +233,19 @@ def elrs_like_emitters(
     rng: np.random.Generator,
     *,
     bw_hz: float = 500e3,
+    period_s: float = 5e-3,
 ) -> list[ArrayEmitter]:
     """One :func:`elrs_like_signal` emitter per ``(offset_hz, azimuth_deg)`` of ``placements``.
 
     Each is at ``offset_hz`` in the receiver window (RF ``center_hz + offset_hz``),
-    scaled to ``snr_db`` in ``bw_hz`` (:func:`scale_to_snr`, unit noise power)
-    and drawn from ``rng`` in the order given. The scene of the bearing tests
-    and of ``scripts/bench_bearing.py``.
+    sends a packet every ``period_s``, is scaled to ``snr_db`` in ``bw_hz``
+    (:func:`scale_to_snr`, unit noise power) and drawn from ``rng`` in the
+    order given. The scene of the bearing tests and of ``scripts/bench_bearing.py``.
     """
     return [
         ArrayEmitter(
-            scale_to_snr(elrs_like_signal(num_samples, sample_rate_hz, off, rng), snr_db, bw_hz, sample_rate_hz),
+            scale_to_snr(elrs_like_signal(num_samples, sample_rate_hz, off, rng, period_s=period_s), snr_db, bw_hz,
+                         sample_rate_hz),
             center_hz + off,
             az,
         )
