@@ -32,3 +32,15 @@ def test_detection_spanning_several_packets_of_one_link():
 def test_best_covering_label_wins():
     anns = [ann("ook-ism", 0.0, 0.010, 914.9e6, 915.1e6), ann("lora-iot", 0.0, 0.002, 914.9e6, 915.1e6)]
     assert label_for(0.0, 0.010, 914.95e6, 915.05e6, anns, FS) == "ook-ism"
+
+
+def test_a_speck_of_a_wide_emission_is_a_fragment() -> None:
+    from rfclassify.classify.labels import is_fragment
+
+    ofdm = {"core:label": "dji-ocusync", "core:freq_lower_edge": 2.4355e9, "core:freq_upper_edge": 2.4445e9}
+    fc, fs = 2.44e9, 20e6
+    assert is_fragment(2.440e9, 2.44008e9, ofdm, fc, fs)  # 80 kHz of a 9 MHz signal
+    assert not is_fragment(2.436e9, 2.444e9, ofdm, fc, fs)  # the whole signal
+    # Only what the window shows counts: a 2.4 MS/s receiver sees 2.4 MHz of it, 1 MHz is no speck.
+    assert not is_fragment(2.4395e9, 2.4405e9, ofdm, 2.44e9, 2.4e6)
+    assert not is_fragment(914.9e6, 915.1e6, {"core:label": "ook-ism"}, 915e6, 2.4e6)  # no edges: never

@@ -4,7 +4,13 @@ The classifier learns from what the detector finds, not from the annotation
 boxes, so that training sees the same inputs as deployment. Each detection
 takes the label of the annotation it overlaps most (time overlap × frequency
 overlap, both as fractions of the detection); a detection that overlaps no
-annotation is a detection of receiver noise and is labelled ``noise``. In a
+annotation is a detection of receiver noise and is labelled ``noise``. A
+detection that covers under :data:`FRAGMENT_FRACTION` of the bandwidth its
+emission shows in the receiver's window is a *fragment* (a noise peak riding
+on a weak wide signal: a 0.1 MHz × 0.1 ms speck of a 9 MHz OcuSync or 17 MHz
+Wi-Fi packet); its shape says nothing about the emitter, so it is labelled
+``noise`` too — otherwise the model learns to guess between the wide links
+from specks that are the same for all of them. In a
 folder-per-label dataset (``DATA/elrs-900/*.cu8``) every detection of a file
 takes the folder's label.
 """
@@ -21,6 +27,10 @@ NOISE_LABEL = "noise"
 #: detection's frequency overlap is taken against the edges widened by this
 #: fraction of the annotated bandwidth on each side.
 EDGE_PAD_FRACTION = 0.4
+#: A detection narrower than this share of its emission's visible bandwidth is a fragment (see
+#: above). Measured on the seed-1 training set: 80 % of wideband OcuSync, 67 % of wideband analog
+#: video and 52 % of wideband Wi-Fi detections were such specks; no narrowband link had any.
+FRAGMENT_FRACTION = 0.1
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -77,6 +87,17 @@ def match_annotation(
     if min(cover[label], 1.0) < min_overlap:
         return None
     return best_ann[label][1]
+
+
+def is_fragment(
+    f_lo_hz: float, f_hi_hz: float, annotation: dict[str, Any], center_freq_hz: float, sample_rate_hz: float
+) -> bool:
+    """True if a detection covers under :data:`FRAGMENT_FRACTION` of its annotation's bandwidth inside the window."""
+    lo, hi = annotation.get("core:freq_lower_edge"), annotation.get("core:freq_upper_edge")
+    if lo is None or hi is None:
+        return False
+    visible = min(hi, center_freq_hz + sample_rate_hz / 2) - max(lo, center_freq_hz - sample_rate_hz / 2)
+    return visible > 0 and (f_hi_hz - f_lo_hz) < FRAGMENT_FRACTION * visible
 
 
 def label_for(

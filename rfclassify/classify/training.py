@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rfclassify.classify.labels import NOISE_LABEL, match_annotation
+from rfclassify.classify.labels import NOISE_LABEL, is_fragment, match_annotation
 from rfclassify.errors import InputError
 from rfclassify.signatures import REGISTRY, UNKNOWN, labels
 
@@ -99,6 +99,8 @@ def extract_recording(path: str | Path, folder_label: str | None = None) -> Reco
             emitters.append("folder")
             continue
         ann = match_annotation(det.t_start_s, det.t_end_s, det.f_lo_hz, det.f_hi_hz, annotations, rate)
+        if ann is not None and is_fragment(det.f_lo_hz, det.f_hi_hz, ann, det.center_freq_hz, rate):
+            ann = None  # a speck of a wide emission: no identity (see rfclassify.classify.labels)
         ys.append(NOISE_LABEL if ann is None else str(ann["core:label"]))
         snrs.append(np.nan if ann is None else float(ann.get("rfclassify:snr_db", np.nan)))
         emitters.append("" if ann is None else str(ann.get("rfclassify:emitter_id", ann["core:label"])))

@@ -444,7 +444,9 @@ def code_fingerprint() -> str:
 
     root = Path(rfclassify.__file__).parent
     digest = hashlib.sha256()
-    for f in sorted([*(root / "signatures").glob("*.py"), *(root / "synth").glob("*.py"),
+    # synth/array.py (multi-channel array recordings) makes no dataset recording: not hashed.
+    synth = [f for f in (root / "synth").glob("*.py") if f.name != "array.py"]
+    for f in sorted([*(root / "signatures").glob("*.py"), *synth,
                      *(root / "dsp").glob("modulation.py"), root / "sources" / "datatypes.py"]):
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
