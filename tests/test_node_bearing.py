@@ -26,6 +26,7 @@ from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.cli.main import main
 from rfclassify.errors import InputError
 from rfclassify.node.config import load_config
+from rfclassify.node.service import compass_bearing
 from rfclassify.sources.sigmf_io import write_sigmf
 from rfclassify.synth.array import array_recording, elrs_like_emitters
 
@@ -161,3 +162,14 @@ def test_multichannel_ring_keeps_every_channel_and_stays_bounded() -> None:
     np.testing.assert_allclose(held, np.concatenate(blocks[18:20])[500:1500], atol=1e-4)
     with pytest.raises(ValueError, match="3 channels"):
         ring.append(Block(blocks[0][:, :2], 1e6, FC_HZ, 20_000))
+
+
+def test_watch_with_a_heading_gives_the_compass_bearing(recordings: dict[str, Path], classifier: Any) -> None:
+    # The array's x-axis points east (heading 90°): an emitter 60° counter-clockwise from it is at 30° true.
+    events = list(rfclassify.watch(str(recordings["bare"]), model=classifier, update_interval=0.1,
+                                   array="uca", elements=5, radius=0.11, heading=90.0))
+    assert events
+    for e in events:
+        assert angle_error_deg(e["bearing_true_deg"], (90.0 - TRUTH_DEG) % 360) < 2.0, e
+        assert e["sensor_heading_deg"] == 90.0
+    assert compass_bearing(350.0, 10.0) == 20.0 and compass_bearing(10.0, 350.0) == 340.0

@@ -109,6 +109,15 @@ class NodeOptions:
         return extra
 
 
+def compass_bearing(bearing_deg: float, heading_deg: float) -> float:
+    """Bearing clockwise from true north of an array-frame bearing (counter-clockwise from the array's x-axis).
+
+    ``heading_deg`` is the node's ``--heading``: the compass direction its
+    array's x-axis points to. SAPIENT's ``range_bearing.azimuth`` is this value.
+    """
+    return round((heading_deg - bearing_deg) % 360.0, 3)
+
+
 class WatchService:
     """Runs the node loop over ``source`` (a spec or an open :class:`Source`); iterate :meth:`events`."""
 
@@ -273,9 +282,12 @@ class WatchService:
     def _with_bearings(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Fill the bearing keys of ``events`` when the source is an array (no-op otherwise)."""
         if self.bearings is not None and self.engine is not None:
+            heading = self.options.heading_deg
             for event in events:
                 emitter = find_emitter(self.engine, event["emitter_id"]) if event["event"] != "end" else None
                 self.bearings.annotate(event, emitter)
+                if heading is not None and event.get("bearing_deg") is not None:
+                    event["bearing_true_deg"] = compass_bearing(event["bearing_deg"], heading)
         return events
 
     def _finish(self) -> Iterator[dict[str, Any]]:
