@@ -28,9 +28,12 @@ def command(data, model_path, report_dir, jobs) -> None:
     from rfclassify.classify.evaluation import evaluate_features, write_report
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.training import extract_all, find_recordings
+    from rfclassify.errors import InputError
 
     classifier = Classifier.load(model_path)
     recs = extract_all(find_recordings(data), jobs=jobs)
+    if not any(len(rec.y) for rec in recs):
+        raise InputError(", ".join(data), "no detections in any recording; nothing to evaluate")
     metrics = evaluate_features(recs, classifier)
     path = write_report(metrics, report_dir)
     keys = ("burst_accuracy", "burst_macro_f1", "emitter_accuracy", "emitter_accuracy_snr_ge_10db",

@@ -26,14 +26,19 @@ import click
 @click.option("--jobs", default=1, show_default=True, help="Recordings processed in parallel.")
 @click.option("--cv", "cv_folds", default=3, show_default=True, help="Cross-validation folds (grouped by recording); 0 to skip.")
 @click.option("--seed", default=0, show_default=True, help="Random state of the classifier.")
-@click.option("--force", is_flag=True, help="Replace an existing model file.")
+@click.option("--force", is_flag=True, help="Replace an existing model file and its sidecar.")
 def command(data, out, jobs, cv_folds, seed, force) -> None:
     """Train a burst classifier on labelled recordings."""
+    from rfclassify.classify.persistence import sidecar_path
     from rfclassify.classify.training import train
     from rfclassify.errors import InputError
 
-    if Path(out).exists() and not force:
-        raise InputError(out, "exists; use --force to replace it")
+    model, meta = Path(out), sidecar_path(out)
+    if meta == model:  # the sidecar would be written over the model just saved
+        raise InputError(out, f"a model file cannot end in {meta.suffix} (that is its sidecar's name); use .joblib")
+    for path, note in ((model, ""), (meta, f" (it would become the sidecar of {model.name})")):
+        if path.exists() and not force:
+            raise InputError(path, f"exists{note}; use --force to replace it")
     side = train(data, out, jobs=jobs, cv_folds=cv_folds, random_state=seed)
     summary = {k: side[k] for k in ("classes", "training_data", "cross_validation", "sha256")}
     click.echo(json.dumps(summary, indent=2))
