@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -73,10 +75,12 @@ def command(sources, rate, freq, model_path, formats, per_burst, drones_only, in
         with open_source(spec, format=fmt, rate=rate, freq=freq) as source:
             total = source.info.num_samples or 0
             show = total > 20 * source.info.sample_rate_hz
-            with click.progressbar(length=total, label=Path(spec).name, file=None if show else open("/dev/null", "w")) as bar:
+            # The bar goes to stderr: stdout carries only the JSON lines (or the table).
+            bar_context = click.progressbar(length=total, label=Path(spec).name, file=sys.stderr) if show else nullcontext()
+            with bar_context as bar:
                 records = classify_source(
                     source, classifier, source_name=spec, per_burst=per_burst,
-                    include_noise=include_noise, progress=bar.update,
+                    include_noise=include_noise, progress=bar.update if bar is not None else None,
                 )
             if source.info.num_channels > 1 and not per_burst:
                 from rfclassify.bearing.calibration import Calibration
