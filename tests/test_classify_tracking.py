@@ -6,6 +6,8 @@ import numpy as np
 
 from rfclassify.classify.tracking import (
     DRONE_MIN_BURSTS,
+    DRONE_MIN_CONFIDENCE,
+    DRONE_MIN_MEAN_CONFIDENCE,
     BurstDecision,
     EmitterTracker,
     emitter_summary,
@@ -24,7 +26,7 @@ def test_hops_of_one_link_are_one_emitter_with_growing_confidence():
     tracker = EmitterTracker(CLASSES)
     confidences = []
     for k in range(10):
-        emitter, is_new = tracker.add(burst(0.005 * k, "elrs-900", 0.7, 904e6 + 600e3 * (k % 5)))
+        emitter, is_new = tracker.add(burst(0.005 * k, "elrs-900", 0.75, 904e6 + 600e3 * (k % 5)))
         assert is_new == (k == 0)
         confidences.append(tracker.confidence(emitter))
     assert confidences[0] < confidences[-1] and confidences[-1] > 0.99
@@ -48,6 +50,19 @@ def test_an_unconfirmed_drone_guess_is_reported_unknown():
     rec = emitter_summary(tracker, em, "x")
     assert rec["label"] == "unknown" and rec["drone"] is False
     assert rec["candidate"] == "elrs-900" and rec["reason"] == "unconfirmed"
+
+
+def test_many_weak_drone_guesses_do_not_add_up_to_a_drone():
+    # Specks of one weak Wi-Fi packet, each called a drone link at 0.6: the accumulated posterior
+    # says "certain", but bursts whose errors are not independent are no evidence; the mean says no.
+    tracker = EmitterTracker(CLASSES)
+    for k in range(200):
+        tracker.add(burst(0.001 * k, "elrs-900", 0.6))
+    (em,) = tracker.close_all()
+    assert tracker.confidence(em) > DRONE_MIN_CONFIDENCE
+    rec = emitter_summary(tracker, em, "x")
+    assert rec["label"] == "unknown" and rec["candidate"] == "elrs-900"
+    assert DRONE_MIN_MEAN_CONFIDENCE > 0.6
 
 
 def test_non_drone_labels_need_no_confirmation():

@@ -2,7 +2,9 @@
 
 Per-burst decisions go into an :class:`rfclassify.classify.tracking.EmitterTracker`;
 an emitter is *confirmed* once its accumulated confidence reaches
-``min_confidence`` and it has at least ``min_bursts`` bursts. Then:
+``min_confidence`` and it has at least ``min_bursts`` bursts (a drone link,
+in addition, needs the mean burst confidence of
+:func:`rfclassify.classify.tracking.drone_evidence`). Then:
 
 - ``start``: the first time it is confirmed;
 - ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming;
@@ -34,7 +36,14 @@ from typing import Any
 import numpy as np
 
 from rfclassify.classify.labels import NOISE_LABEL
-from rfclassify.classify.tracking import BurstDecision, Emitter, EmitterTracker, emitter_summary
+from rfclassify.classify.tracking import (
+    BurstDecision,
+    Emitter,
+    EmitterTracker,
+    drone_evidence,
+    emitter_summary,
+)
+from rfclassify.signatures import REGISTRY
 
 EVENT_KINDS = ("start", "update", "end")
 
@@ -130,7 +139,13 @@ class EventEngine:
         now_s = decision.t_end_s
         p = self.policy
         if not state.confirmed:
-            if state.total_bursts >= p.min_bursts and self.tracker.confidence(emitter) >= p.min_confidence:
+            sig = REGISTRY.get(emitter.label)
+            if sig is not None and sig.drone:  # a drone claim: the classify rule too, at the node's thresholds
+                ok = state.total_bursts >= p.min_bursts and drone_evidence(
+                    self.tracker, emitter, p.min_confidence, min(p.min_bursts, len(emitter.bursts)))
+            else:
+                ok = state.total_bursts >= p.min_bursts and self.tracker.confidence(emitter) >= p.min_confidence
+            if ok:
                 state.confirmed = True
                 state.last_event_s = now_s
                 out.append(self._event("start", emitter, state, now_s))
