@@ -351,3 +351,31 @@ def test_streaming_again_after_a_pause_keeps_the_timeline():
     off1 = (int(counter_of(first[0].samples)[0]) - first[0].sample_index) % 65536
     off2 = (int(counter_of(second[0].samples)[0]) - second[0].sample_index) % 65536
     assert min((off1 - off2) % 65536, (off2 - off1) % 65536) <= 0.06 * rate_hz
+
+
+def test_sample_times_follow_the_wall_clock_when_the_sample_clock_drifts() -> None:
+    """A receiver 200 ppm fast (or a jittery link) must not walk the samples' UTC away from the wall clock."""
+    rate = 2.4e6
+    with RtlTcpServer(random_cu8(1000), loop=False) as srv:
+        # Connected, but never streamed: the chunks and their arrival times below are the test's own.
+        src = RtlTcpSource(srv.url, rate_hz=rate, freq_hz=915e6)
+        _feed_drifting_clock(src, rate)
+        src.close()
+
+
+def _feed_drifting_clock(src: RtlTcpSource, rate: float) -> None:
+    rng = np.random.default_rng(0)
+    n = 16384
+    true_rate = rate * (1 + 200e-6)  # the dongle's crystal runs fast
+    t_start = 1_700_000_000.0
+    errors = []
+    for k in range(20000):  # ~136 s of stream
+        sampled_end = t_start + (k + 1) * n / true_rate
+        arrival = sampled_end + 0.002 + rng.exponential(0.003)  # USB/network delay, never negative
+        src._deliver(np.zeros(2 * n, dtype=np.uint8), t_recv=arrival)
+        src._queue.get_nowait()
+        if k % 1000 == 999:
+            stamped = src._time_of(k * n).timestamp()  # UTC the source gives this chunk's first sample
+            errors.append(stamped - (t_start + k * n / true_rate))
+    # Without discipline the error grows to 200 ppm × 136 s = 27 ms; with it, it stays at the link delay.
+    assert max(abs(e) for e in errors) < 0.006, errors

@@ -34,6 +34,7 @@ import math
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -50,6 +51,8 @@ log = logging.getLogger("rfclassify.sources")
 DEFAULT_RATE_HZ = 2.4e6
 DEFAULT_QUEUE_S = 2.0  # seconds of samples the queue can hold before dropping
 DEFAULT_SETTLE_S = 0.05
+#: Window of the sample-clock discipline (see LiveSource._discipline), seconds.
+CLOCK_WINDOW_S = 10.0
 
 StatusCallback = Callable[[dict[str, Any]], None]
 _CU8 = datatype("cu8")
@@ -145,6 +148,7 @@ class LiveSource(Source):
         self._gen_freq_hz = {0: self.freq_hz}
         self._next_index = 0
         self._t0: float | None = None  # wall-clock time (s since epoch) of sample 0
+        self._clock: deque[tuple[float, float]] = deque()  # (arrival, implied _t0) of recent chunks
         self._resync = False
         self._last_drop_report = 0.0
         self._unreported_drops = 0
@@ -241,6 +245,7 @@ class LiveSource(Source):
                 gap = max(0, expected - self._next_index)
                 self._next_index += gap
             self._resync = False
+            self._discipline(t_recv, t_first - self._next_index / self.rate_hz)
             chunk = _Chunk(self._next_index, raw, self._tune_gen, self._epoch)
             self._next_index += n
         if gap:
@@ -249,6 +254,26 @@ class LiveSource(Source):
             self._queue.put_nowait(chunk)
         except queue.Full:
             self._count_drop(n, why="queue full: processing slower than the receiver")
+
+    def _discipline(self, t_recv: float, t0_seen: float) -> None:
+        """Keep :attr:`_t0` (wall time of sample 0) on the wall clock as the sample clock drifts.
+
+        A receiver's crystal (tens of ppm) or a server's pacing does not tick
+        with the host's clock: counted from one anchor, sample times drift by
+        about 0.1 s an hour per 30 ppm, and a node's event times with them.
+        Each chunk bounds its samples' time from above (it cannot arrive
+        before it was sampled; USB, network and scheduling only delay it),
+        so the smallest ``arrival − (index + n)/rate`` over the last
+        :data:`CLOCK_WINDOW_S` is the least-delayed view of sample 0's wall
+        time: a sliding minimum (monotonic deque, O(1) per chunk).
+        """
+        window = self._clock
+        while window and window[-1][1] >= t0_seen:
+            window.pop()
+        window.append((t_recv, t0_seen))
+        while window[0][0] < t_recv - CLOCK_WINDOW_S:
+            window.popleft()
+        self._t0 = window[0][1]
 
     def _mark_disconnected(self) -> None:
         """Called by the reader after losing the receiver: the next data re-anchors the index."""
