@@ -3,11 +3,13 @@
 
 1. Synthesized test set, seed 101 (training used seed 1): every label, both
    receivers, SNR −5…25 dB; burst macro-F1, emitter accuracy per SNR bin.
-2. False drone detections on drone-free synthetic recordings (noise and
+2. DJI DroneID bursts (seed 101, 1.3 s recordings of bursts on the watched
+   channel): burst recall and confirmed emitters.
+3. False drone detections on drone-free synthetic recordings (noise and
    non-drone clutter, both receivers), per hour.
-3. Signals in no class (CW tone, FM broadcast, AM carrier): must come out
+4. Signals in no class (CW tone, FM broadcast, AM carrier): must come out
    unknown or non-drone.
-4. The real public recordings in ../shared/realdata (evaluation only).
+5. The real public recordings in ../shared/realdata (evaluation only).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def main() -> int:
     from rfclassify.classify.training import extract_all, find_recordings
     from rfclassify.signatures import REGISTRY
     from rfclassify.sources.base import Block
-    from rfclassify.synth.dataset import code_fingerprint, synthesize_dataset
+    from rfclassify.synth.dataset import DRONEID, code_fingerprint, synthesize_dataset
 
     clf = Classifier.load(args.model)
     t0 = time.time()
@@ -72,6 +74,15 @@ def main() -> int:
     metrics = evaluate_features(
         extract_all(find_recordings([test_dir]), jobs=args.jobs, cache_dir=test_dir / ".features"), clf)
     write_report(metrics, ROOT / "reports" / "accuracy-test")
+
+    droneid_dir = ROOT / "datasets" / f"test-seed{TEST_SEED}-droneid-{args.per_class}x1.3s-{code_fingerprint()}"
+    if not (droneid_dir / ".complete").exists():
+        synthesize_dataset(droneid_dir, classes=[DRONEID], per_class=args.per_class, snr_db_range=(-5, 25),
+                           receivers="both", duration_s=1.3, seed=TEST_SEED, jobs=args.jobs, mixed=0)
+        (droneid_dir / ".complete").write_text("ok\n")
+    did = evaluate_features(
+        extract_all(find_recordings([droneid_dir]), jobs=args.jobs, cache_dir=droneid_dir / ".features"), clf)
+    did_recall = did["per_class"].get("dji-ocusync", {}).get("recall")
 
     fa_dir = ROOT / "datasets" / (f"falsealarm-seed{FALSE_ALARM_SEED}-{args.false_alarm_recordings}x"
                                   f"{args.false_alarm_duration:g}s-{code_fingerprint()}")
@@ -116,10 +127,25 @@ def main() -> int:
     lines.append(f"| burst accuracy (all SNR) | {metrics['burst_accuracy']} | |")
     lines.append(f"| false drone emitters on drone-free synthetic recordings | {fa['false_drone_emitters']} in "
                  f"{fa['drone_free_hours'] * 60:.1f} min ({fa['false_drone_detections_per_hour']}/h) | 0 over 10 min |")
+    lines.append(f"| drone detection probability (test-set drone emitters with ≥ 3 detections, confirmed under "
+                 f"their own label; {metrics['drone_emitters']} emitters) | {metrics['drone_detection_probability']} | |")
+    lines.append(f"| drone emitters confirmed under another drone's label (test set) | "
+                 f"{metrics['wrong_drone_emitters']} | |")
+    lines.append(f"| DJI DroneID bursts called dji-ocusync ({did['recordings']} recordings of 1.3 s, "
+                 f"{did['per_class'].get('dji-ocusync', {}).get('support', 0)} bursts) | {did_recall} | |")
+    lines.append(f"| DroneID emitters confirmed as dji-ocusync (≥ 3 detections) | "
+                 f"{did['drone_detection_probability']} ({did['drone_emitters']} emitters) | |")
     lines.append("")
     lines.append("Emitter accuracy by SNR bin: " + json.dumps(by))
     lines.append("")
     lines.append("Burst accuracy by SNR bin: " + json.dumps(metrics["burst_accuracy_by_snr_db"]))
+    lines.append("")
+    lines.append("Drone detection probability by SNR bin: "
+                 + json.dumps(metrics["drone_detection_probability_by_snr_db"]))
+    lines.append("")
+    lines.append("False drone emitters (drone-free set): "
+                 + (", ".join(f"{e['recording']}: {e['truth']} called {e['label']} ({e['bursts']} bursts)"
+                              for e in fa["false_drone_examples"]) or "none"))
     lines.append("")
     lines.append("Per-class burst F1: " + ", ".join(f"{k} {v['f1']}" for k, v in metrics["per_class"].items()))
     lines.append("")

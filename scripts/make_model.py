@@ -3,7 +3,8 @@
 
 1. Synthesize the training set with ``rfclassify synth`` logic (seed 1): every
    label, both receiver models (RTL-SDR 2.4 MS/s cu8 and 20 MS/s ci8), SNR
-   from −5 to 25 dB, clutter in 30 % of class recordings, plus mixed scenes.
+   from −5 to 25 dB, clutter in 30 % of class recordings, plus mixed scenes,
+   plus 1.3 s recordings of DJI DroneID bursts on the watched channel.
 2. Train the open-set classifier on it (detections labelled from the
    annotations) with 3-fold cross-validation grouped by recording.
 3. Write models/default.joblib and its sidecar models/default.json.
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SEED = 1
 SNR_DB = (-5.0, 25.0)
+DRONEID_S = 1.3  # two or three DroneID bursts (600 ms period) per recording
 
 
 def main() -> int:
@@ -34,7 +36,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from rfclassify.classify.training import train
-    from rfclassify.synth.dataset import code_fingerprint, synthesize_dataset
+    from rfclassify.synth.dataset import DRONEID, code_fingerprint, synthesize_dataset
 
     data = Path(args.data or ROOT / "datasets" / (
         f"train-seed{TRAIN_SEED}-{args.per_class}x{args.duration:g}s-{code_fingerprint()}"))
@@ -45,15 +47,25 @@ def main() -> int:
             seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3,
         )
         (data / ".complete").write_text("ok\n")
+    # DroneID bursts on the watched channel (see rfclassify.synth.dataset.droneid_scene): 0.5 s class
+    # recordings hold almost none, and DroneID is what a DJI drone shows most plainly.
+    droneid = data.with_name(f"train-seed{TRAIN_SEED}-droneid-{args.per_class}x{DRONEID_S:g}s-{code_fingerprint()}")
+    if not (droneid / ".complete").exists():
+        synthesize_dataset(
+            droneid, classes=[DRONEID], per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
+            duration_s=DRONEID_S, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3, mixed=0,
+        )
+        (droneid / ".complete").write_text("ok\n")
     t_synth = time.time() - t0
     t1 = time.time()
     side = train(
-        [data], args.out, jobs=args.jobs, cv_folds=3, random_state=0, cache_dir=data / ".features",
+        [data, droneid], args.out, jobs=args.jobs, cv_folds=3, random_state=0, cache_dir=data / ".features",
         extra_meta={
             "recipe": {
                 "command": "make model",
                 "synth": {"seed": TRAIN_SEED, "per_class": args.per_class, "duration_s": args.duration,
-                          "snr_db": list(SNR_DB), "receivers": "both", "clutter_probability": 0.3},
+                          "snr_db": list(SNR_DB), "receivers": "both", "clutter_probability": 0.3,
+                          "droneid": {"per_class": args.per_class, "duration_s": DRONEID_S}},
                 "synth_seconds": round(t_synth, 1),
                 "synth_code": code_fingerprint(),
             },

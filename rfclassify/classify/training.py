@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,9 +188,10 @@ def extract_all(
     key = code_fingerprint()
     tasks = (delayed(_cached_extract)(p, lab, cache, key) for p, lab in recordings)
     results = Parallel(n_jobs=jobs, return_as="generator")(tasks)
-    with click.progressbar(
-        results, length=len(recordings), label="features", file=None if progress else open("/dev/null", "w")
-    ) as bar:
+    if not progress or not sys.stderr.isatty():
+        return list(results)  # a bar only for a person watching; logs and pipes get the result alone
+    # stderr: stdout of `train`/`evaluate` is their JSON summary.
+    with click.progressbar(results, length=len(recordings), label="features", file=sys.stderr) as bar:
         return list(bar)
 
 

@@ -49,7 +49,10 @@ Builder parameters (``EmitRequest.params``): ``mode`` — ``"video"``,
 ``"droneid"`` or ``"both"`` (video with DroneID bursts interleaved; video
 subframes that would overlap a DroneID burst are not sent, the radio being
 busy); ``bw_hz`` — 10e6, 20e6 or 40e6 for video; ``qam_bits`` — 2 (QPSK) or 4
-(16-QAM); ``droneid_symbols`` — 9 (default) or 8. Missing ones are drawn.
+(16-QAM); ``droneid_symbols`` — 9 (default) or 8; ``droneid_channels`` — indices
+into the band's DroneID hop list to hop over (default: all of it; one index
+keeps every burst on the channel a receiver watches, which training sets use
+to see more than one burst in a short recording). Missing ones are drawn.
 
 Under a receiver window only the visible subcarriers are synthesized, at the
 smallest FFT (a multiple of 128, so cyclic prefixes stay whole samples) that
@@ -177,6 +180,8 @@ def _build(req: EmitRequest) -> list[Burst]:
     if mode in ("droneid", "both"):
         n_sym = int(req.params.get("droneid_symbols", 9))
         channels = req.band.channels_hz or DRONEID_CH_24_HZ
+        if "droneid_channels" in req.params:  # a subset of the hop list (datasets that watch one channel)
+            channels = tuple(channels[int(i)] for i in req.params["droneid_channels"])
         dur_s = (n_sym * 1024 + 2 * CP_LONG_1024 + (n_sym - 2) * CP_SHORT_1024) / (
             1024 * SPACING_HZ
         )

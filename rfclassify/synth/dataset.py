@@ -61,6 +61,8 @@ from rfclassify.synth.scene import EmitterSpec, Rendered, Scene, render
 RECEIVER_KINDS: tuple[str, ...] = ("rtlsdr", "wideband")
 RECEIVER_CHOICES: tuple[str, ...] = (*RECEIVER_KINDS, "both")
 MIXED = "mixed"
+#: Recording kind: DJI DroneID bursts on the channel the receiver watches (see :func:`droneid_scene`).
+DRONEID = "droneid"
 NOISE = "noise"
 MAX_ATTEMPTS = 8
 PROBE_S = 0.05
@@ -240,6 +242,33 @@ def mixed_scene(
     return Scene(emitters, receiver, duration_s)
 
 
+def droneid_scene(
+    receiver_kind: str,
+    duration_s: float,
+    snr_db_range: tuple[float, float],
+    rng: np.random.Generator,
+    wideband_datatype: str = "ci8",
+) -> Scene:
+    """DJI DroneID bursts only, every one on the DroneID channel nearest the receiver's tuning.
+
+    A DJI drone sends a DroneID burst every ~600 ms on one of six channels
+    (``rfclassify.signatures.dji_ocusync``): a 0.5 s class recording holds
+    one burst in a few, and the seed-1 training set held five. Keeping the
+    bursts on the watched channel (``droneid_channels``) makes a 1–2 s
+    recording hold two or three, each burst as the builder makes it.
+    """
+    receiver = tune_for("dji-ocusync", receiver_kind, rng, wideband_datatype=wideband_datatype)
+    sig = REGISTRY["dji-ocusync"]
+    band, index, _ch = min(
+        ((b, i, ch) for b in _real_bands(sig) for i, ch in enumerate(b.channels_hz or ())),
+        key=lambda t: abs(t[2] - receiver.center_freq_hz),
+    )
+    emitter = random_emitter("dji-ocusync", snr_db_range, rng, "dji-ocusync-0")
+    emitter.band = band.name
+    emitter.params = {"mode": "droneid", "droneid_channels": (index,)}
+    return Scene([emitter], receiver, duration_s)
+
+
 # ---------------------------------------------------------------------------
 # One recording
 
@@ -283,6 +312,8 @@ def observed_scene(
     for attempt in range(MAX_ATTEMPTS):
         if kind == MIXED:
             scene = mixed_scene(receiver_kind, duration_s, snr_db_range, rng, wideband_datatype=wideband_datatype)
+        elif kind == DRONEID:
+            scene = droneid_scene(receiver_kind, duration_s, snr_db_range, rng, wideband_datatype=wideband_datatype)
         else:
             scene = class_scene(
                 kind, receiver_kind, duration_s, snr_db_range, rng, clutter_probability, wideband_datatype,
@@ -358,12 +389,12 @@ def plan_jobs(
     for k in kinds:
         if k not in RECEIVER_KINDS:
             raise ValueError(f"receivers must be one of {RECEIVER_CHOICES}, not {receivers!r}")
-    unknown = [c for c in classes if c not in REGISTRY]
+    unknown = [c for c in classes if c not in REGISTRY and c != DRONEID]
     if unknown:
         raise KeyError(f"unknown class(es) {', '.join(unknown)}; known: {', '.join(labels())}")
     n_mixed = per_class if mixed is None else mixed
     jobs = [RecordingJob(c, k, i) for c in classes for k in kinds for i in range(per_class)]
-    if any(REGISTRY[c].drone for c in classes) or mixed:
+    if any(c in REGISTRY and REGISTRY[c].drone for c in classes) or mixed:
         jobs += [RecordingJob(MIXED, k, i) for k in kinds for i in range(n_mixed)]
     return jobs
 
