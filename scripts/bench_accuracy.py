@@ -6,7 +6,7 @@
 2. DJI DroneID bursts (seed 101, 1.3 s recordings of bursts on the watched
    channel): burst recall and confirmed emitters.
 3. False drone detections on drone-free synthetic recordings (noise and
-   non-drone clutter, both receivers), per hour.
+   non-drone clutter, both receivers; seeds 202 and 203), per hour.
 4. Signals in no class (CW tone, FM broadcast, AM carrier): must come out
    unknown or non-drone.
 5. The real public recordings in ../shared/realdata (evaluation only).
@@ -27,7 +27,7 @@ from benchmd import header, update_section
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SEED = 101
-FALSE_ALARM_SEED = 202
+FALSE_ALARM_SEEDS = (202, 203)
 
 
 def out_of_class_signals(fs_hz: float = 2.4e6, duration_s: float = 1.0, seed: int = 7) -> dict[str, np.ndarray]:
@@ -52,6 +52,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=0.5)
     parser.add_argument("--false-alarm-recordings", type=int, default=12, help="per non-drone class and receiver")
     parser.add_argument("--false-alarm-duration", type=float, default=2.0)
+    parser.add_argument("--false-alarm-seeds", type=lambda v: [int(x) for x in v.split(",")],
+                        default=list(FALSE_ALARM_SEEDS), help="seeds of the drone-free sets, comma-separated")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
@@ -84,15 +86,18 @@ def main() -> int:
         extract_all(find_recordings([droneid_dir]), jobs=args.jobs, cache_dir=droneid_dir / ".features"), clf)
     did_recall = did["per_class"].get("dji-ocusync", {}).get("recall")
 
-    fa_dir = ROOT / "datasets" / (f"falsealarm-seed{FALSE_ALARM_SEED}-{args.false_alarm_recordings}x"
-                                  f"{args.false_alarm_duration:g}s-{code_fingerprint()}")
     non_drone = [lab for lab, sig in REGISTRY.items() if not sig.drone]
-    if not (fa_dir / ".complete").exists():
-        synthesize_dataset(fa_dir, classes=non_drone, per_class=args.false_alarm_recordings, snr_db_range=(-5, 30),
-                           receivers="both", duration_s=args.false_alarm_duration, seed=FALSE_ALARM_SEED,
-                           jobs=args.jobs, clutter_probability=0.6, mixed=0)
-        (fa_dir / ".complete").write_text("ok\n")
-    fa = evaluate_features(extract_all(find_recordings([fa_dir]), jobs=args.jobs, cache_dir=fa_dir / ".features"), clf)
+    fa_recs = []
+    for fa_seed in args.false_alarm_seeds:
+        fa_dir = ROOT / "datasets" / (f"falsealarm-seed{fa_seed}-{args.false_alarm_recordings}x"
+                                      f"{args.false_alarm_duration:g}s-{code_fingerprint()}")
+        if not (fa_dir / ".complete").exists():
+            synthesize_dataset(fa_dir, classes=non_drone, per_class=args.false_alarm_recordings,
+                               snr_db_range=(-5, 30), receivers="both", duration_s=args.false_alarm_duration,
+                               seed=fa_seed, jobs=args.jobs, clutter_probability=0.6, mixed=0)
+            (fa_dir / ".complete").write_text("ok\n")
+        fa_recs += extract_all(find_recordings([fa_dir]), jobs=args.jobs, cache_dir=fa_dir / ".features")
+    fa = evaluate_features(fa_recs, clf)
 
     odd_rows = []
     for name, x in out_of_class_signals().items():
