@@ -60,13 +60,16 @@ class Emitter:
     def t_start_s(self) -> float:
         return self.bursts[0].t_start_s
 
+    t_last_s: float = float("-inf")  # latest burst end seen (kept as bursts are added: O(1), not O(bursts))
+
     @property
     def t_end_s(self) -> float:
-        return max(b.t_end_s for b in self.bursts)
+        return self.t_last_s
 
     def add(self, burst: BurstDecision) -> None:
         """Append a burst and its log-probabilities."""
         self.bursts.append(burst)
+        self.t_last_s = max(self.t_last_s, burst.t_end_s)
         logp = np.log(np.clip(burst.proba, 1e-4, 1.0))
         self.log_proba_sum = logp if self.log_proba_sum is None else self.log_proba_sum + logp
 
