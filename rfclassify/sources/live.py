@@ -51,8 +51,10 @@ log = logging.getLogger("rfclassify.sources")
 DEFAULT_RATE_HZ = 2.4e6
 DEFAULT_QUEUE_S = 2.0  # seconds of samples the queue can hold before dropping
 DEFAULT_SETTLE_S = 0.05
-#: Window of the sample-clock discipline (see LiveSource._discipline), seconds.
+#: Window of the sample-clock discipline (see LiveSource._discipline), seconds, and the largest
+#: sample-clock error it corrects (an RTL-SDR crystal is within ~100 ppm).
 CLOCK_WINDOW_S = 10.0
+CLOCK_MAX_DRIFT = 1e-3
 
 StatusCallback = Callable[[dict[str, Any]], None]
 _CU8 = datatype("cu8")
@@ -149,6 +151,7 @@ class LiveSource(Source):
         self._next_index = 0
         self._t0: float | None = None  # wall-clock time (s since epoch) of sample 0
         self._clock: deque[tuple[float, float]] = deque()  # (arrival, implied _t0) of recent chunks
+        self._clock_next: float | None = None  # wall time of the next clock correction
         self._resync = False
         self._last_drop_report = 0.0
         self._unreported_drops = 0
@@ -265,7 +268,8 @@ class LiveSource(Source):
         before it was sampled; USB, network and scheduling only delay it),
         so the smallest ``arrival − (index + n)/rate`` over the last
         :data:`CLOCK_WINDOW_S` is the least-delayed view of sample 0's wall
-        time: a sliding minimum (monotonic deque, O(1) per chunk).
+        time: a sliding minimum (monotonic deque, O(1) per chunk), applied
+        once per window and by at most :data:`CLOCK_MAX_DRIFT` of it.
         """
         window = self._clock
         while window and window[-1][1] >= t0_seen:
@@ -273,7 +277,15 @@ class LiveSource(Source):
         window.append((t_recv, t0_seen))
         while window[0][0] < t_recv - CLOCK_WINDOW_S:
             window.popleft()
-        self._t0 = window[0][1]
+        if self._clock_next is None:
+            self._clock_next = t_recv + CLOCK_WINDOW_S
+        elif t_recv >= self._clock_next and self._t0 is not None:
+            # Once a window, and by at most CLOCK_MAX_DRIFT of it: within a window the timeline is
+            # exactly index / rate, and a source far faster than real time (a recording served as
+            # fast as possible) is not pulled onto the wall clock.
+            limit = CLOCK_MAX_DRIFT * CLOCK_WINDOW_S
+            self._t0 += min(max(window[0][1] - self._t0, -limit), limit)
+            self._clock_next = t_recv + CLOCK_WINDOW_S
 
     def _mark_disconnected(self) -> None:
         """Called by the reader after losing the receiver: the next data re-anchors the index."""
