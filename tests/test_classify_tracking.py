@@ -70,3 +70,17 @@ def test_non_drone_labels_need_no_confirmation():
     tracker.add(burst(0.0, "ook-ism", 0.95))
     (em,) = tracker.close_all()
     assert emitter_summary(tracker, em, "x")["label"] == "ook-ism"
+
+
+def test_bounded_emitter_keeps_totals_over_every_burst():
+    bounded, full = EmitterTracker(CLASSES, max_bursts=10), EmitterTracker(CLASSES)
+    for k in range(500):
+        b = burst(0.005 * k, "elrs-900", 0.75 + 0.2 * (k % 2), 904e6 + 600e3 * (k % 7))
+        bounded.add(b)
+        full.add(b)
+    (eb,), (ef,) = bounded.close_all(), full.close_all()
+    assert len(eb.bursts) <= 20 and len(ef.bursts) == 500  # memory bounded
+    rb, rf = emitter_summary(bounded, eb, "x"), emitter_summary(full, ef, "x")
+    for key in ("bursts", "channels", "t_start_s", "t_end_s", "confidence", "label"):
+        assert rb[key] == rf[key], key
+    assert rb["bursts"] == 500 and rb["channels"] == 7

@@ -151,6 +151,9 @@ class Classifier:
         return out
 
 
+#: Bursts an emitter keeps for its summary's medians in offline classify (counts, evidence, span and
+#: channels are running totals over all of them): memory does not grow with a recording's length.
+MAX_EMITTER_BURSTS = 1000
 #: Most baseband IQ held by one batch of bursts waiting for the model (bytes): a batch of wideband
 #: bursts must not hold gigabytes.
 MAX_BATCH_IQ_BYTES = 32 << 20
@@ -226,7 +229,7 @@ def classify_source(
             if progress is not None:
                 progress(len(block.samples))
 
-    tracker = EmitterTracker(classifier.classes)
+    tracker = EmitterTracker(classifier.classes, max_bursts=MAX_EMITTER_BURSTS)
     records: list[dict[str, Any]] = []
     for _burst, decision in classify_bursts(counted(source.blocks()), classifier, detector):
         if decision.label == NOISE_LABEL and not include_noise:

@@ -55,12 +55,16 @@ class Emitter:
     bursts: list[BurstDecision] = field(default_factory=list)
     log_proba_sum: np.ndarray | None = None
     emitter_id: int = 0
+    t_first_s: float = float("inf")  # first burst's start
+    t_last_s: float = float("-inf")  # latest burst end seen (kept as bursts are added: O(1), not O(bursts))
+    n_total: int = 0  # bursts ever added (``bursts`` may hold only the latest, see EmitterTracker.max_bursts)
+    evidence_n: int = 0  # bursts summed in ``log_proba_sum`` and ``confidence_sum``
+    confidence_sum: float = 0.0
+    channels: set[float] = field(default_factory=set)  # distinct centres, on a 50 kHz raster
 
     @property
     def t_start_s(self) -> float:
-        return self.bursts[0].t_start_s
-
-    t_last_s: float = float("-inf")  # latest burst end seen (kept as bursts are added: O(1), not O(bursts))
+        return self.t_first_s
 
     @property
     def t_end_s(self) -> float:
@@ -69,9 +73,18 @@ class Emitter:
     def add(self, burst: BurstDecision) -> None:
         """Append a burst and its log-probabilities."""
         self.bursts.append(burst)
+        self.t_first_s = min(self.t_first_s, burst.t_start_s)
         self.t_last_s = max(self.t_last_s, burst.t_end_s)
+        self.n_total += 1
+        self.evidence_n += 1
+        self.confidence_sum += burst.confidence
+        self.channels.add(round(burst.freq_hz / CHANNEL_RASTER_HZ) * CHANNEL_RASTER_HZ)
         logp = np.log(np.clip(burst.proba, 1e-4, 1.0))
         self.log_proba_sum = logp if self.log_proba_sum is None else self.log_proba_sum + logp
+
+
+#: Raster on which an emitter's distinct centre frequencies (hop channels) are counted.
+CHANNEL_RASTER_HZ = 50e3
 
 
 def _band_key(label: str, freq_hz: float, bandwidth_hz: float) -> str:
@@ -93,10 +106,13 @@ class EmitterTracker:
     independent evidence.
     """
 
-    def __init__(self, classes: list[str] | np.ndarray, gap_s: float = 3.0, max_evidence: int = 8) -> None:
+    def __init__(
+        self, classes: list[str] | np.ndarray, gap_s: float = 3.0, max_evidence: int = 8, max_bursts: int | None = None
+    ) -> None:
         self.classes = [str(c) for c in classes]
         self.gap_s = gap_s
         self.max_evidence = max_evidence
+        self.max_bursts = max_bursts
         self.active: dict[tuple[str, str], Emitter] = {}
         self.finished: list[Emitter] = []
         self._next_id = 1
@@ -114,6 +130,10 @@ class EmitterTracker:
             self._next_id += 1
             self.active[key] = emitter
         emitter.add(burst)
+        if self.max_bursts is not None and len(emitter.bursts) > 2 * self.max_bursts:
+            # Bounded memory for long recordings: counts, evidence, span and channels stay running
+            # totals over every burst; only the medians of the summary come from the latest bursts.
+            del emitter.bursts[: len(emitter.bursts) - self.max_bursts]
         return emitter, is_new
 
     def expire(self, now_s: float) -> list[Emitter]:
@@ -131,7 +151,7 @@ class EmitterTracker:
 
     def posterior(self, emitter: Emitter) -> np.ndarray:
         """Accumulated class posterior of an emitter (see the module docstring)."""
-        n = len(emitter.bursts)
+        n = emitter.evidence_n
         assert emitter.log_proba_sum is not None
         weight = min(n, self.max_evidence)
         z = emitter.log_proba_sum / n * weight
@@ -171,13 +191,13 @@ DRONE_MIN_MEAN_CONFIDENCE = 0.7
 
 def mean_burst_confidence(emitter: Emitter) -> float:
     """Mean of the per-burst calibrated confidences of an emitter's bursts (0 without bursts)."""
-    return float(np.mean([b.confidence for b in emitter.bursts])) if emitter.bursts else 0.0
+    return emitter.confidence_sum / emitter.evidence_n if emitter.evidence_n else 0.0
 
 
 def drone_evidence(tracker: EmitterTracker, emitter: Emitter, min_confidence: float = DRONE_MIN_CONFIDENCE,
                    min_bursts: int = DRONE_MIN_BURSTS) -> bool:
     """True if an emitter's bursts justify naming it a drone link (see :data:`DRONE_MIN_MEAN_CONFIDENCE`)."""
-    return (len(emitter.bursts) >= min_bursts and tracker.confidence(emitter) >= min_confidence
+    return (emitter.n_total >= min_bursts and tracker.confidence(emitter) >= min_confidence
             and mean_burst_confidence(emitter) >= DRONE_MIN_MEAN_CONFIDENCE)
 
 
@@ -215,7 +235,6 @@ def emitter_summary(
     freqs = np.array([b.freq_hz for b in emitter.bursts])
     bws = np.array([b.f_hi_hz - b.f_lo_hz for b in emitter.bursts])
     snrs = np.array([b.snr_db for b in emitter.bursts])
-    channels = np.unique(np.round(freqs / 50e3) * 50e3)
     record = {
         "source": source,
         "label": label,
@@ -227,8 +246,8 @@ def emitter_summary(
         "freq_hz": float(np.median(freqs)),
         "bandwidth_hz": float(np.median(bws)),
         "snr_db": round(float(np.median(snrs)), 2),
-        "bursts": len(emitter.bursts),
-        "channels": len(channels),
+        "bursts": emitter.n_total,
+        "channels": len(emitter.channels),
         "models": fields["models"],
         "bearing_deg": None,
         "bearing_std_deg": None,

@@ -88,6 +88,8 @@ def trim_emitter(emitter: Emitter, keep: int) -> None:
     emitter.bursts = emitter.bursts[-keep:]
     logp = np.log(np.clip(np.stack([b.proba for b in emitter.bursts]), 1e-4, 1.0))
     emitter.log_proba_sum = logp.sum(axis=0)
+    emitter.evidence_n = len(emitter.bursts)
+    emitter.confidence_sum = float(sum(b.confidence for b in emitter.bursts))
 
 
 class EventEngine:
