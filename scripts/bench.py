@@ -330,8 +330,8 @@ def report(res: dict[str, Any]) -> str:
             f"(anonymous) memory peaks at {rss['long_anon_mb']:.0f} MB; over the {RTL_SECONDS:g} s one: "
             f"{rss['short_mb']:.0f} MB / {rss['short_anon_mb']:.0f} MB "
             f"({ok(rss['long_mb'] <= 300)}). Recordings are read with positioned reads (no memory map), so "
-            "the samples' memory does not grow with the file's length (compare the two figures; what grows is "
-            "the per-emitter burst lists of offline classify)."
+            "the samples' memory does not grow with the file's length, and each emitter keeps a bounded number "
+            "of bursts (compare the two figures)."
         )
     m = res["model"]
     for mm in (m, m.get("default")):
