@@ -55,7 +55,7 @@ class Emitter:
     bursts: list[BurstDecision] = field(default_factory=list)
     log_proba_sum: np.ndarray | None = None
     emitter_id: int = 0
-    t_first_s: float = float("inf")  # first burst's start
+    t_first_s: float = float("inf")  # start of the first burst added
     t_last_s: float = float("-inf")  # latest burst end seen (kept as bursts are added: O(1), not O(bursts))
     n_total: int = 0  # bursts ever added (``bursts`` may hold only the latest, see EmitterTracker.max_bursts)
     evidence_n: int = 0  # bursts summed in ``log_proba_sum`` and ``confidence_sum``
@@ -73,7 +73,8 @@ class Emitter:
     def add(self, burst: BurstDecision) -> None:
         """Append a burst and its log-probabilities."""
         self.bursts.append(burst)
-        self.t_first_s = min(self.t_first_s, burst.t_start_s)
+        if not self.n_total:
+            self.t_first_s = burst.t_start_s
         self.t_last_s = max(self.t_last_s, burst.t_end_s)
         self.n_total += 1
         self.evidence_n += 1

@@ -69,8 +69,6 @@ class EventPolicy:
 
 @dataclass
 class _State:
-    first_t_s: float
-    total_bursts: int = 0
     confirmed: bool = False
     last_event_s: float = -np.inf
     center_freq_hz: float = 0.0
@@ -132,9 +130,8 @@ class EventEngine:
         out = self._ended(self.tracker.expire(decision.t_start_s), decision.t_start_s)
         emitter, is_new = self.tracker.add(decision)
         if is_new and emitter.emitter_id not in self._states:
-            self._states[emitter.emitter_id] = _State(first_t_s=decision.t_start_s)
+            self._states[emitter.emitter_id] = _State()
         state = self._states[emitter.emitter_id]
-        state.total_bursts += 1
         state.center_freq_hz = decision.center_freq_hz
         trim_emitter(emitter, self.policy.keep_bursts)
         self.tracker.finished.clear()  # a node runs for weeks: forget closed emitters
@@ -143,10 +140,9 @@ class EventEngine:
         if not state.confirmed:
             sig = REGISTRY.get(emitter.label)
             if sig is not None and sig.drone:  # a drone claim: the classify rule too, at the node's thresholds
-                ok = state.total_bursts >= p.min_bursts and drone_evidence(
-                    self.tracker, emitter, p.min_confidence, min(p.min_bursts, len(emitter.bursts)))
+                ok = drone_evidence(self.tracker, emitter, p.min_confidence, p.min_bursts)
             else:
-                ok = state.total_bursts >= p.min_bursts and self.tracker.confidence(emitter) >= p.min_confidence
+                ok = emitter.n_total >= p.min_bursts and self.tracker.confidence(emitter) >= p.min_confidence
             if ok:
                 state.confirmed = True
                 state.last_event_s = now_s
@@ -180,8 +176,6 @@ class EventEngine:
     def _event(self, kind: str, emitter: Emitter, state: _State, now_s: float) -> dict[str, Any]:
         # Events are only emitted for emitters this engine confirmed (its own, stricter rule).
         record = emitter_summary(self.tracker, emitter, self.source_name, confirmed=True)
-        record["bursts"] = state.total_bursts
-        record["t_start_s"] = round(state.first_t_s, 6)
         self.events_emitted += 1
         return {
             "event": kind,
