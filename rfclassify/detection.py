@@ -98,6 +98,32 @@ class _SampleRing:
         return np.concatenate((self.buf[pa:], self.buf[: n - (self.capacity - pa)]))
 
 
+#: Block length of :func:`mix`'s factored phasor.
+_MIX_BLOCK = 1024
+
+
+def mix(x: np.ndarray, cycles_per_sample: float) -> np.ndarray:
+    """``x[n]·exp(2πj·f·n)`` (complex64) with ``f = cycles_per_sample``; phase 0 at ``n = 0``.
+
+    The phasor is factored as (one block of 1024) × (one value per block): two
+    short ``exp`` calls and one multiply per sample instead of an ``exp`` per
+    sample; the phase is computed in float64 before rounding to complex64.
+    """
+    x = np.asarray(x, dtype=np.complex64)
+    n = len(x)
+    if cycles_per_sample == 0.0 or n == 0:
+        return x.copy()
+    nb = -(-n // _MIX_BLOCK)
+    w = 2 * np.pi * cycles_per_sample
+    inner = np.exp(1j * w * np.arange(_MIX_BLOCK)).astype(np.complex64)
+    outer = np.exp(1j * w * _MIX_BLOCK * np.arange(nb)).astype(np.complex64)
+    y = np.empty(nb * _MIX_BLOCK, dtype=np.complex64)
+    y.reshape(nb, _MIX_BLOCK)[:] = outer[:, None] * inner[None, :]
+    y = y[:n]
+    y *= x
+    return y
+
+
 def baseband(
     x: np.ndarray, fs_hz: float, shift_hz: float, bandwidth_hz: float, oversample: float = 1.5
 ) -> tuple[np.ndarray, float]:
@@ -105,9 +131,9 @@ def baseband(
 
     Returns ``(samples, rate_hz)``; the rate is ``fs_hz / D`` with the
     largest integer ``D`` keeping at least ``oversample × bandwidth_hz``.
-    Done in the frequency domain (one FFT, one smaller inverse FFT): an ideal
-    low-pass, exact to within half an FFT bin of shift, and cheaper than a
-    long FIR for large ``D``. The snippet is zero-padded to a fast FFT length
+    With ``D > 1`` done in the frequency domain (one FFT, one smaller inverse
+    FFT): an ideal low-pass, exact to within half an FFT bin of shift, and
+    cheaper than a long FIR for large ``D``; with ``D = 1`` only mixed (:func:`mix`). The snippet is zero-padded to a fast FFT length
     and treated as periodic, which only touches its noise margins.
     """
     x = np.asarray(x, dtype=np.complex64)
@@ -115,8 +141,8 @@ def baseband(
     n = len(x)
     if n == 0:
         return x, fs_hz / dec
-    if dec == 1 and abs(shift_hz) < 0.5 * fs_hz / max(n, 1):
-        return x.copy(), fs_hz
+    if dec == 1:  # nothing to filter away: a plain mix is exact and a fraction of two FFTs' cost
+        return mix(x, -shift_hz / fs_hz), fs_hz
     # Zero-pad to dec × a 5-smooth length: an FFT of a length with a large prime factor is ~10× slower.
     n_pad = dec * _sfft.next_fast_len(-(-n // dec))
     spec = _sfft.fft(x, n_pad)

@@ -190,3 +190,15 @@ def test_close_bursts_on_one_channel_stay_separate(gap_s):
     assert abs(dets[0].t_end_s - 0.033) <= 2 * frame_s
     assert abs(dets[1].t_start_s - (0.033 + gap_s)) <= 2 * frame_s
     assert dets[0].emission_id != dets[1].emission_id
+
+
+@pytest.mark.parametrize("n", [1, 1023, 1024, 50_001])
+def test_mix_equals_direct_phasor(n):
+    from rfclassify.detection import mix
+
+    x = (np.random.default_rng(n).standard_normal(n) + 1j).astype(np.complex64)
+    f = -0.1234567
+    direct = x * np.exp(2j * np.pi * f * np.arange(n))
+    y = mix(x, f)
+    assert y.dtype == np.complex64 and len(y) == n
+    assert np.max(np.abs(y - direct)) < 1e-4 * np.max(np.abs(x))

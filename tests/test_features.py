@@ -190,3 +190,44 @@ def test_schema_names_units_unique():
             if name.endswith(suffix):
                 assert unit == expected, name
                 break
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000, 4097])
+def test_percentile_helper_equals_numpy(n):
+    x = np.random.default_rng(n).standard_normal(n)
+    for q in (0, 20, 50, 80, 95, 100):
+        assert F._percentile(x, q) == pytest.approx(float(np.percentile(x, q)), abs=1e-12)
+
+
+def test_fsk_features_given_active_equal_computed():
+    rng = np.random.default_rng(4)
+    fs = 1e6
+    x = gfsk(rng.integers(0, 2, 300), 100e3, 50e3, fs, bt=None)
+    x = np.concatenate((_noise(rng, 500, 1e-3), x, _noise(rng, 500, 1e-3)))
+    on = F.active_indices(x)
+    assert 0.8 * 300 * 10 < len(on) < 1.1 * 300 * 10  # the burst's own samples, not the quiet margins
+    assert F.fsk_features(x, fs, active=on) == F.fsk_features(x, fs)
+    assert F.chirp_features(x, fs, 200e3, active=on) == F.chirp_features(x, fs, 200e3)
+
+
+def test_iq_features_measure_the_detection_not_the_margin():
+    # A Wi-Fi-like OFDM packet (64-point FFT at 20 MS/s, 0.8 µs CP) 2 ms into noise: the IQ snippet
+    # starts 0.5 ms before it, i.e. with 10,000 samples of noise at 20 MS/s (more than the 8192
+    # analysed), so the CP period is found only if the features look at the detection itself.
+    from rfclassify.features.burst import analysis_iq, burst_features
+
+    rng = np.random.default_rng(8)
+    fs = 20e6
+    pkt = _ofdm(rng, 200, 64, 16, 52) * np.float32(3.0)  # 16 µs symbols × 200 = 1.6 ms, ~10 dB per bin
+    x = _noise(rng, int(5e-3 * fs), 0.1)
+    i0 = int(2e-3 * fs)
+    x[i0 : i0 + len(pkt)] += pkt
+    bursts = [b for b in detect_samples(x, fs, 2.437e9) if b.detection.bandwidth_hz > 10e6]
+    assert len(bursts) == 1
+    b = bursts[0]
+    span = analysis_iq(b)
+    assert abs(len(span) / b.iq_rate_hz - b.detection.duration_s) < 1e-4
+    assert np.mean(np.abs(span) ** 2) > 5 * np.mean(np.abs(b.iq[:1000]) ** 2)  # burst, not margin
+    row = dict(zip(FEATURE_NAMES, burst_features(b, {}), strict=True))
+    assert row["cp_best_lag_s"] == pytest.approx(3.2e-6, rel=1e-3)
+    assert row["cp_corr_3u2"] > 0.1

@@ -496,8 +496,8 @@ def quiet_frames(
 
     ``excess``: per-frame in-band excess ratio (``P / floor - 1`` averaged over
     the band, ``n_eff`` independent cells per frame); ``on``: the active
-    frames. Windows of ``split_frames + 3`` frames and each doubling of that
-    are tested: a window is quiet if its mean is under the 84th percentile of
+    frames. Windows of ``split_frames + 1`` frames (the gap and one frame of
+    the window's spectral leakage) and each doubling of that are tested: a window is quiet if its mean is under the 84th percentile of
     a noise-only mean and under a tenth of ``on_level`` (the typical level of
     the active frames: strong emissions whose power leaves the band for a
     moment, a chirp partly outside the receiver window, are not cut), and a
@@ -519,7 +519,7 @@ def quiet_frames(
     level = max(float(np.mean(excess[first : last + 1], dtype=np.float64)), 0.0)
     csum = np.concatenate(([0.0], np.cumsum(excess[first : last + 1], dtype=np.float64)))
     cover = np.zeros(last - first + 2, dtype=np.int32)
-    width = max(1, split_frames + 3)
+    width = max(1, split_frames + 1)
     cap = np.inf if on_level is None else 0.1 * on_level
     while width <= last - first - 1:
         n = n_eff * width

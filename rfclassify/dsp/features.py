@@ -102,39 +102,59 @@ def envelope_features(iq: np.ndarray) -> dict[str, float]:
     }
 
 
-def _active(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
-    """Indices (into the IF sequence) where the smoothed envelope is above ``frac`` of its 95th percentile."""
-    a2 = np.abs(iq) ** 2
+def _percentile(x: np.ndarray, q: float) -> float:
+    """``np.percentile(x, q)`` (linear interpolation) by partial sort, without numpy's generic machinery."""
+    n = len(x)
+    pos = q / 100.0 * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    part = np.partition(x, (lo, hi))
+    return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
+
+
+def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
+    """Indices (into the IF sequence) where the smoothed envelope is above ``frac`` of its 95th percentile.
+
+    The on-time of a burst: :func:`fsk_features` and :func:`chirp_features`
+    measure only there (noise margins would bias them); pass the result to
+    both rather than computing it twice.
+    """
+    a2 = iq.real * iq.real + iq.imag * iq.imag
     sm = _moving_mean(a2, 8)
-    thr = frac * np.percentile(sm, 95) if len(sm) else 0.0
+    thr = frac * _percentile(sm, 95) if len(sm) else 0.0
     idx = np.flatnonzero(sm > thr)
     return idx[idx < len(iq) - 1]
 
 
-def fsk_features(iq: np.ndarray, fs_hz: float) -> dict[str, float]:
+def fsk_features(iq: np.ndarray, fs_hz: float, active: np.ndarray | None = None) -> dict[str, float]:
     """Instantaneous-frequency statistics where the burst is on.
 
     ``if_std_hz``: spread of the IF; ``fsk_deviation_hz``: half the distance
     between the two cluster centres of a 2-means fit of the IF;
     ``fsk_separation``: that distance over the pooled within-cluster std
-    (large for 2-FSK, small for noise or a tone).
+    (large for 2-FSK, small for noise or a tone). ``active``: the burst's
+    :func:`active_indices`, if already known.
     """
     if len(iq) < 8:
         return {"if_std_hz": 0.0, "fsk_deviation_hz": 0.0, "fsk_separation": 0.0}
     inst = np.angle(iq[1:] * np.conj(iq[:-1])).astype(np.float64) * (fs_hz / (2 * np.pi))
-    idx = _active(iq)
+    idx = active_indices(iq) if active is None else active
     v = inst[idx] if len(idx) > 8 else inst
-    v = _moving_mean(v, 2)
-    lo, hi = np.percentile(v, [20, 80])
+    v = np.sort(_moving_mean(v, 2))
+    n = len(v)
+    # 1-D 2-means on the sorted values: a split point is a search, a cluster mean a difference of prefix sums.
+    csum = np.concatenate(([0.0], np.cumsum(v)))
+    pos20, pos80 = 0.2 * (n - 1), 0.8 * (n - 1)
+    lo = float(v[int(pos20)] + (v[min(int(pos20) + 1, n - 1)] - v[int(pos20)]) * (pos20 - int(pos20)))
+    hi = float(v[int(pos80)] + (v[min(int(pos80) + 1, n - 1)] - v[int(pos80)]) * (pos80 - int(pos80)))
     for _ in range(8):
-        mid = 0.5 * (lo + hi)
-        left, right = v[v <= mid], v[v > mid]
-        if len(left) == 0 or len(right) == 0:
+        k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))  # v[:k] <= mid < v[k:]
+        if k == 0 or k == n:
             break
-        lo, hi = float(left.mean()), float(right.mean())
-    mid = 0.5 * (lo + hi)
-    left, right = v[v <= mid], v[v > mid]
-    within = np.sqrt((left.var() * len(left) + right.var() * len(right)) / max(len(v), 1)) + 1e-9
+        lo, hi = csum[k] / k, (csum[n] - csum[k]) / (n - k)
+    k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))
+    left, right = v[:k], v[k:]
+    within = np.sqrt(((left.var() * k if k else 0.0) + (right.var() * (n - k) if k < n else 0.0)) / max(n, 1)) + 1e-9
     return {
         "if_std_hz": float(v.std()),
         "fsk_deviation_hz": float(0.5 * (hi - lo)),
@@ -151,24 +171,29 @@ def _chirp(n: int, fs_hz: float, bw_hz: float, t_sym_s: float) -> np.ndarray:
     return np.exp(2j * np.pi * np.cumsum(f) / fs_hz).astype(np.complex64)
 
 
-def chirp_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_windows: int = 4) -> dict[str, float]:
+def chirp_features(
+    iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_windows: int = 4, active: np.ndarray | None = None
+) -> dict[str, float]:
     """LoRa-style linear chirp: IF slope and de-chirp concentration.
 
     ``chirp_slope_hz_per_s``: |slope| from the mean phase step of the
     lag product ``x[n+L]·conj(x[n])`` (a tone at slope·L/fs for a linear
     chirp; the wraps of LoRa symbols affect only L samples each); ``chirp_sf_est``:
     log2(BW²/slope) with BW the standard LoRa bandwidth nearest
-    ``bandwidth_hz``; ``dechirp_sf``: the SF (5–12) whose conjugate up-chirp
-    concentrates one symbol best, and ``dechirp_gain_db`` that concentration
-    (peak FFT bin power over mean bin power, in dB; about 10·log10(ln N) for
-    noise, near 10·log10(N) for a clean chirp). The de-chirp search runs only
-    when ``chirp_sf_est`` is within :data:`CHIRP_SF_GATE`; otherwise both are 0.
+    ``bandwidth_hz``; ``dechirp_sf``: the SF (5–12, within ±1 of the rounded
+    ``chirp_sf_est``: the slope already says which symbol lengths can fit) whose
+    conjugate up-chirp concentrates one symbol best, and ``dechirp_gain_db``
+    that concentration (peak FFT bin power over mean bin power, in dB; about
+    10·log10(ln N) for noise, near 10·log10(N) for a clean chirp). The de-chirp
+    search runs only when ``chirp_sf_est`` is within :data:`CHIRP_SF_GATE`;
+    otherwise both are 0. ``active``: the burst's :func:`active_indices`, if
+    already known.
     """
     out = {"chirp_slope_hz_per_s": 0.0, "chirp_sf_est": 0.0, "dechirp_sf": 0.0, "dechirp_gain_db": 0.0}
     if len(iq) < 32:
         return out
     bw = min(LORA_BWS_HZ, key=lambda b: abs(np.log(b / max(bandwidth_hz, 1.0))))
-    on = _active(iq)
+    on = active_indices(iq) if active is None else active
     if len(on) > 32:  # only where the burst is on: noise margins would pull the median
         iq = iq[on[0] : on[-1] + 1]
     # A chirp of slope μ makes z[n] = x[n+L]·conj(x[n]) a tone at μ·L/fs: its mean phase step gives μ
@@ -192,7 +217,8 @@ def chirp_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_window
     if not CHIRP_SF_GATE[0] <= out["chirp_sf_est"] <= CHIRP_SF_GATE[1]:
         return out  # the IF slope is no LoRa chirp's: the de-chirp search cannot apply (cheap gate)
     best_sf, best_gain = 0, 0.0
-    for sf in range(5, 13):
+    sf_mid = round(out["chirp_sf_est"])
+    for sf in range(max(5, sf_mid - 1), min(12, sf_mid + 1) + 1):
         t_sym = 2**sf / bw
         n = round(t_sym * fs_hz)
         if n < 16 or n > len(iq):
@@ -245,6 +271,11 @@ def cp_features(iq: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = CP
     }
 
 
+@lru_cache(maxsize=32)
+def _hann(n: int) -> np.ndarray:
+    return np.hanning(n)
+
+
 def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz: float = 60e3) -> dict[str, float]:
     """Strongest line of the envelope and IF spectra between ``lo_hz`` and ``hi_hz``, and the video line-rate score.
 
@@ -265,12 +296,12 @@ def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz
     best = None
     for sig in (env, inst):
         s = sig - sig.mean()
-        spec = np.abs(_sfft.rfft(s * np.hanning(len(s)))) ** 2
+        spec = np.abs(_sfft.rfft(s * _hann(len(s)))) ** 2
         f = np.fft.rfftfreq(len(s), 1 / rate)
         band = (f >= lo_hz) & (f <= hi_hz)
         if band.sum() < 8:
             continue
-        med = float(np.median(spec[band])) + 1e-30
+        med = _percentile(spec[band], 50) + 1e-30
         i = np.flatnonzero(band)[np.argmax(spec[band])]
         peak_db = 10 * np.log10(spec[i] / med)
         res = rate / len(s)
