@@ -615,18 +615,23 @@ class _RowRing:
     def start(self) -> int:
         return max(0, self.end - self.capacity)
 
-    def get(self, a: int, b: int) -> np.ndarray:
-        """Rows ``[a, b)`` (clipped to what is held): a read-only view, or a copy where the ring wraps."""
+    def get(self, a: int, b: int, cols: slice | None = None) -> np.ndarray:
+        """Rows ``[a, b)`` (clipped to what is held), columns ``cols`` (default all).
+
+        A read-only view, or where the ring wraps a copy of only the columns asked for
+        (an emission's box is a few columns of rows that may span most of the ring).
+        """
         a = max(a, self.start)
         b = min(b, self.end)
+        cols = slice(None) if cols is None else cols
         if b <= a:
-            return self.buf[:0]
+            return self.buf[:0, cols]
         pa, pb = a % self.capacity, (b - 1) % self.capacity
         if pb >= pa:
-            view = self.buf[pa : pb + 1].view()
+            view = self.buf[pa : pb + 1, cols].view()
             view.flags.writeable = False
             return view
-        return self.buf[np.arange(a, b) % self.capacity]
+        return np.concatenate((self.buf[pa:, cols], self.buf[: pb + 1, cols]))
 
 
 class DetectionEngine:
@@ -814,7 +819,7 @@ class DetectionEngine:
             ra, rb = max(comp.t0, self.power.start), comp.t1 + 1
         ba, bb = max(0, comp.b0 - pad_b), min(nb, comp.b1 + 1 + pad_b)
         runs = refine_runs(
-            self.power.get(ra, rb)[:, ba:bb], self.floor.get(ra, rb)[:, ba:bb], self.params.edge_rel_db,
+            self.power.get(ra, rb, slice(ba, bb)), self.floor.get(ra, rb, slice(ba, bb)), self.params.edge_rel_db,
             # Segments of an emission longer than max_duration_s are continuous signals: never cut inside.
             split_frames=0 if (split_after or comp.split_before) else self.split_frames,
         )
