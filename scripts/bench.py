@@ -18,7 +18,8 @@ the ``bench`` section of BENCHMARKS.md (between ``<!-- bench:begin -->`` and
   file written 10 times, 2.9 GB, deleted afterwards) in a subprocess
   (``VmHWM``), next to the peak RSS over the 60 s file: memory must not
   grow with the file's length.
-- **training** time and model size from ``models/default.json`` (if the
+- **training** time (of the last ``make model``, from
+  ``datasets/make-model-times.json``) and model size from ``models/default.json`` (if the
   default model is missing, a small RTL-SDR-only model is trained on the fly
   and the section says so); **synth** rate of the scenes above.
 - the **profile** (cProfile, own time) of the 2.4 MS/s run.
@@ -260,6 +261,12 @@ def ensure_model(cache: Path) -> dict[str, Any]:
             "synth_s": recipe.get("synth_seconds"),
             "stand_in": False,
         }
+        times_file = ROOT / "datasets" / "make-model-times.json"  # written by scripts/make_model.py
+        times = json.loads(times_file.read_text()) if times_file.exists() else {}
+        if times.get("sha256") == meta.get("sha256"):
+            default.update(train_s=times["features_train_s"], synth_s=times["synth_s"],
+                           train_note=f"`make model` with {times['jobs']} jobs at {times['utc']}: features of "
+                                      f"{times['bursts']} bursts (taken from the cache if the code is unchanged) + training with 3-fold CV")
         if meta.get("feature_schema_version") == FEATURE_SCHEMA_VERSION:
             return default
         default["model"] += f" (feature schema {meta.get('feature_schema_version')}, not {FEATURE_SCHEMA_VERSION})"
@@ -338,7 +345,9 @@ def report(res: dict[str, Any]) -> str:
         if mm:
             lines.append(
                 f"- Model: {mm['model']}, {mm['size_mb']:.2f} MB; training {_f(mm['train_s'])} s"
-                + (f" (synthesis of its data {_f(mm['synth_s'])} s)" if mm.get("synth_s") is not None else "") + "."
+                + (f" ({mm['train_note']})" if mm.get("train_note") else "")
+                + (f" (synthesis of its data {_f(mm['synth_s'])} s; 0 when the datasets were cached)"
+                   if mm.get("synth_s") is not None else "") + "."
             )
     lines.append(
         f"- Synth: {res['synth_rtl']['synth_realtime']:.2f}× real time at 2.4 MS/s "

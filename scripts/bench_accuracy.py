@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmd import header, update_section
+from datasets_cache import dataset_dir, ensure_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SEED = 101
@@ -64,24 +65,21 @@ def main() -> int:
     from rfclassify.classify.training import extract_all, find_recordings
     from rfclassify.signatures import REGISTRY
     from rfclassify.sources.base import Block
-    from rfclassify.synth.dataset import DRONEID, code_fingerprint, synthesize_dataset
+    from rfclassify.synth.dataset import DRONEID
 
     clf = Classifier.load(args.model)
     t0 = time.time()
-    test_dir = ROOT / "datasets" / f"test-seed{TEST_SEED}-{args.per_class}x{args.duration:g}s-{code_fingerprint()}"
-    if not (test_dir / ".complete").exists():
-        synthesize_dataset(test_dir, per_class=args.per_class, snr_db_range=(-5, 25), receivers="both",
-                           duration_s=args.duration, seed=TEST_SEED, jobs=args.jobs)
-        (test_dir / ".complete").write_text("ok\n")
+    test_dir = ensure_dataset(
+        dataset_dir(f"test-seed{TEST_SEED}-{args.per_class}x{args.duration:g}s"), per_class=args.per_class,
+        snr_db_range=(-5, 25), receivers="both", duration_s=args.duration, seed=TEST_SEED, jobs=args.jobs)
     metrics = evaluate_features(
         extract_all(find_recordings([test_dir]), jobs=args.jobs, cache_dir=test_dir / ".features"), clf)
     write_report(metrics, ROOT / "reports" / "accuracy-test")
 
-    droneid_dir = ROOT / "datasets" / f"test-seed{TEST_SEED}-droneid-{args.per_class}x1.3s-{code_fingerprint()}"
-    if not (droneid_dir / ".complete").exists():
-        synthesize_dataset(droneid_dir, classes=[DRONEID], per_class=args.per_class, snr_db_range=(-5, 25),
-                           receivers="both", duration_s=1.3, seed=TEST_SEED, jobs=args.jobs, mixed=0)
-        (droneid_dir / ".complete").write_text("ok\n")
+    droneid_dir = ensure_dataset(
+        dataset_dir(f"test-seed{TEST_SEED}-droneid-{args.per_class}x1.3s"), classes=[DRONEID],
+        per_class=args.per_class, snr_db_range=(-5, 25), receivers="both", duration_s=1.3, seed=TEST_SEED,
+        jobs=args.jobs, mixed=0)
     did = evaluate_features(
         extract_all(find_recordings([droneid_dir]), jobs=args.jobs, cache_dir=droneid_dir / ".features"), clf)
     did_recall = did["per_class"].get("dji-ocusync", {}).get("recall")
@@ -89,13 +87,10 @@ def main() -> int:
     non_drone = [lab for lab, sig in REGISTRY.items() if not sig.drone]
     fa_recs = []
     for fa_seed in args.false_alarm_seeds:
-        fa_dir = ROOT / "datasets" / (f"falsealarm-seed{fa_seed}-{args.false_alarm_recordings}x"
-                                      f"{args.false_alarm_duration:g}s-{code_fingerprint()}")
-        if not (fa_dir / ".complete").exists():
-            synthesize_dataset(fa_dir, classes=non_drone, per_class=args.false_alarm_recordings,
-                               snr_db_range=(-5, 30), receivers="both", duration_s=args.false_alarm_duration,
-                               seed=fa_seed, jobs=args.jobs, clutter_probability=0.6, mixed=0)
-            (fa_dir / ".complete").write_text("ok\n")
+        fa_dir = ensure_dataset(
+            dataset_dir(f"falsealarm-seed{fa_seed}-{args.false_alarm_recordings}x{args.false_alarm_duration:g}s"),
+            classes=non_drone, per_class=args.false_alarm_recordings, snr_db_range=(-5, 30), receivers="both",
+            duration_s=args.false_alarm_duration, seed=fa_seed, jobs=args.jobs, clutter_probability=0.6, mixed=0)
         fa_recs += extract_all(find_recordings([fa_dir]), jobs=args.jobs, cache_dir=fa_dir / ".features")
     fa = evaluate_features(fa_recs, clf)
 

@@ -16,6 +16,7 @@ Evaluation uses other seeds (scripts/bench_accuracy.py).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SEED = 1
 SNR_DB = (-5.0, 25.0)
 DRONEID_S = 1.3  # two or three DroneID bursts (600 ms period) per recording
+#: Wall times of the last run (synthesis; feature extraction + training), read by scripts/bench.py.
+TIMES = ROOT / "datasets" / "make-model-times.json"
 
 
 def main() -> int:
@@ -36,26 +39,20 @@ def main() -> int:
     args = parser.parse_args()
 
     from rfclassify.classify.training import train
-    from rfclassify.synth.dataset import DRONEID, code_fingerprint, synthesize_dataset
+    from rfclassify.synth.dataset import DRONEID, code_fingerprint
 
-    data = Path(args.data or ROOT / "datasets" / (
-        f"train-seed{TRAIN_SEED}-{args.per_class}x{args.duration:g}s-{code_fingerprint()}"))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from datasets_cache import dataset_dir, ensure_dataset
+
+    data = Path(args.data) if args.data else dataset_dir(f"train-seed{TRAIN_SEED}-{args.per_class}x{args.duration:g}s")
     t0 = time.time()
-    if not (data / ".complete").exists():
-        synthesize_dataset(
-            data, per_class=args.per_class, snr_db_range=SNR_DB, receivers="both", duration_s=args.duration,
-            seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3,
-        )
-        (data / ".complete").write_text("ok\n")
+    ensure_dataset(data, per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
+                   duration_s=args.duration, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3)
     # DroneID bursts on the watched channel (see rfclassify.synth.dataset.droneid_scene): 0.5 s class
     # recordings hold almost none, and DroneID is what a DJI drone shows most plainly.
-    droneid = data.with_name(f"train-seed{TRAIN_SEED}-droneid-{args.per_class}x{DRONEID_S:g}s-{code_fingerprint()}")
-    if not (droneid / ".complete").exists():
-        synthesize_dataset(
-            droneid, classes=[DRONEID], per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
-            duration_s=DRONEID_S, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3, mixed=0,
-        )
-        (droneid / ".complete").write_text("ok\n")
+    droneid = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED}-droneid-{args.per_class}x{DRONEID_S:g}s").name)
+    ensure_dataset(droneid, classes=[DRONEID], per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
+                   duration_s=DRONEID_S, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3, mixed=0)
     t_synth = time.time() - t0
     t1 = time.time()
     side = train(
@@ -73,6 +70,13 @@ def main() -> int:
     )
     t_train = time.time() - t1
     size_mb = Path(args.out).stat().st_size / 1e6
+    # Timings stay out of the sidecar (it is byte-identical run to run); `make bench` reports them.
+    TIMES.parent.mkdir(parents=True, exist_ok=True)
+    TIMES.write_text(json.dumps({
+        "model": Path(args.out).name, "sha256": side["sha256"], "jobs": args.jobs, "synth_s": round(t_synth, 1),
+        "features_train_s": round(t_train, 1), "bursts": side["training_data"]["bursts"],
+        "utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }, indent=1) + "\n")
     print(f"model: {args.out} ({size_mb:.2f} MB), {side['training_data']['bursts']} bursts, "
           f"synth {t_synth:.0f} s, features+train {t_train:.0f} s")
     print(f"cross-validation: {side['cross_validation']}")
