@@ -53,7 +53,7 @@ FEATURE_SCHEMA: tuple[tuple[str, str, str], ...] = (
     ("fsk_separation", "1", "IF cluster distance over within-cluster std"),
     ("chirp_slope_hz_per_s", "Hz/s", "|median slope| of the IF"),
     ("chirp_sf_est", "1", "log2(BW²/slope) for the nearest LoRa BW"),
-    ("dechirp_sf", "1", "LoRa SF whose de-chirp concentrates best (0 if none fits or the IF slope is no chirp's)"),
+    ("dechirp_sf", "1", "LoRa SF (within ±1 of chirp_sf_est) whose de-chirp concentrates best (0 if none fits or no chirp)"),
     ("dechirp_gain_db", "dB", "de-chirped peak bin over mean bin power (0 if the IF slope is no chirp's)"),
     ("cp_best_lag_s", "s", "OFDM useful-symbol length with the best CP correlation"),
     ("cp_best_corr", "1", "its normalised CP correlation"),
