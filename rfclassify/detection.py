@@ -133,8 +133,10 @@ def baseband(
     largest integer ``D`` keeping at least ``oversample × bandwidth_hz``.
     With ``D > 1`` done in the frequency domain (one FFT, one smaller inverse
     FFT): an ideal low-pass, exact to within half an FFT bin of shift, and
-    cheaper than a long FIR for large ``D``; with ``D = 1`` only mixed (:func:`mix`). The snippet is zero-padded to a fast FFT length
-    and treated as periodic, which only touches its noise margins.
+    cheaper than a long FIR for large ``D``. The snippet is zero-padded to a
+    fast FFT length and treated as periodic, which only touches its noise
+    margins. With ``D = 1`` there is nothing to filter: the snippet is only
+    mixed (:func:`mix`), exactly by ``shift_hz``.
     """
     x = np.asarray(x, dtype=np.complex64)
     dec = max(1, int(fs_hz // max(oversample * bandwidth_hz, 1.0)))

@@ -202,3 +202,18 @@ def test_mix_equals_direct_phasor(n):
     y = mix(x, f)
     assert y.dtype == np.complex64 and len(y) == n
     assert np.max(np.abs(y - direct)) < 1e-4 * np.max(np.abs(x))
+
+
+def test_back_to_back_bursts_split_at_a_70_us_gap_at_50_msps():
+    # Two 643 µs, 9 MHz bursts 70 µs apart (stored DroneID burst windows, as in the RUB-SysSec Mavic
+    # recording): at 50 MS/s a frame lasts 10.24 µs, so the gap spans ~6 frames and must split them.
+    fs, bw = 50e6, 9e6
+    rng = np.random.default_rng(21)
+    x = _noise(rng, int(3e-3 * fs))
+    n = int(643e-6 * fs)
+    for t0 in (0.5e-3, 0.5e-3 + 643e-6 + 70e-6):
+        _add(x, _band_noise(rng, n, bw, fs), t0, 2e6, 20, bw, fs)
+    dets = sorted((b.detection for b in detect_samples(x, fs, 2.4575e9, keep_iq=False)
+                   if b.detection.bandwidth_hz > 5e6), key=lambda d: d.t_start_s)
+    assert len(dets) == 2
+    assert all(abs(d.duration_s - 643e-6) < 4 * 10.24e-6 for d in dets)

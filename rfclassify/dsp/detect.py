@@ -497,8 +497,8 @@ def quiet_frames(
     ``excess``: per-frame in-band excess ratio (``P / floor - 1`` averaged over
     the band, ``n_eff`` independent cells per frame); ``on``: the active
     frames. Windows of ``split_frames + 1`` frames (the gap and one frame of
-    the window's spectral leakage) and each doubling of that are tested: a window is quiet if its mean is under the 84th percentile of
-    a noise-only mean and under a tenth of ``on_level`` (the typical level of
+    the window's spectral leakage) and each doubling of that are tested: a
+    window is quiet if its mean is under the 84th percentile of a noise-only mean and under a tenth of ``on_level`` (the typical level of
     the active frames: strong emissions whose power leaves the band for a
     moment, a chirp partly outside the receiver window, are not cut), and a
     window length is used only if a continuation of
