@@ -261,8 +261,9 @@ def ensure_model(cache: Path) -> dict[str, Any]:
             "synth_s": recipe.get("synth_seconds"),
             "stand_in": False,
         }
-        times_file = ROOT / "datasets" / "make-model-times.json"  # written by scripts/make_model.py
-        times = json.loads(times_file.read_text()) if times_file.exists() else {}
+        from make_model import TIMES  # written by each `make model`
+
+        times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
         if times.get("sha256") == meta.get("sha256"):
             default.update(train_s=times["features_train_s"], synth_s=times["synth_s"],
                            train_note=f"`make model` with {times['jobs']} jobs at {times['utc']}: features of "

@@ -144,9 +144,7 @@ def fsk_features(iq: np.ndarray, fs_hz: float, active: np.ndarray | None = None)
     n = len(v)
     # 1-D 2-means on the sorted values: a split point is a search, a cluster mean a difference of prefix sums.
     csum = np.concatenate(([0.0], np.cumsum(v)))
-    pos20, pos80 = 0.2 * (n - 1), 0.8 * (n - 1)
-    lo = float(v[int(pos20)] + (v[min(int(pos20) + 1, n - 1)] - v[int(pos20)]) * (pos20 - int(pos20)))
-    hi = float(v[int(pos80)] + (v[min(int(pos80) + 1, n - 1)] - v[int(pos80)]) * (pos80 - int(pos80)))
+    lo, hi = _percentile(v, 20), _percentile(v, 80)
     for _ in range(8):
         k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))  # v[:k] <= mid < v[k:]
         if k == 0 or k == n:

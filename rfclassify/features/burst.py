@@ -105,9 +105,9 @@ def analysis_iq(burst: Any, min_samples: int = MIN_ANALYSIS_SAMPLES) -> np.ndarr
     if b - a < min_samples:
         mid = (a + b) // 2
         a, b = mid - min_samples // 2, mid + (min_samples - min_samples // 2)
-    a, b = max(0, a), min(len(iq), b)
-    if b - a < min_samples:  # the snippet itself is short (stream start or end): take what there is
-        a, b = max(0, b - min_samples), min(len(iq), max(b, a + min_samples))
+    # Inside the snippet: slid away from its edges (stream start or end), all of it if it is shorter.
+    a = max(0, min(a, len(iq) - min_samples))
+    b = min(len(iq), max(b, a + min_samples))
     return iq[a:b]
 
 
