@@ -28,6 +28,7 @@ trained at one sample rate applies at another. Sources of the physics:
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -47,11 +48,66 @@ LINE_RATES_HZ: tuple[float, ...] = (15625.0, 15734.0)
 CHIRP_SF_GATE: tuple[float, float] = (3.0, 14.0)
 
 
+_ZERO = np.zeros(1)
+
+
 def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
+    """Mean of every ``n`` consecutive samples (float64, by differences of a running sum); ``x`` if shorter."""
     if n <= 1 or len(x) < n:
         return x
-    c = np.cumsum(np.concatenate(([0.0], x)))
+    c = np.cumsum(np.concatenate((_ZERO, x)))
     return (c[n:] - c[:-n]) / n
+
+
+def _mean_var(x: np.ndarray) -> tuple[float, float]:
+    """``(x.mean(), x.var())`` of a non-empty 1-D float64 array.
+
+    The same operations as numpy's ``mean``/``var`` (pairwise sum over n,
+    then the squared deviations' sum over n), so bit-identical, without the
+    wrappers' overhead, which dominates on the short arrays of one burst.
+    """
+    n = len(x)
+    m = np.add.reduce(x) / n
+    d = x - m
+    np.square(d, out=d)
+    return float(m), float(np.add.reduce(d) / n)
+
+
+def _median(x: np.ndarray) -> float:
+    """``np.median(x)`` of a non-empty 1-D float array by the same partition and mean (bit-identical), minus its wrappers."""
+    n = len(x)
+    h = n // 2
+    if n % 2:
+        part = np.partition(x, (h, -1))
+        mid = part[h : h + 1]
+    else:
+        part = np.partition(x, (h - 1, h, -1))
+        mid = part[h - 1 : h + 1]
+    if np.isnan(part[-1]):
+        return float("nan")
+    return float(np.add.reduce(mid) / len(mid))
+
+
+def phase_steps(iq: np.ndarray) -> np.ndarray:
+    """Phase step per sample, ``angle(x[n]·conj(x[n−1]))`` (radians, ``len(iq) − 1`` values, float32 for complex64).
+
+    The instantaneous frequency times 2π/fs. :func:`fsk_features` and
+    :func:`periodicity_features` both need it: compute it once over the
+    longer of their inputs (a prefix of it is the steps of a prefix).
+    """
+    return np.angle(iq[1:] * np.conj(iq[:-1]))
+
+
+@lru_cache(maxsize=256)
+def _spectral_nfft(n: int, nfft: int) -> int:
+    """FFT length of :func:`spectral_features` for ``n`` samples: ``nfft``, or half the largest power of 2 ≤ n if smaller (≥ 16)."""
+    return int(min(nfft, max(16, 2 ** int(np.log2(max(n, 16))) // 2)))
+
+
+@lru_cache(maxsize=64)
+def _bin_freqs(nfft: int, fs_hz: float) -> np.ndarray:
+    """Centre frequencies (Hz) of the FFT-shifted bins of an ``nfft``-point spectrum at ``fs_hz`` (cached)."""
+    return (np.arange(nfft) - nfft // 2) * (fs_hz / nfft)
 
 
 def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: int = 128) -> dict[str, float]:
@@ -61,27 +117,38 @@ def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: i
     kurtosis are taken. Returns ``bw_10db_hz``, ``bw_occ99_hz``,
     ``spectral_flatness`` (0–1), ``spectral_kurtosis``, ``spectral_crest_db``.
     """
-    nfft = int(min(nfft, max(16, 2 ** int(np.log2(max(len(iq), 16))) // 2)))
+    nfft = _spectral_nfft(len(iq), nfft)
     frames = power_spectrogram(iq, nfft, nfft // 2)
     if len(frames) == 0:
         frames = power_spectrogram(np.pad(iq, (0, nfft - len(iq))), nfft)
+    nf = len(frames)
     psd = frames.mean(axis=0).astype(np.float64) + 1e-30
     df = fs_hz / nfft
-    f = (np.arange(nfft) - nfft // 2) * df
+    f = _bin_freqs(nfft, fs_hz)
     peak = psd.max()
     above = np.flatnonzero(psd >= peak * 0.1)
     bw10 = (above[-1] - above[0] + 1) * df
-    c = np.cumsum(psd) / psd.sum()
-    lo, hi = np.searchsorted(c, 0.005), min(np.searchsorted(c, 0.995), nfft - 1)
-    occ = (hi - lo + 1) * df
-    band = np.abs(f) <= max(bandwidth_hz / 2, df)
-    p = psd[band]
-    flat = float(np.exp(np.mean(np.log(p))) / np.mean(p))
-    crest_db = float(10 * np.log10(p.max() / p.mean()))
-    cells = frames[:, band].astype(np.float64)
-    m2 = cells.mean(axis=0) + 1e-30
-    m4 = (cells**2).mean(axis=0)
-    sk = float(np.mean(m4 / m2**2 - 2.0)) if len(frames) > 1 else 0.0
+    c = np.cumsum(psd) / np.add.reduce(psd)
+    lo, hi = np.searchsorted(c, _OCC_EDGES)
+    occ = (min(hi, nfft - 1) - lo + 1) * df
+    # |f| <= half the bandwidth (at least one bin): a run of bins about 0 Hz, as a slice.
+    half = max(bandwidth_hz / 2, df)
+    b0, b1 = int(np.searchsorted(f, -half, side="left")), int(np.searchsorted(f, half, side="right"))
+    p = psd[b0:b1]
+    npb = b1 - b0
+    p_mean = np.add.reduce(p) / npb
+    flat = float(np.exp(np.add.reduce(np.log(p)) / npb) / p_mean)
+    crest_db = float(10 * np.log10(p.max() / p_mean))
+    sk = 0.0
+    if nf > 1:
+        # Column-major, as numpy lays out frames[:, mask]: the sums over frames then run along
+        # contiguous memory (pairwise summation), which fixes their rounding.
+        cells = frames[:, b0:b1].astype(np.float64, order="F")
+        m2 = np.add.reduce(cells, axis=0) / nf + 1e-30
+        np.square(cells, out=cells)
+        m4 = np.add.reduce(cells, axis=0) / nf
+        k = m4 / (m2 * m2) - 2.0
+        sk = float(np.add.reduce(k) / len(k))
     return {
         "bw_10db_hz": float(bw10),
         "bw_occ99_hz": float(occ),
@@ -91,14 +158,24 @@ def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: i
     }
 
 
+_OCC_EDGES = np.array([0.005, 0.995])
+
+
 def envelope_features(iq: np.ndarray) -> dict[str, float]:
     """``papr_db`` (peak over mean power) and ``envelope_cv`` (std over mean of |x|): OOK vs constant envelope."""
-    a2 = (iq.real.astype(np.float64) ** 2 + iq.imag.astype(np.float64) ** 2)
-    mean_p = float(a2.mean()) + 1e-30
-    a = np.sqrt(a2)
+    a2 = iq.real.astype(np.float64)
+    np.square(a2, out=a2)
+    im2 = iq.imag.astype(np.float64)
+    np.square(im2, out=im2)
+    a2 += im2
+    n = len(a2)
+    mean_p = float(np.add.reduce(a2) / n) + 1e-30
+    papr_db = float(10 * np.log10(a2.max() / mean_p + 1e-30))
+    a = np.sqrt(a2, out=im2)
+    a_mean, a_var = _mean_var(a)
     return {
-        "papr_db": float(10 * np.log10(a2.max() / mean_p + 1e-30)),
-        "envelope_cv": float(a.std() / (a.mean() + 1e-30)),
+        "papr_db": papr_db,
+        "envelope_cv": float(math.sqrt(a_var) / (a_mean + 1e-30)),
     }
 
 
@@ -110,6 +187,15 @@ def _percentile(x: np.ndarray, q: float) -> float:
     hi = min(lo + 1, n - 1)
     part = np.partition(x, (lo, hi))
     return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
+
+
+def _sorted_percentile(v: np.ndarray, q: float) -> float:
+    """:func:`_percentile` of an already sorted array (the same interpolation, no partition)."""
+    n = len(v)
+    pos = q / 100.0 * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
 
 
 def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
@@ -126,35 +212,40 @@ def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
     return idx[idx < len(iq) - 1]
 
 
-def fsk_features(iq: np.ndarray, fs_hz: float, active: np.ndarray | None = None) -> dict[str, float]:
+def fsk_features(
+    iq: np.ndarray, fs_hz: float, active: np.ndarray | None = None, steps: np.ndarray | None = None
+) -> dict[str, float]:
     """Instantaneous-frequency statistics where the burst is on.
 
     ``if_std_hz``: spread of the IF; ``fsk_deviation_hz``: half the distance
     between the two cluster centres of a 2-means fit of the IF;
     ``fsk_separation``: that distance over the pooled within-cluster std
     (large for 2-FSK, small for noise or a tone). ``active``: the burst's
-    :func:`active_indices`, if already known.
+    :func:`active_indices`, and ``steps`` its :func:`phase_steps` (of ``iq``
+    or of a longer signal ``iq`` begins), if already known.
     """
     if len(iq) < 8:
         return {"if_std_hz": 0.0, "fsk_deviation_hz": 0.0, "fsk_separation": 0.0}
-    inst = np.angle(iq[1:] * np.conj(iq[:-1])).astype(np.float64) * (fs_hz / (2 * np.pi))
+    steps = phase_steps(iq) if steps is None else steps[: len(iq) - 1]
     idx = active_indices(iq) if active is None else active
-    v = inst[idx] if len(idx) > 8 else inst
-    v = np.sort(_moving_mean(v, 2))
+    v = steps[idx] if len(idx) > 8 else steps
+    v = v.astype(np.float64)
+    v *= fs_hz / (2 * np.pi)  # Hz
+    v = _moving_mean(v, 2)
+    v.sort()
     n = len(v)
     # 1-D 2-means on the sorted values: a split point is a search, a cluster mean a difference of prefix sums.
-    csum = np.concatenate(([0.0], np.cumsum(v)))
-    lo, hi = _percentile(v, 20), _percentile(v, 80)
+    csum = np.cumsum(np.concatenate((_ZERO, v)))
+    lo, hi = _sorted_percentile(v, 20), _sorted_percentile(v, 80)
     for _ in range(8):
         k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))  # v[:k] <= mid < v[k:]
         if k == 0 or k == n:
             break
         lo, hi = csum[k] / k, (csum[n] - csum[k]) / (n - k)
     k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))
-    left, right = v[:k], v[k:]
-    within = np.sqrt(((left.var() * k if k else 0.0) + (right.var() * (n - k) if k < n else 0.0)) / max(n, 1)) + 1e-9
+    within = np.sqrt(((_mean_var(v[:k])[1] * k if k else 0.0) + (_mean_var(v[k:])[1] * (n - k) if k < n else 0.0)) / max(n, 1)) + 1e-9
     return {
-        "if_std_hz": float(v.std()),
+        "if_std_hz": math.sqrt(_mean_var(v)[1]),
         "fsk_deviation_hz": float(0.5 * (hi - lo)),
         "fsk_separation": float((hi - lo) / within),
     }
@@ -190,7 +281,7 @@ def chirp_features(
     out = {"chirp_slope_hz_per_s": 0.0, "chirp_sf_est": 0.0, "dechirp_sf": 0.0, "dechirp_gain_db": 0.0}
     if len(iq) < 32:
         return out
-    bw = min(LORA_BWS_HZ, key=lambda b: abs(np.log(b / max(bandwidth_hz, 1.0))))
+    bw = _nearest_lora_bw(bandwidth_hz)
     on = active_indices(iq) if active is None else active
     if len(on) > 32:  # only where the burst is on: noise margins would pull the median
         iq = iq[on[0] : on[-1] + 1]
@@ -199,15 +290,16 @@ def chirp_features(
     lag = max(1, round(4 * fs_hz / bw))
     if len(iq) <= lag + 2:
         return out
-    z = (iq[lag:] * np.conj(iq[:-lag])).astype(np.complex128)
     # Sum z over blocks of `lag` samples (noise), then take the median phase step between
     # blocks: blocks that straddle a symbol's wrap are outliers the median ignores.
-    nblk = len(z) // lag
+    nblk = (len(iq) - lag) // lag
     if nblk < 3:
         return out
-    zb = z[: nblk * lag].reshape(nblk, lag).sum(axis=1)
+    m = nblk * lag
+    z = (iq[lag : lag + m] * np.conj(iq[:m])).astype(np.complex128)
+    zb = z.reshape(nblk, lag).sum(axis=1)
     steps = np.angle(zb[1:] * np.conj(zb[:-1]))
-    f_z = float(np.median(steps)) / lag * fs_hz / (2 * np.pi)
+    f_z = _median(steps) / lag * fs_hz / (2 * np.pi)
     slope = float(abs(f_z) * fs_hz / lag)
     out["chirp_slope_hz_per_s"] = slope
     if slope > 0:
@@ -221,10 +313,13 @@ def chirp_features(
         n = round(t_sym * fs_hz)
         if n < 16 or n > len(iq):
             continue
-        ref = np.conj(_chirp(n, fs_hz, bw, t_sym))
-        starts = np.linspace(0, len(iq) - n, num=min(max_windows, 1 + (len(iq) - n) // max(n, 1))).astype(int)
-        seg = np.stack([iq[s : s + n] for s in starts]) * ref
-        spec = np.abs(_sfft.fft(seg, axis=1)) ** 2
+        ref = _dechirp_ref(n, fs_hz, bw, t_sym)
+        starts = _window_starts(len(iq) - n, min(max_windows, 1 + (len(iq) - n) // max(n, 1)))
+        seg = np.empty((len(starts), n), dtype=np.result_type(iq.dtype, ref.dtype))
+        for row, s0 in zip(seg, starts):
+            np.multiply(iq[s0 : s0 + n], ref, out=row)
+        spec = np.abs(_sfft.fft(seg, axis=1, overwrite_x=True))
+        np.square(spec, out=spec)
         gain = float(np.max(spec.max(axis=1) / (spec.mean(axis=1) + 1e-30)))
         gain_db = 10 * np.log10(gain)
         if gain_db > best_gain:
@@ -232,6 +327,26 @@ def chirp_features(
     out["dechirp_sf"] = float(best_sf)
     out["dechirp_gain_db"] = float(best_gain)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _nearest_lora_bw(bandwidth_hz: float) -> float:
+    """The standard LoRa bandwidth nearest ``bandwidth_hz`` in log scale (cached: detections repeat bandwidths)."""
+    return min(LORA_BWS_HZ, key=lambda b: abs(np.log(b / max(bandwidth_hz, 1.0))))
+
+
+@lru_cache(maxsize=64)
+def _dechirp_ref(n: int, fs_hz: float, bw_hz: float, t_sym_s: float) -> np.ndarray:
+    """The conjugate of :func:`_chirp`: multiplying by it de-chirps (cached like it)."""
+    return np.conj(_chirp(n, fs_hz, bw_hz, t_sym_s))
+
+
+def _window_starts(span: int, num: int) -> list[int]:
+    """``np.linspace(0, span, num).astype(int)`` for ``num`` ≥ 1, by the same float operations (bit-identical), as ints."""
+    if num <= 1:
+        return [0] * num
+    step = span / (num - 1)
+    return [int(i * step) for i in range(num - 1)] + [span]
 
 
 def cp_features(iq: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = CP_CANDIDATES_S) -> dict[str, float]:
@@ -274,12 +389,34 @@ def _hann(n: int) -> np.ndarray:
     return np.hanning(n)
 
 
-def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz: float = 60e3) -> dict[str, float]:
+@lru_cache(maxsize=128)
+def _periodicity_bins(m: int, rate_hz: float, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, int, int, tuple[tuple[int, int], ...]]:
+    """Bin frequencies of an ``m``-point real FFT at ``rate_hz``, the bins in ``[lo_hz, hi_hz]`` and near each line rate.
+
+    The bins are runs of consecutive indices (the frequencies increase), so
+    they are returned as ``start, stop`` pairs: ``(f, b0, b1, lines)``.
+    """
+    f = np.fft.rfftfreq(m, 1 / rate_hz)
+    band = np.flatnonzero((f >= lo_hz) & (f <= hi_hz))
+    res = rate_hz / m
+    lines = []
+    for lr in LINE_RATES_HZ:
+        near = np.flatnonzero(np.abs(f - lr) <= max(0.01 * lr, res))
+        lines.append((int(near[0]), int(near[-1]) + 1) if len(near) else (0, 0))
+    b0, b1 = (int(band[0]), int(band[-1]) + 1) if len(band) else (0, 0)
+    return f, b0, b1, tuple(lines)
+
+
+def periodicity_features(
+    iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz: float = 60e3, steps: np.ndarray | None = None
+) -> dict[str, float]:
     """Strongest line of the envelope and IF spectra between ``lo_hz`` and ``hi_hz``, and the video line-rate score.
 
     ``env_peak_hz``: frequency of the strongest line; ``env_peak_db``: its
     power over the median of the band; ``line_rate_db``: the best of the
     PAL/NTSC line rates (±1 % or one resolution bin) over that median.
+    ``steps``: the :func:`phase_steps` of ``iq`` (or of a longer signal
+    ``iq`` begins), if already known.
     """
     out = {"env_peak_hz": 0.0, "env_peak_db": 0.0, "line_rate_db": 0.0}
     dec = max(1, int(fs_hz // (4 * hi_hz)))
@@ -288,24 +425,24 @@ def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz
         return out
     x = iq[:n]
     env = np.abs(x).reshape(-1, dec).mean(axis=1)
-    inst = np.angle(x[1:] * np.conj(x[:-1]))
+    inst = phase_steps(x) if steps is None else steps[: n - 1]
     inst = np.concatenate((inst, inst[-1:])).reshape(-1, dec).mean(axis=1)
     rate = fs_hz / dec
+    m = len(env)
+    f, b0, b1, lines = _periodicity_bins(m, rate, lo_hz, hi_hz)
+    if b1 - b0 < 8:
+        return out
+    win = _hann(m)
     best = None
     for sig in (env, inst):
         s = sig - sig.mean()
-        spec = np.abs(_sfft.rfft(s * _hann(len(s)))) ** 2
-        f = np.fft.rfftfreq(len(s), 1 / rate)
-        band = (f >= lo_hz) & (f <= hi_hz)
-        if band.sum() < 8:
-            continue
-        med = _percentile(spec[band], 50) + 1e-30
-        i = np.flatnonzero(band)[np.argmax(spec[band])]
+        spec = np.abs(_sfft.rfft(s * win))
+        np.square(spec, out=spec)
+        band = spec[b0:b1]
+        med = _percentile(band, 50) + 1e-30
+        i = b0 + int(np.argmax(band))
         peak_db = 10 * np.log10(spec[i] / med)
-        res = rate / len(s)
-        line = max(
-            float(spec[(np.abs(f - lr) <= max(0.01 * lr, res))].max(initial=0.0)) for lr in LINE_RATES_HZ
-        )
+        line = max(float(spec[l0:l1].max(initial=0.0)) for l0, l1 in lines)
         line_db = 10 * np.log10(line / med + 1e-30)
         if best is None or peak_db > best[1]:
             best = (float(f[i]), float(peak_db), max(float(line_db), best[2] if best else -np.inf))
