@@ -407,6 +407,50 @@ def _periodicity_bins(m: int, rate_hz: float, lo_hz: float, hi_hz: float) -> tup
     return f, b0, b1, tuple(lines)
 
 
+def _pairwise_columns(a: np.ndarray, i0: int, n: int) -> np.ndarray:
+    """Sum of columns ``i0 … i0+n−1`` of 2-D ``a``, grouped exactly as numpy's pairwise summation groups a row.
+
+    numpy sums a contiguous run of n values with one running sum below 8
+    values, eight interleaved partial sums up to 128 and halving above; done
+    column by column, every row's sum is rounded exactly as numpy rounds it.
+    """
+    if n < 8:
+        res = a.dtype.type(-0.0) + a[:, i0]
+        for i in range(1, n):
+            res += a[:, i0 + i]
+        return res
+    if n <= 128:
+        r = [a[:, i0 + k].copy() for k in range(8)]
+        i = 8
+        while i < n - n % 8:
+            for k in range(8):
+                r[k] += a[:, i0 + i + k]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for j in range(i, n):
+            res += a[:, i0 + j]
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_columns(a, i0, n2) + _pairwise_columns(a, i0 + n2, n - n2)
+
+
+def _block_mean(x: np.ndarray, dec: int) -> np.ndarray:
+    """``x.reshape(-1, dec).mean(axis=1)`` for 1-D ``x`` (length a multiple of ``dec``), bit-identical.
+
+    numpy reduces each short row in its own inner-loop call, which costs far
+    more than the additions when rows are a few values long; summing whole
+    columns in numpy's order (:func:`_pairwise_columns`) gives the same bits
+    in a few vector operations.
+    """
+    a = x.reshape(-1, dec)
+    if len(a) < 100 * dec:
+        return a.mean(axis=1)
+    res = _pairwise_columns(a, 0, dec)
+    res += 0.0  # the reduction starts from the identity 0 (only the sign of a zero sum can change)
+    return np.true_divide(res, np.intp(dec), out=res, casting="unsafe")  # as numpy's mean divides
+
+
 def periodicity_features(
     iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz: float = 60e3, steps: np.ndarray | None = None
 ) -> dict[str, float]:
@@ -424,9 +468,9 @@ def periodicity_features(
     if n < 64 * dec:
         return out
     x = iq[:n]
-    env = np.abs(x).reshape(-1, dec).mean(axis=1)
+    env = _block_mean(np.abs(x), dec)
     inst = phase_steps(x) if steps is None else steps[: n - 1]
-    inst = np.concatenate((inst, inst[-1:])).reshape(-1, dec).mean(axis=1)
+    inst = _block_mean(np.concatenate((inst, inst[-1:])), dec)
     rate = fs_hz / dec
     m = len(env)
     f, b0, b1, lines = _periodicity_bins(m, rate, lo_hz, hi_hz)
