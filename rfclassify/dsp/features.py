@@ -543,19 +543,20 @@ def _context(
         lo, hi = 0, len(detections)
     sim_t, sim_f = [], []
     prev = None
-    for j in range(lo, hi):
-        d = getattr(detections[j], "detection", detections[j])
-        if abs(d.t_start_s - t0) > window_s:
+    for j, item in enumerate(detections[lo:hi], lo):
+        d = getattr(item, "detection", item)
+        t = d.t_start_s
+        if abs(t - t0) > window_s:
             continue
         if not (1 / 1.5 <= max(d.bandwidth_hz, 1.0) / bw <= 1.5 and 1 / 3 <= max(d.duration_s, 1e-6) / dur <= 3):
             continue
-        sim_t.append(d.t_start_s)
+        sim_t.append(t)
         sim_f.append(d.freq_hz)
-        if j != i and d.t_start_s < t0 and (prev is None or d.t_start_s > prev):
-            prev = d.t_start_s
-    freqs = np.sort(np.asarray(sim_f))
-    chans = [freqs[0]] if len(freqs) else []
-    for f in freqs[1:]:
+        if j != i and t < t0 and (prev is None or t > prev):
+            prev = t
+    sim_f.sort()
+    chans = sim_f[:1]
+    for f in sim_f[1:]:
         if f - chans[-1] > 0.5 * bw:
             chans.append(f)
     gaps = np.diff(chans)
@@ -565,6 +566,6 @@ def _context(
         "has_prev": 1.0 if prev is not None else 0.0,
         "n_similar": float(len(sim_t)),
         "n_channels": float(len(chans)),
-        "hop_spacing_hz": float(np.median(gaps)) if len(gaps) else 0.0,
+        "hop_spacing_hz": _median(gaps) if len(gaps) else 0.0,
         "burst_rate_hz": float((len(sim_t) - 1) / span) if span > 0 else 0.0,
     }
