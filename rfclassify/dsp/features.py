@@ -297,7 +297,7 @@ def chirp_features(
         return out
     m = nblk * lag
     z = (iq[lag : lag + m] * np.conj(iq[:m])).astype(np.complex128)
-    zb = z.reshape(nblk, lag).sum(axis=1)
+    zb = _row_sums(z.reshape(nblk, lag))
     steps = np.angle(zb[1:] * np.conj(zb[:-1]))
     f_z = _median(steps) / lag * fs_hz / (2 * np.pi)
     slope = float(abs(f_z) * fs_hz / lag)
@@ -435,20 +435,71 @@ def _pairwise_columns(a: np.ndarray, i0: int, n: int) -> np.ndarray:
     return _pairwise_columns(a, i0, n2) + _pairwise_columns(a, i0 + n2, n - n2)
 
 
-def _block_mean(x: np.ndarray, dec: int) -> np.ndarray:
-    """``x.reshape(-1, dec).mean(axis=1)`` for 1-D ``x`` (length a multiple of ``dec``), bit-identical.
+def _pairwise_columns_complex(re: np.ndarray, im: np.ndarray, i0: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_pairwise_columns` for complex rows given as their real and imaginary parts (2-D each).
 
-    numpy reduces each short row in its own inner-loop call, which costs far
-    more than the additions when rows are a few values long; summing whole
-    columns in numpy's order (:func:`_pairwise_columns`) gives the same bits
-    in a few vector operations.
+    numpy sums complex values as 2n interleaved reals: one running sum per
+    part below 8 reals, four complex partial sums (combined as
+    (r0 + r2) + (r4 + r6) per part) up to 128 reals, halving above.
     """
-    a = x.reshape(-1, dec)
-    if len(a) < 100 * dec:
-        return a.mean(axis=1)
-    res = _pairwise_columns(a, 0, dec)
+    nf = 2 * n
+    if nf < 8:
+        rr, ri = re.dtype.type(-0.0) + re[:, i0], im.dtype.type(-0.0) + im[:, i0]
+        for i in range(1, n):
+            rr += re[:, i0 + i]
+            ri += im[:, i0 + i]
+        return rr, ri
+    if nf <= 128:
+        r = [re[:, i0 + k].copy() for k in range(4)]
+        q = [im[:, i0 + k].copy() for k in range(4)]
+        i = 4
+        while 2 * i < nf - nf % 8:
+            for k in range(4):
+                r[k] += re[:, i0 + i + k]
+                q[k] += im[:, i0 + i + k]
+            i += 4
+        rr, ri = (r[0] + r[1]) + (r[2] + r[3]), (q[0] + q[1]) + (q[2] + q[3])
+        for j in range(i, n):
+            rr += re[:, i0 + j]
+            ri += im[:, i0 + j]
+        return rr, ri
+    n2 = nf // 2
+    n2 -= n2 % 8
+    (ar, ai), (br, bi) = (
+        _pairwise_columns_complex(re, im, i0, n2 // 2),
+        _pairwise_columns_complex(re, im, i0 + n2 // 2, n - n2 // 2),
+    )
+    return ar + br, ai + bi
+
+
+def _row_sums(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=1)`` of a C-contiguous 2-D float or complex array, bit-identical, for many short rows.
+
+    numpy reduces each row in its own inner-loop call, which costs far more
+    than the additions when rows are a few values long; summing whole
+    columns in numpy's pairwise order gives the same bits in a few vector
+    operations. Few or long rows go to numpy.
+    """
+    rows, n = a.shape
+    if rows < 50 * n:
+        return a.sum(axis=1)
+    if np.iscomplexobj(a):
+        rr, ri = _pairwise_columns_complex(a.real, a.imag, 0, n)
+        res = np.empty(rows, dtype=a.dtype)
+        res.real, res.imag = rr, ri
+    else:
+        res = _pairwise_columns(a, 0, n)
     res += 0.0  # the reduction starts from the identity 0 (only the sign of a zero sum can change)
-    return np.true_divide(res, np.intp(dec), out=res, casting="unsafe")  # as numpy's mean divides
+    return res
+
+
+def _block_mean(x: np.ndarray, dec: int) -> np.ndarray:
+    """``x.reshape(-1, dec).mean(axis=1)`` for 1-D real ``x`` (length a multiple of ``dec``), bit-identical (:func:`_row_sums`)."""
+    a = x.reshape(-1, dec)
+    if len(a) < 50 * dec:
+        return a.mean(axis=1)
+    total = _row_sums(a)
+    return np.true_divide(total, np.intp(dec), out=total, casting="unsafe")  # as numpy's mean divides
 
 
 def periodicity_features(
