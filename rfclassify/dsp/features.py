@@ -552,6 +552,16 @@ def _is_sorted(values: list[float]) -> bool:
     return all(a <= b for a, b in pairwise(values))
 
 
+#: What the context features read of a detection: ``(t_start_s, bandwidth_hz, duration_s, freq_hz)``.
+ContextRow = tuple[float, float, float, float]
+
+
+def context_row(item: Any) -> ContextRow:
+    """The :data:`ContextRow` of a detection, or of an object with a ``detection`` attribute."""
+    d = getattr(item, "detection", item)
+    return (d.t_start_s, d.bandwidth_hz, d.duration_s, d.freq_hz)
+
+
 def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -> dict[str, float]:
     """Sequence features of detection ``i`` among ``detections`` of the same recording.
 
@@ -565,44 +575,46 @@ def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -
     second in the window). Items are :class:`~rfclassify.dsp.detect.Detection`
     or objects with a ``detection`` attribute.
     """
-    starts = [getattr(d, "detection", d).t_start_s for d in detections]
-    return _context(detections, starts if _is_sorted(starts) else None, i, window_s)
+    return context_of_rows([context_row(d) for d in detections], i, window_s)
+
+
+def context_of_rows(rows: Sequence[ContextRow], i: int, window_s: float = 0.5) -> dict[str, float]:
+    """:func:`context_features` of item ``i`` given the items' :func:`context_row` (for callers that keep them)."""
+    starts = [r[0] for r in rows]
+    return _context(rows, starts if _is_sorted(starts) else None, i, window_s)
 
 
 def context_table(detections: Sequence[Any], window_s: float = 0.5) -> list[dict[str, float]]:
     """:func:`context_features` of every detection, in input order, in O(n log n + n·k) for k per window."""
-    order = sorted(range(len(detections)), key=lambda k: getattr(detections[k], "detection", detections[k]).t_start_s)
-    ordered = [detections[k] for k in order]
-    starts = [getattr(d, "detection", d).t_start_s for d in ordered]
+    rows = [context_row(d) for d in detections]
+    order = sorted(range(len(rows)), key=lambda k: rows[k][0])
+    ordered = [rows[k] for k in order]
+    starts = [r[0] for r in ordered]
     out: list[dict[str, float]] = [{} for _ in detections]
     for pos, k in enumerate(order):
         out[k] = _context(ordered, starts, pos, window_s)
     return out
 
 
-def _context(
-    detections: Sequence[Any], sorted_starts: list[float] | None, i: int, window_s: float
-) -> dict[str, float]:
-    """Context of item ``i``; with the items' start times sorted, only the window is scanned."""
-    me = getattr(detections[i], "detection", detections[i])
-    bw, dur = max(me.bandwidth_hz, 1.0), max(me.duration_s, 1e-6)
-    t0 = me.t_start_s
+def _context(rows: Sequence[ContextRow], sorted_starts: list[float] | None, i: int, window_s: float) -> dict[str, float]:
+    """Context of row ``i``; with the rows' start times sorted, only the window is scanned."""
+    t0, bw_i, dur_i, _ = rows[i]
+    bw, dur = max(bw_i, 1.0), max(dur_i, 1e-6)
     if sorted_starts is not None:
         lo = bisect.bisect_left(sorted_starts, t0 - window_s)
         hi = bisect.bisect_right(sorted_starts, t0 + window_s)
     else:
-        lo, hi = 0, len(detections)
+        lo, hi = 0, len(rows)
     sim_t, sim_f = [], []
     prev = None
-    for j, item in enumerate(detections[lo:hi], lo):
-        d = getattr(item, "detection", item)
-        t = d.t_start_s
+    for j in range(lo, hi):
+        t, bw_j, dur_j, f_j = rows[j]
         if abs(t - t0) > window_s:
             continue
-        if not (1 / 1.5 <= max(d.bandwidth_hz, 1.0) / bw <= 1.5 and 1 / 3 <= max(d.duration_s, 1e-6) / dur <= 3):
+        if not (1 / 1.5 <= max(bw_j, 1.0) / bw <= 1.5 and 1 / 3 <= max(dur_j, 1e-6) / dur <= 3):
             continue
         sim_t.append(t)
-        sim_f.append(d.freq_hz)
+        sim_f.append(f_j)
         if j != i and t < t0 and (prev is None or t > prev):
             prev = t
     sim_f.sort()
