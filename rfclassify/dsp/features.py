@@ -73,6 +73,17 @@ def _mean_var(x: np.ndarray) -> tuple[float, float]:
     return float(m), float(np.add.reduce(d) / n)
 
 
+def _mean(x: np.ndarray) -> np.floating:
+    """``x.mean()`` of a non-empty 1-D float array, as numpy computes it (a numpy scalar of x's type), minus the wrapper."""
+    return x.dtype.type(np.add.reduce(x) / np.intp(len(x)))
+
+
+def _mean_axis(a: np.ndarray, axis: int) -> np.ndarray:
+    """``a.mean(axis=axis)`` of a 2-D float array, as numpy computes it (sum, then divide in place), minus the wrapper."""
+    total = np.add.reduce(a, axis=axis)
+    return np.true_divide(total, np.intp(a.shape[axis]), out=total, casting="unsafe")
+
+
 def _median(x: np.ndarray) -> float:
     """``np.median(x)`` of a non-empty 1-D float array by the same partition and mean (bit-identical), minus its wrappers."""
     n = len(x)
@@ -122,7 +133,7 @@ def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: i
     if len(frames) == 0:
         frames = power_spectrogram(np.pad(iq, (0, nfft - len(iq))), nfft)
     nf = len(frames)
-    psd = frames.mean(axis=0).astype(np.float64) + 1e-30
+    psd = _mean_axis(frames, 0).astype(np.float64) + 1e-30
     df = fs_hz / nfft
     f = _bin_freqs(nfft, fs_hz)
     peak = psd.max()
@@ -206,9 +217,17 @@ def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
     both rather than computing it twice.
     """
     a2 = iq.real * iq.real + iq.imag * iq.imag
-    sm = _moving_mean(a2, 8)
-    thr = frac * _percentile(sm, 95) if len(sm) else 0.0
-    idx = np.flatnonzero(sm > thr)
+    n = len(a2)
+    if n < 8:
+        thr = frac * _percentile(a2, 95) if n else 0.0
+        idx = np.flatnonzero(a2 > thr)
+    else:
+        # Sums of 8 rather than means: /8 is exact, so sums against the sums' threshold decide alike.
+        c = np.empty(n + 1)
+        c[0] = 0.0
+        np.cumsum(a2, dtype=np.float64, out=c[1:])
+        s8 = c[8:] - c[:-8]
+        idx = np.flatnonzero(s8 > frac * _percentile(s8, 95))
     return idx[idx < len(iq) - 1]
 
 
@@ -320,7 +339,9 @@ def chirp_features(
             np.multiply(iq[s0 : s0 + n], ref, out=row)
         spec = np.abs(_sfft.fft(seg, axis=1, overwrite_x=True))
         np.square(spec, out=spec)
-        gain = float(np.max(spec.max(axis=1) / (spec.mean(axis=1) + 1e-30)))
+        mean = _mean_axis(spec, 1)
+        mean += 1e-30
+        gain = float(np.maximum.reduce(np.maximum.reduce(spec, axis=1) / mean))
         gain_db = 10 * np.log10(gain)
         if gain_db > best_gain:
             best_sf, best_gain = sf, gain_db
@@ -530,7 +551,7 @@ def periodicity_features(
     win = _hann(m)
     best = None
     for sig in (env, inst):
-        s = sig - sig.mean()
+        s = sig - _mean(sig)
         spec = np.abs(_sfft.rfft(s * win))
         np.square(spec, out=spec)
         band = spec[b0:b1]
