@@ -55,7 +55,7 @@ def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
     """Mean of every ``n`` consecutive samples (float64, by differences of a running sum); ``x`` if shorter."""
     if n <= 1 or len(x) < n:
         return x
-    c = np.cumsum(np.concatenate((_ZERO, x)))
+    c = np.concatenate((_ZERO, x)).cumsum()
     return (c[n:] - c[:-n]) / n
 
 
@@ -89,10 +89,12 @@ def _median(x: np.ndarray) -> float:
     n = len(x)
     h = n // 2
     if n % 2:
-        part = np.partition(x, (h, -1))
+        part = x.copy(order="K")  # what np.partition does, minus its wrapper
+        part.partition((h, -1))
         mid = part[h : h + 1]
     else:
-        part = np.partition(x, (h - 1, h, -1))
+        part = x.copy(order="K")
+        part.partition((h - 1, h, -1))
         mid = part[h - 1 : h + 1]
     if np.isnan(part[-1]):
         return float("nan")
@@ -139,12 +141,12 @@ def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: i
     peak = psd.max()
     above = np.flatnonzero(psd >= peak * 0.1)
     bw10 = (above[-1] - above[0] + 1) * df
-    c = np.cumsum(psd) / np.add.reduce(psd)
-    lo, hi = np.searchsorted(c, _OCC_EDGES)
+    c = psd.cumsum() / np.add.reduce(psd)
+    lo, hi = c.searchsorted(_OCC_EDGES)
     occ = (min(hi, nfft - 1) - lo + 1) * df
     # |f| <= half the bandwidth (at least one bin): a run of bins about 0 Hz, as a slice.
     half = max(bandwidth_hz / 2, df)
-    b0, b1 = int(np.searchsorted(f, -half, side="left")), int(np.searchsorted(f, half, side="right"))
+    b0, b1 = int(f.searchsorted(-half, side="left")), int(f.searchsorted(half, side="right"))
     p = psd[b0:b1]
     npb = b1 - b0
     p_mean = np.add.reduce(p) / npb
@@ -196,7 +198,8 @@ def _percentile(x: np.ndarray, q: float) -> float:
     pos = q / 100.0 * (n - 1)
     lo = int(pos)
     hi = min(lo + 1, n - 1)
-    part = np.partition(x, (lo, hi))
+    part = x.copy(order="K")  # what np.partition does, minus its wrapper
+    part.partition((lo, hi))
     return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
 
 
@@ -225,7 +228,7 @@ def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
         # Sums of 8 rather than means: /8 is exact, so sums against the sums' threshold decide alike.
         c = np.empty(n + 1)
         c[0] = 0.0
-        np.cumsum(a2, dtype=np.float64, out=c[1:])
+        a2.cumsum(dtype=np.float64, out=c[1:])
         s8 = c[8:] - c[:-8]
         idx = np.flatnonzero(s8 > frac * _percentile(s8, 95))
     return idx[idx < len(iq) - 1]
@@ -254,14 +257,14 @@ def fsk_features(
     v.sort()
     n = len(v)
     # 1-D 2-means on the sorted values: a split point is a search, a cluster mean a difference of prefix sums.
-    csum = np.cumsum(np.concatenate((_ZERO, v)))
+    csum = np.concatenate((_ZERO, v)).cumsum()
     lo, hi = _sorted_percentile(v, 20), _sorted_percentile(v, 80)
     for _ in range(8):
-        k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))  # v[:k] <= mid < v[k:]
+        k = int(v.searchsorted(0.5 * (lo + hi), side="right"))  # v[:k] <= mid < v[k:]
         if k == 0 or k == n:
             break
         lo, hi = csum[k] / k, (csum[n] - csum[k]) / (n - k)
-    k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))
+    k = int(v.searchsorted(0.5 * (lo + hi), side="right"))
     within = np.sqrt(((_mean_var(v[:k])[1] * k if k else 0.0) + (_mean_var(v[k:])[1] * (n - k) if k < n else 0.0)) / max(n, 1)) + 1e-9
     return {
         "if_std_hz": math.sqrt(_mean_var(v)[1]),
@@ -382,7 +385,7 @@ def cp_features(iq: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = CP
     def corr(lag: int) -> float:
         a, b = iq[:-lag], iq[lag:]
         num = abs(np.vdot(b, a))  # |Σ a·conj(b)|
-        den = np.sqrt(float(np.vdot(a, a).real) * float(np.vdot(b, b).real)) + 1e-30
+        den = np.sqrt(float(np.vdot(a, a).real) * float(np.vdot(b, b).real)) + 1e-30  # float64: num is float32
         return float(num / den)
 
     vals: dict[float, float] = {}
