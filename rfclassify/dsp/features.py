@@ -203,6 +203,17 @@ def _percentile(x: np.ndarray, q: float) -> float:
     return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
 
 
+def _row_percentiles(a: np.ndarray, q: float) -> list[float]:
+    """:func:`_percentile` of each row of 2-D ``a`` (one partition for all rows)."""
+    n = a.shape[1]
+    pos = q / 100.0 * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    part = a.copy()
+    part.partition((lo, hi), axis=1)
+    return [float(p[lo] + (p[hi] - p[lo]) * (pos - lo)) for p in part]
+
+
 def _sorted_percentile(v: np.ndarray, q: float) -> float:
     """:func:`_percentile` of an already sorted array (the same interpolation, no partition)."""
     n = len(v)
@@ -551,17 +562,21 @@ def periodicity_features(
     f, b0, b1, lines = _periodicity_bins(m, rate, lo_hz, hi_hz)
     if b1 - b0 < 8:
         return out
-    win = _hann(m)
+    # Both spectra from one two-row real FFT (each row's transform is the one-row transform, bit for bit).
+    sig = np.stack((env, inst))
+    sig -= np.array([_mean(env), _mean(inst)])[:, None]
+    spec = np.abs(_sfft.rfft(sig * _hann(m), axis=1))
+    np.square(spec, out=spec)
+    band = spec[:, b0:b1]
+    meds = _row_percentiles(band, 50)
+    peaks = b0 + np.argmax(band, axis=1)
+    line_max = [spec[:, l0:l1].max(axis=1, initial=0.0) for l0, l1 in lines]
     best = None
-    for sig in (env, inst):
-        s = sig - _mean(sig)
-        spec = np.abs(_sfft.rfft(s * win))
-        np.square(spec, out=spec)
-        band = spec[b0:b1]
-        med = _percentile(band, 50) + 1e-30
-        i = b0 + int(np.argmax(band))
-        peak_db = 10 * np.log10(spec[i] / med)
-        line = max(float(spec[l0:l1].max(initial=0.0)) for l0, l1 in lines)
+    for k in range(2):
+        med = meds[k] + 1e-30
+        i = int(peaks[k])
+        peak_db = 10 * np.log10(spec[k, i] / med)
+        line = max(float(lm[k]) for lm in line_max)
         line_db = 10 * np.log10(line / med + 1e-30)
         if best is None or peak_db > best[1]:
             best = (float(f[i]), float(peak_db), max(float(line_db), best[2] if best else -np.inf))
