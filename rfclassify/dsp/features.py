@@ -611,14 +611,14 @@ def _is_sorted(values: list[float]) -> bool:
     return all(a <= b for a, b in pairwise(values))
 
 
-#: What the context features read of a detection: ``(t_start_s, bandwidth_hz, duration_s, freq_hz)``.
+#: What the context features read of a detection: ``(t_start_s, max(bandwidth_hz, 1 Hz), max(duration_s, 1 µs), freq_hz)``.
 ContextRow = tuple[float, float, float, float]
 
 
 def context_row(item: Any) -> ContextRow:
     """The :data:`ContextRow` of a detection, or of an object with a ``detection`` attribute."""
     d = getattr(item, "detection", item)
-    return (d.t_start_s, d.bandwidth_hz, d.duration_s, d.freq_hz)
+    return (d.t_start_s, max(d.bandwidth_hz, 1.0), max(d.duration_s, 1e-6), d.freq_hz)
 
 
 def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -> dict[str, float]:
@@ -657,8 +657,7 @@ def context_table(detections: Sequence[Any], window_s: float = 0.5) -> list[dict
 
 def _context(rows: Sequence[ContextRow], sorted_starts: list[float] | None, i: int, window_s: float) -> dict[str, float]:
     """Context of row ``i``; with the rows' start times sorted, only the window is scanned."""
-    t0, bw_i, dur_i, _ = rows[i]
-    bw, dur = max(bw_i, 1.0), max(dur_i, 1e-6)
+    t0, bw, dur, _ = rows[i]
     if sorted_starts is not None:
         lo = bisect.bisect_left(sorted_starts, t0 - window_s)
         hi = bisect.bisect_right(sorted_starts, t0 + window_s)
@@ -670,7 +669,7 @@ def _context(rows: Sequence[ContextRow], sorted_starts: list[float] | None, i: i
         t, bw_j, dur_j, f_j = rows[j]
         if abs(t - t0) > window_s:
             continue
-        if not (1 / 1.5 <= max(bw_j, 1.0) / bw <= 1.5 and 1 / 3 <= max(dur_j, 1e-6) / dur <= 3):
+        if not (1 / 1.5 <= bw_j / bw <= 1.5 and 1 / 3 <= dur_j / dur <= 3):
             continue
         sim_t.append(t)
         sim_f.append(f_j)
