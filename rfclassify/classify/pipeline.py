@@ -32,7 +32,7 @@ from rfclassify.classify.tracking import (
     label_fields,
 )
 from rfclassify.detection import BurstDetector, DetectedBurst
-from rfclassify.dsp.features import context_features
+from rfclassify.dsp.features import ContextRow, context_of_rows, context_row
 from rfclassify.errors import ModelError
 from rfclassify.features import FEATURE_SCHEMA_VERSION
 from rfclassify.sources.base import Block, Source
@@ -68,16 +68,16 @@ class CausalContext:
 
     def __init__(self, window_s: float = CONTEXT_WINDOW_S) -> None:
         self.window_s = window_s
-        self._history: deque[Any] = deque()
+        self._history: deque[ContextRow] = deque()  # what the context reads of each recent detection
 
     def annotate(self, burst: DetectedBurst) -> DetectedBurst:
         """Set ``burst.context`` from the recent history, then remember the burst's detection."""
-        det = burst.detection
-        while self._history and det.t_start_s - self._history[0].t_start_s > self.window_s:
+        row = context_row(burst.detection)
+        while self._history and row[0] - self._history[0][0] > self.window_s:
             self._history.popleft()
-        items = [*self._history, det]
-        burst.context = context_features(items, len(items) - 1, self.window_s)
-        self._history.append(det)
+        rows = [*self._history, row]
+        burst.context = context_of_rows(rows, len(rows) - 1, self.window_s)
+        self._history.append(row)
         return burst
 
     def reset(self) -> None:

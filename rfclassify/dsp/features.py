@@ -28,6 +28,7 @@ trained at one sample rate applies at another. Sources of the physics:
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -47,11 +48,79 @@ LINE_RATES_HZ: tuple[float, ...] = (15625.0, 15734.0)
 CHIRP_SF_GATE: tuple[float, float] = (3.0, 14.0)
 
 
+_ZERO = np.zeros(1)
+
+
 def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
+    """Mean of every ``n`` consecutive samples (float64, by differences of a running sum); ``x`` if shorter."""
     if n <= 1 or len(x) < n:
         return x
-    c = np.cumsum(np.concatenate(([0.0], x)))
+    c = np.concatenate((_ZERO, x)).cumsum()
     return (c[n:] - c[:-n]) / n
+
+
+def _mean_var(x: np.ndarray) -> tuple[float, float]:
+    """``(x.mean(), x.var())`` of a non-empty 1-D float64 array.
+
+    The same operations as numpy's ``mean``/``var`` (pairwise sum over n,
+    then the squared deviations' sum over n), so bit-identical, without the
+    wrappers' overhead, which dominates on the short arrays of one burst.
+    """
+    n = len(x)
+    m = np.add.reduce(x) / n
+    d = x - m
+    np.square(d, out=d)
+    return float(m), float(np.add.reduce(d) / n)
+
+
+def _mean(x: np.ndarray) -> np.floating:
+    """``x.mean()`` of a non-empty 1-D float array, as numpy computes it (a numpy scalar of x's type), minus the wrapper."""
+    return x.dtype.type(np.add.reduce(x) / np.intp(len(x)))
+
+
+def _mean_axis(a: np.ndarray, axis: int) -> np.ndarray:
+    """``a.mean(axis=axis)`` of a 2-D float array, as numpy computes it (sum, then divide in place), minus the wrapper."""
+    total = np.add.reduce(a, axis=axis)
+    return np.true_divide(total, np.intp(a.shape[axis]), out=total, casting="unsafe")
+
+
+def _median(x: np.ndarray) -> float:
+    """``np.median(x)`` of a non-empty 1-D float array by the same partition and mean (bit-identical), minus its wrappers."""
+    n = len(x)
+    h = n // 2
+    if n % 2:
+        part = x.copy(order="K")  # what np.partition does, minus its wrapper
+        part.partition((h, -1))
+        mid = part[h : h + 1]
+    else:
+        part = x.copy(order="K")
+        part.partition((h - 1, h, -1))
+        mid = part[h - 1 : h + 1]
+    if np.isnan(part[-1]):
+        return float("nan")
+    return float(np.add.reduce(mid) / len(mid))
+
+
+def phase_steps(iq: np.ndarray) -> np.ndarray:
+    """Phase step per sample, ``angle(x[n]·conj(x[n−1]))`` (radians, ``len(iq) − 1`` values, float32 for complex64).
+
+    The instantaneous frequency times 2π/fs. :func:`fsk_features` and
+    :func:`periodicity_features` both need it: compute it once over the
+    longer of their inputs (a prefix of it is the steps of a prefix).
+    """
+    return np.angle(iq[1:] * np.conj(iq[:-1]))
+
+
+@lru_cache(maxsize=256)
+def _spectral_nfft(n: int, nfft: int) -> int:
+    """FFT length of :func:`spectral_features` for ``n`` samples: ``nfft``, or half the largest power of 2 ≤ n if smaller (≥ 16)."""
+    return int(min(nfft, max(16, 2 ** int(np.log2(max(n, 16))) // 2)))
+
+
+@lru_cache(maxsize=64)
+def _bin_freqs(nfft: int, fs_hz: float) -> np.ndarray:
+    """Centre frequencies (Hz) of the FFT-shifted bins of an ``nfft``-point spectrum at ``fs_hz`` (cached)."""
+    return (np.arange(nfft) - nfft // 2) * (fs_hz / nfft)
 
 
 def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: int = 128) -> dict[str, float]:
@@ -61,27 +130,38 @@ def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: i
     kurtosis are taken. Returns ``bw_10db_hz``, ``bw_occ99_hz``,
     ``spectral_flatness`` (0–1), ``spectral_kurtosis``, ``spectral_crest_db``.
     """
-    nfft = int(min(nfft, max(16, 2 ** int(np.log2(max(len(iq), 16))) // 2)))
+    nfft = _spectral_nfft(len(iq), nfft)
     frames = power_spectrogram(iq, nfft, nfft // 2)
     if len(frames) == 0:
         frames = power_spectrogram(np.pad(iq, (0, nfft - len(iq))), nfft)
-    psd = frames.mean(axis=0).astype(np.float64) + 1e-30
+    nf = len(frames)
+    psd = _mean_axis(frames, 0).astype(np.float64) + 1e-30
     df = fs_hz / nfft
-    f = (np.arange(nfft) - nfft // 2) * df
+    f = _bin_freqs(nfft, fs_hz)
     peak = psd.max()
     above = np.flatnonzero(psd >= peak * 0.1)
     bw10 = (above[-1] - above[0] + 1) * df
-    c = np.cumsum(psd) / psd.sum()
-    lo, hi = np.searchsorted(c, 0.005), min(np.searchsorted(c, 0.995), nfft - 1)
-    occ = (hi - lo + 1) * df
-    band = np.abs(f) <= max(bandwidth_hz / 2, df)
-    p = psd[band]
-    flat = float(np.exp(np.mean(np.log(p))) / np.mean(p))
-    crest_db = float(10 * np.log10(p.max() / p.mean()))
-    cells = frames[:, band].astype(np.float64)
-    m2 = cells.mean(axis=0) + 1e-30
-    m4 = (cells**2).mean(axis=0)
-    sk = float(np.mean(m4 / m2**2 - 2.0)) if len(frames) > 1 else 0.0
+    c = psd.cumsum() / np.add.reduce(psd)
+    lo, hi = c.searchsorted(_OCC_EDGES)
+    occ = (min(hi, nfft - 1) - lo + 1) * df
+    # |f| <= half the bandwidth (at least one bin): a run of bins about 0 Hz, as a slice.
+    half = max(bandwidth_hz / 2, df)
+    b0, b1 = int(f.searchsorted(-half, side="left")), int(f.searchsorted(half, side="right"))
+    p = psd[b0:b1]
+    npb = b1 - b0
+    p_mean = np.add.reduce(p) / npb
+    flat = float(np.exp(np.add.reduce(np.log(p)) / npb) / p_mean)
+    crest_db = float(10 * np.log10(p.max() / p_mean))
+    sk = 0.0
+    if nf > 1:
+        # Column-major, as numpy lays out frames[:, mask]: the sums over frames then run along
+        # contiguous memory (pairwise summation), which fixes their rounding.
+        cells = frames[:, b0:b1].astype(np.float64, order="F")
+        m2 = np.add.reduce(cells, axis=0) / nf + 1e-30
+        np.square(cells, out=cells)
+        m4 = np.add.reduce(cells, axis=0) / nf
+        k = m4 / (m2 * m2) - 2.0
+        sk = float(np.add.reduce(k) / len(k))
     return {
         "bw_10db_hz": float(bw10),
         "bw_occ99_hz": float(occ),
@@ -91,14 +171,24 @@ def spectral_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, nfft: i
     }
 
 
+_OCC_EDGES = np.array([0.005, 0.995])
+
+
 def envelope_features(iq: np.ndarray) -> dict[str, float]:
     """``papr_db`` (peak over mean power) and ``envelope_cv`` (std over mean of |x|): OOK vs constant envelope."""
-    a2 = (iq.real.astype(np.float64) ** 2 + iq.imag.astype(np.float64) ** 2)
-    mean_p = float(a2.mean()) + 1e-30
-    a = np.sqrt(a2)
+    a2 = iq.real.astype(np.float64)
+    np.square(a2, out=a2)
+    im2 = iq.imag.astype(np.float64)
+    np.square(im2, out=im2)
+    a2 += im2
+    n = len(a2)
+    mean_p = float(np.add.reduce(a2) / n) + 1e-30
+    papr_db = float(10 * np.log10(a2.max() / mean_p + 1e-30))
+    a = np.sqrt(a2, out=im2)
+    a_mean, a_var = _mean_var(a)
     return {
-        "papr_db": float(10 * np.log10(a2.max() / mean_p + 1e-30)),
-        "envelope_cv": float(a.std() / (a.mean() + 1e-30)),
+        "papr_db": papr_db,
+        "envelope_cv": float(math.sqrt(a_var) / (a_mean + 1e-30)),
     }
 
 
@@ -108,8 +198,49 @@ def _percentile(x: np.ndarray, q: float) -> float:
     pos = q / 100.0 * (n - 1)
     lo = int(pos)
     hi = min(lo + 1, n - 1)
-    part = np.partition(x, (lo, hi))
+    part = x.copy(order="K")  # what np.partition does, minus its wrapper
+    part.partition((lo, hi))
     return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
+
+
+def _row_percentiles(a: np.ndarray, q: float) -> list[float]:
+    """:func:`_percentile` of each row of 2-D ``a`` (one partition for all rows)."""
+    n = a.shape[1]
+    pos = q / 100.0 * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    part = a.copy()
+    part.partition((lo, hi), axis=1)
+    return [float(p[lo] + (p[hi] - p[lo]) * (pos - lo)) for p in part]
+
+
+def _sorted(v: np.ndarray) -> np.ndarray:
+    """``np.sort(v)`` of a 1-D float64 array holding no −0.0, faster for thousands of values.
+
+    Values are bucketed first (a radix sort of 16-bit keys), then sorted
+    (stably, merging the nearly sorted runs). A sort's output is unique for
+    values without NaN and without both signed zeros, so this is bit for bit
+    ``np.sort(v)``; any NaN or infinity goes to ``np.sort``.
+    """
+    if len(v) < 256:
+        return np.sort(v)
+    lo, hi = v.min(), v.max()
+    span = hi - lo
+    if not (np.isfinite(span) and span > 0):
+        return np.sort(v)
+    key = (v - lo) * (65535.0 / span)
+    out = v[key.astype(np.uint16).argsort(kind="stable")]
+    out.sort(kind="stable")
+    return out
+
+
+def _sorted_percentile(v: np.ndarray, q: float) -> float:
+    """:func:`_percentile` of an already sorted array (the same interpolation, no partition)."""
+    n = len(v)
+    pos = q / 100.0 * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
 
 
 def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
@@ -120,41 +251,54 @@ def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:
     both rather than computing it twice.
     """
     a2 = iq.real * iq.real + iq.imag * iq.imag
-    sm = _moving_mean(a2, 8)
-    thr = frac * _percentile(sm, 95) if len(sm) else 0.0
-    idx = np.flatnonzero(sm > thr)
+    n = len(a2)
+    if n < 8:
+        thr = frac * _percentile(a2, 95) if n else 0.0
+        idx = np.flatnonzero(a2 > thr)
+    else:
+        # Sums of 8 rather than means: /8 is exact, so sums against the sums' threshold decide alike.
+        c = np.empty(n + 1)
+        c[0] = 0.0
+        a2.cumsum(dtype=np.float64, out=c[1:])
+        s8 = c[8:] - c[:-8]
+        idx = np.flatnonzero(s8 > frac * _percentile(s8, 95))
     return idx[idx < len(iq) - 1]
 
 
-def fsk_features(iq: np.ndarray, fs_hz: float, active: np.ndarray | None = None) -> dict[str, float]:
+def fsk_features(
+    iq: np.ndarray, fs_hz: float, active: np.ndarray | None = None, steps: np.ndarray | None = None
+) -> dict[str, float]:
     """Instantaneous-frequency statistics where the burst is on.
 
     ``if_std_hz``: spread of the IF; ``fsk_deviation_hz``: half the distance
     between the two cluster centres of a 2-means fit of the IF;
     ``fsk_separation``: that distance over the pooled within-cluster std
     (large for 2-FSK, small for noise or a tone). ``active``: the burst's
-    :func:`active_indices`, if already known.
+    :func:`active_indices`, and ``steps`` its :func:`phase_steps` (of ``iq``
+    or of a longer signal ``iq`` begins), if already known.
     """
     if len(iq) < 8:
         return {"if_std_hz": 0.0, "fsk_deviation_hz": 0.0, "fsk_separation": 0.0}
-    inst = np.angle(iq[1:] * np.conj(iq[:-1])).astype(np.float64) * (fs_hz / (2 * np.pi))
+    steps = phase_steps(iq) if steps is None else steps[: len(iq) - 1]
     idx = active_indices(iq) if active is None else active
-    v = inst[idx] if len(idx) > 8 else inst
-    v = np.sort(_moving_mean(v, 2))
+    v = steps[idx] if len(idx) > 8 else steps
+    v = v.astype(np.float64)
+    v *= fs_hz / (2 * np.pi)  # Hz
+    # Differences of a running sum that starts at +0 are never −0.0, as _sorted requires.
+    v = _sorted(_moving_mean(v, 2))
     n = len(v)
     # 1-D 2-means on the sorted values: a split point is a search, a cluster mean a difference of prefix sums.
-    csum = np.concatenate(([0.0], np.cumsum(v)))
-    lo, hi = _percentile(v, 20), _percentile(v, 80)
+    csum = np.concatenate((_ZERO, v)).cumsum()
+    lo, hi = _sorted_percentile(v, 20), _sorted_percentile(v, 80)
     for _ in range(8):
-        k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))  # v[:k] <= mid < v[k:]
+        k = int(v.searchsorted(0.5 * (lo + hi), side="right"))  # v[:k] <= mid < v[k:]
         if k == 0 or k == n:
             break
         lo, hi = csum[k] / k, (csum[n] - csum[k]) / (n - k)
-    k = int(np.searchsorted(v, 0.5 * (lo + hi), side="right"))
-    left, right = v[:k], v[k:]
-    within = np.sqrt(((left.var() * k if k else 0.0) + (right.var() * (n - k) if k < n else 0.0)) / max(n, 1)) + 1e-9
+    k = int(v.searchsorted(0.5 * (lo + hi), side="right"))
+    within = np.sqrt(((_mean_var(v[:k])[1] * k if k else 0.0) + (_mean_var(v[k:])[1] * (n - k) if k < n else 0.0)) / max(n, 1)) + 1e-9
     return {
-        "if_std_hz": float(v.std()),
+        "if_std_hz": math.sqrt(_mean_var(v)[1]),
         "fsk_deviation_hz": float(0.5 * (hi - lo)),
         "fsk_separation": float((hi - lo) / within),
     }
@@ -190,7 +334,7 @@ def chirp_features(
     out = {"chirp_slope_hz_per_s": 0.0, "chirp_sf_est": 0.0, "dechirp_sf": 0.0, "dechirp_gain_db": 0.0}
     if len(iq) < 32:
         return out
-    bw = min(LORA_BWS_HZ, key=lambda b: abs(np.log(b / max(bandwidth_hz, 1.0))))
+    bw = _nearest_lora_bw(bandwidth_hz)
     on = active_indices(iq) if active is None else active
     if len(on) > 32:  # only where the burst is on: noise margins would pull the median
         iq = iq[on[0] : on[-1] + 1]
@@ -199,15 +343,16 @@ def chirp_features(
     lag = max(1, round(4 * fs_hz / bw))
     if len(iq) <= lag + 2:
         return out
-    z = (iq[lag:] * np.conj(iq[:-lag])).astype(np.complex128)
     # Sum z over blocks of `lag` samples (noise), then take the median phase step between
     # blocks: blocks that straddle a symbol's wrap are outliers the median ignores.
-    nblk = len(z) // lag
+    nblk = (len(iq) - lag) // lag
     if nblk < 3:
         return out
-    zb = z[: nblk * lag].reshape(nblk, lag).sum(axis=1)
+    m = nblk * lag
+    z = (iq[lag : lag + m] * np.conj(iq[:m])).astype(np.complex128)
+    zb = _row_sums(z.reshape(nblk, lag))
     steps = np.angle(zb[1:] * np.conj(zb[:-1]))
-    f_z = float(np.median(steps)) / lag * fs_hz / (2 * np.pi)
+    f_z = _median(steps) / lag * fs_hz / (2 * np.pi)
     slope = float(abs(f_z) * fs_hz / lag)
     out["chirp_slope_hz_per_s"] = slope
     if slope > 0:
@@ -221,17 +366,42 @@ def chirp_features(
         n = round(t_sym * fs_hz)
         if n < 16 or n > len(iq):
             continue
-        ref = np.conj(_chirp(n, fs_hz, bw, t_sym))
-        starts = np.linspace(0, len(iq) - n, num=min(max_windows, 1 + (len(iq) - n) // max(n, 1))).astype(int)
-        seg = np.stack([iq[s : s + n] for s in starts]) * ref
-        spec = np.abs(_sfft.fft(seg, axis=1)) ** 2
-        gain = float(np.max(spec.max(axis=1) / (spec.mean(axis=1) + 1e-30)))
+        ref = _dechirp_ref(n, fs_hz, bw, t_sym)
+        starts = _window_starts(len(iq) - n, min(max_windows, 1 + (len(iq) - n) // max(n, 1)))
+        seg = np.empty((len(starts), n), dtype=np.result_type(iq.dtype, ref.dtype))
+        for row, s0 in zip(seg, starts):
+            np.multiply(iq[s0 : s0 + n], ref, out=row)
+        spec = np.abs(_sfft.fft(seg, axis=1, overwrite_x=True))
+        np.square(spec, out=spec)
+        mean = _mean_axis(spec, 1)
+        mean += 1e-30
+        gain = float(np.maximum.reduce(np.maximum.reduce(spec, axis=1) / mean))
         gain_db = 10 * np.log10(gain)
         if gain_db > best_gain:
             best_sf, best_gain = sf, gain_db
     out["dechirp_sf"] = float(best_sf)
     out["dechirp_gain_db"] = float(best_gain)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _nearest_lora_bw(bandwidth_hz: float) -> float:
+    """The standard LoRa bandwidth nearest ``bandwidth_hz`` in log scale (cached: detections repeat bandwidths)."""
+    return min(LORA_BWS_HZ, key=lambda b: abs(np.log(b / max(bandwidth_hz, 1.0))))
+
+
+@lru_cache(maxsize=64)
+def _dechirp_ref(n: int, fs_hz: float, bw_hz: float, t_sym_s: float) -> np.ndarray:
+    """The conjugate of :func:`_chirp`: multiplying by it de-chirps (cached like it)."""
+    return np.conj(_chirp(n, fs_hz, bw_hz, t_sym_s))
+
+
+def _window_starts(span: int, num: int) -> list[int]:
+    """``np.linspace(0, span, num).astype(int)`` for ``num`` ≥ 1, by the same float operations (bit-identical), as ints."""
+    if num <= 1:
+        return [0] * num
+    step = span / (num - 1)
+    return [int(i * step) for i in range(num - 1)] + [span]
 
 
 def cp_features(iq: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = CP_CANDIDATES_S) -> dict[str, float]:
@@ -246,7 +416,7 @@ def cp_features(iq: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = CP
     def corr(lag: int) -> float:
         a, b = iq[:-lag], iq[lag:]
         num = abs(np.vdot(b, a))  # |Σ a·conj(b)|
-        den = np.sqrt(float(np.vdot(a, a).real) * float(np.vdot(b, b).real)) + 1e-30
+        den = np.sqrt(float(np.vdot(a, a).real) * float(np.vdot(b, b).real)) + 1e-30  # float64: num is float32
         return float(num / den)
 
     vals: dict[float, float] = {}
@@ -274,12 +444,129 @@ def _hann(n: int) -> np.ndarray:
     return np.hanning(n)
 
 
-def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz: float = 60e3) -> dict[str, float]:
+@lru_cache(maxsize=128)
+def _periodicity_bins(m: int, rate_hz: float, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, int, int, tuple[tuple[int, int], ...]]:
+    """Bin frequencies of an ``m``-point real FFT at ``rate_hz``, the bins in ``[lo_hz, hi_hz]`` and near each line rate.
+
+    The bins are runs of consecutive indices (the frequencies increase), so
+    they are returned as ``start, stop`` pairs: ``(f, b0, b1, lines)``.
+    """
+    f = np.fft.rfftfreq(m, 1 / rate_hz)
+    band = np.flatnonzero((f >= lo_hz) & (f <= hi_hz))
+    res = rate_hz / m
+    lines = []
+    for lr in LINE_RATES_HZ:
+        near = np.flatnonzero(np.abs(f - lr) <= max(0.01 * lr, res))
+        lines.append((int(near[0]), int(near[-1]) + 1) if len(near) else (0, 0))
+    b0, b1 = (int(band[0]), int(band[-1]) + 1) if len(band) else (0, 0)
+    return f, b0, b1, tuple(lines)
+
+
+def _pairwise_columns(a: np.ndarray, i0: int, n: int) -> np.ndarray:
+    """Sum of columns ``i0 … i0+n−1`` of 2-D ``a``, grouped exactly as numpy's pairwise summation groups a row.
+
+    numpy sums a contiguous run of n values with one running sum below 8
+    values, eight interleaved partial sums up to 128 and halving above; done
+    column by column, every row's sum is rounded exactly as numpy rounds it.
+    """
+    if n < 8:
+        res = a.dtype.type(-0.0) + a[:, i0]
+        for i in range(1, n):
+            res += a[:, i0 + i]
+        return res
+    if n <= 128:
+        r = [a[:, i0 + k].copy() for k in range(8)]
+        i = 8
+        while i < n - n % 8:
+            for k in range(8):
+                r[k] += a[:, i0 + i + k]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for j in range(i, n):
+            res += a[:, i0 + j]
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_columns(a, i0, n2) + _pairwise_columns(a, i0 + n2, n - n2)
+
+
+def _pairwise_columns_complex(re: np.ndarray, im: np.ndarray, i0: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_pairwise_columns` for complex rows given as their real and imaginary parts (2-D each).
+
+    numpy sums complex values as 2n interleaved reals: one running sum per
+    part below 8 reals, four complex partial sums (combined as
+    (r0 + r2) + (r4 + r6) per part) up to 128 reals, halving above.
+    """
+    nf = 2 * n
+    if nf < 8:
+        rr, ri = re.dtype.type(-0.0) + re[:, i0], im.dtype.type(-0.0) + im[:, i0]
+        for i in range(1, n):
+            rr += re[:, i0 + i]
+            ri += im[:, i0 + i]
+        return rr, ri
+    if nf <= 128:
+        r = [re[:, i0 + k].copy() for k in range(4)]
+        q = [im[:, i0 + k].copy() for k in range(4)]
+        i = 4
+        while 2 * i < nf - nf % 8:
+            for k in range(4):
+                r[k] += re[:, i0 + i + k]
+                q[k] += im[:, i0 + i + k]
+            i += 4
+        rr, ri = (r[0] + r[1]) + (r[2] + r[3]), (q[0] + q[1]) + (q[2] + q[3])
+        for j in range(i, n):
+            rr += re[:, i0 + j]
+            ri += im[:, i0 + j]
+        return rr, ri
+    n2 = nf // 2
+    n2 -= n2 % 8
+    (ar, ai), (br, bi) = (
+        _pairwise_columns_complex(re, im, i0, n2 // 2),
+        _pairwise_columns_complex(re, im, i0 + n2 // 2, n - n2 // 2),
+    )
+    return ar + br, ai + bi
+
+
+def _row_sums(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=1)`` of a C-contiguous 2-D float or complex array, bit-identical, for many short rows.
+
+    numpy reduces each row in its own inner-loop call, which costs far more
+    than the additions when rows are a few values long; summing whole
+    columns in numpy's pairwise order gives the same bits in a few vector
+    operations. Few or long rows go to numpy.
+    """
+    rows, n = a.shape
+    if rows < 50 * n:
+        return a.sum(axis=1)
+    if np.iscomplexobj(a):
+        rr, ri = _pairwise_columns_complex(a.real, a.imag, 0, n)
+        res = np.empty(rows, dtype=a.dtype)
+        res.real, res.imag = rr, ri
+    else:
+        res = _pairwise_columns(a, 0, n)
+    res += 0.0  # the reduction starts from the identity 0 (only the sign of a zero sum can change)
+    return res
+
+
+def _block_mean(x: np.ndarray, dec: int) -> np.ndarray:
+    """``x.reshape(-1, dec).mean(axis=1)`` for 1-D real ``x`` (length a multiple of ``dec``), bit-identical (:func:`_row_sums`)."""
+    a = x.reshape(-1, dec)
+    if len(a) < 50 * dec:
+        return a.mean(axis=1)
+    total = _row_sums(a)
+    return np.true_divide(total, np.intp(dec), out=total, casting="unsafe")  # as numpy's mean divides
+
+
+def periodicity_features(
+    iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz: float = 60e3, steps: np.ndarray | None = None
+) -> dict[str, float]:
     """Strongest line of the envelope and IF spectra between ``lo_hz`` and ``hi_hz``, and the video line-rate score.
 
     ``env_peak_hz``: frequency of the strongest line; ``env_peak_db``: its
     power over the median of the band; ``line_rate_db``: the best of the
     PAL/NTSC line rates (±1 % or one resolution bin) over that median.
+    ``steps``: the :func:`phase_steps` of ``iq`` (or of a longer signal
+    ``iq`` begins), if already known.
     """
     out = {"env_peak_hz": 0.0, "env_peak_db": 0.0, "line_rate_db": 0.0}
     dec = max(1, int(fs_hz // (4 * hi_hz)))
@@ -287,25 +574,29 @@ def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz
     if n < 64 * dec:
         return out
     x = iq[:n]
-    env = np.abs(x).reshape(-1, dec).mean(axis=1)
-    inst = np.angle(x[1:] * np.conj(x[:-1]))
-    inst = np.concatenate((inst, inst[-1:])).reshape(-1, dec).mean(axis=1)
+    env = _block_mean(np.abs(x), dec)
+    inst = phase_steps(x) if steps is None else steps[: n - 1]
+    inst = _block_mean(np.concatenate((inst, inst[-1:])), dec)
     rate = fs_hz / dec
+    m = len(env)
+    f, b0, b1, lines = _periodicity_bins(m, rate, lo_hz, hi_hz)
+    if b1 - b0 < 8:
+        return out
+    # Both spectra from one two-row real FFT (each row's transform is the one-row transform, bit for bit).
+    sig = np.stack((env, inst))
+    sig -= np.array([_mean(env), _mean(inst)])[:, None]
+    spec = np.abs(_sfft.rfft(sig * _hann(m), axis=1))
+    np.square(spec, out=spec)
+    band = spec[:, b0:b1]
+    meds = _row_percentiles(band, 50)
+    peaks = b0 + np.argmax(band, axis=1)
+    line_max = [spec[:, l0:l1].max(axis=1, initial=0.0) for l0, l1 in lines]
     best = None
-    for sig in (env, inst):
-        s = sig - sig.mean()
-        spec = np.abs(_sfft.rfft(s * _hann(len(s)))) ** 2
-        f = np.fft.rfftfreq(len(s), 1 / rate)
-        band = (f >= lo_hz) & (f <= hi_hz)
-        if band.sum() < 8:
-            continue
-        med = _percentile(spec[band], 50) + 1e-30
-        i = np.flatnonzero(band)[np.argmax(spec[band])]
-        peak_db = 10 * np.log10(spec[i] / med)
-        res = rate / len(s)
-        line = max(
-            float(spec[(np.abs(f - lr) <= max(0.01 * lr, res))].max(initial=0.0)) for lr in LINE_RATES_HZ
-        )
+    for k in range(2):
+        med = meds[k] + 1e-30
+        i = int(peaks[k])
+        peak_db = 10 * np.log10(spec[k, i] / med)
+        line = max(float(lm[k]) for lm in line_max)
         line_db = 10 * np.log10(line / med + 1e-30)
         if best is None or peak_db > best[1]:
             best = (float(f[i]), float(peak_db), max(float(line_db), best[2] if best else -np.inf))
@@ -318,6 +609,16 @@ def periodicity_features(iq: np.ndarray, fs_hz: float, lo_hz: float = 2e3, hi_hz
 
 def _is_sorted(values: list[float]) -> bool:
     return all(a <= b for a, b in pairwise(values))
+
+
+#: What the context features read of a detection: ``(t_start_s, max(bandwidth_hz, 1 Hz), max(duration_s, 1 µs), freq_hz)``.
+ContextRow = tuple[float, float, float, float]
+
+
+def context_row(item: Any) -> ContextRow:
+    """The :data:`ContextRow` of a detection, or of an object with a ``detection`` attribute."""
+    d = getattr(item, "detection", item)
+    return (d.t_start_s, max(d.bandwidth_hz, 1.0), max(d.duration_s, 1e-6), d.freq_hz)
 
 
 def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -> dict[str, float]:
@@ -333,48 +634,50 @@ def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -
     second in the window). Items are :class:`~rfclassify.dsp.detect.Detection`
     or objects with a ``detection`` attribute.
     """
-    starts = [getattr(d, "detection", d).t_start_s for d in detections]
-    return _context(detections, starts if _is_sorted(starts) else None, i, window_s)
+    return context_of_rows([context_row(d) for d in detections], i, window_s)
+
+
+def context_of_rows(rows: Sequence[ContextRow], i: int, window_s: float = 0.5) -> dict[str, float]:
+    """:func:`context_features` of item ``i`` given the items' :func:`context_row` (for callers that keep them)."""
+    starts = [r[0] for r in rows]
+    return _context(rows, starts if _is_sorted(starts) else None, i, window_s)
 
 
 def context_table(detections: Sequence[Any], window_s: float = 0.5) -> list[dict[str, float]]:
     """:func:`context_features` of every detection, in input order, in O(n log n + n·k) for k per window."""
-    order = sorted(range(len(detections)), key=lambda k: getattr(detections[k], "detection", detections[k]).t_start_s)
-    ordered = [detections[k] for k in order]
-    starts = [getattr(d, "detection", d).t_start_s for d in ordered]
+    rows = [context_row(d) for d in detections]
+    order = sorted(range(len(rows)), key=lambda k: rows[k][0])
+    ordered = [rows[k] for k in order]
+    starts = [r[0] for r in ordered]
     out: list[dict[str, float]] = [{} for _ in detections]
     for pos, k in enumerate(order):
         out[k] = _context(ordered, starts, pos, window_s)
     return out
 
 
-def _context(
-    detections: Sequence[Any], sorted_starts: list[float] | None, i: int, window_s: float
-) -> dict[str, float]:
-    """Context of item ``i``; with the items' start times sorted, only the window is scanned."""
-    me = getattr(detections[i], "detection", detections[i])
-    bw, dur = max(me.bandwidth_hz, 1.0), max(me.duration_s, 1e-6)
-    t0 = me.t_start_s
+def _context(rows: Sequence[ContextRow], sorted_starts: list[float] | None, i: int, window_s: float) -> dict[str, float]:
+    """Context of row ``i``; with the rows' start times sorted, only the window is scanned."""
+    t0, bw, dur, _ = rows[i]
     if sorted_starts is not None:
         lo = bisect.bisect_left(sorted_starts, t0 - window_s)
         hi = bisect.bisect_right(sorted_starts, t0 + window_s)
     else:
-        lo, hi = 0, len(detections)
+        lo, hi = 0, len(rows)
     sim_t, sim_f = [], []
     prev = None
     for j in range(lo, hi):
-        d = getattr(detections[j], "detection", detections[j])
-        if abs(d.t_start_s - t0) > window_s:
+        t, bw_j, dur_j, f_j = rows[j]
+        if abs(t - t0) > window_s:
             continue
-        if not (1 / 1.5 <= max(d.bandwidth_hz, 1.0) / bw <= 1.5 and 1 / 3 <= max(d.duration_s, 1e-6) / dur <= 3):
+        if not (1 / 1.5 <= bw_j / bw <= 1.5 and 1 / 3 <= dur_j / dur <= 3):
             continue
-        sim_t.append(d.t_start_s)
-        sim_f.append(d.freq_hz)
-        if j != i and d.t_start_s < t0 and (prev is None or d.t_start_s > prev):
-            prev = d.t_start_s
-    freqs = np.sort(np.asarray(sim_f))
-    chans = [freqs[0]] if len(freqs) else []
-    for f in freqs[1:]:
+        sim_t.append(t)
+        sim_f.append(f_j)
+        if j != i and t < t0 and (prev is None or t > prev):
+            prev = t
+    sim_f.sort()
+    chans = sim_f[:1]
+    for f in sim_f[1:]:
         if f - chans[-1] > 0.5 * bw:
             chans.append(f)
     gaps = np.diff(chans)
@@ -384,6 +687,6 @@ def _context(
         "has_prev": 1.0 if prev is not None else 0.0,
         "n_similar": float(len(sim_t)),
         "n_channels": float(len(chans)),
-        "hop_spacing_hz": float(np.median(gaps)) if len(gaps) else 0.0,
+        "hop_spacing_hz": _median(gaps) if len(gaps) else 0.0,
         "burst_rate_hz": float((len(sim_t) - 1) / span) if span > 0 else 0.0,
     }

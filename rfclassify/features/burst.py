@@ -79,14 +79,16 @@ def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: 
     """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×)."""
     x = np.asarray(iq, dtype=np.complex64)
     head = x[:max_samples]
+    longer = x[: 4 * max_samples]
+    steps = F.phase_steps(longer)  # shared: the head's are a prefix
+    on = F.active_indices(head)
     out: dict[str, float] = {}
     out.update(F.spectral_features(head, fs_hz, bandwidth_hz))
     out.update(F.envelope_features(head))
-    on = F.active_indices(head)
-    out.update(F.fsk_features(head, fs_hz, active=on))
+    out.update(F.fsk_features(head, fs_hz, active=on, steps=steps))
     out.update(F.chirp_features(head, fs_hz, bandwidth_hz, active=on))
     out.update(F.cp_features(head, fs_hz))
-    out.update(F.periodicity_features(x[: 4 * max_samples], fs_hz))
+    out.update(F.periodicity_features(longer, fs_hz, steps=steps))
     return out
 
 
