@@ -327,6 +327,35 @@ def _coarse(x: np.ndarray, dec: int) -> np.ndarray:
     return out
 
 
+def row_window_sums(x: np.ndarray, windows: list[tuple[int, int]], out_len: int) -> list[np.ndarray]:
+    """For each ``(k, start)``: sums of ``k`` consecutive rows of ``x`` for the ``out_len`` rows from ``start``.
+
+    Bit-identical to ``window_sum(x[start : start + out_len + k - 1], k, 0)``
+    for each window, but the power-of-two partial sums (the same at every
+    absolute row, whatever the window) are built once over all of ``x`` and
+    shared by every window: the mask's boxes of one column width differ only
+    in length. Each window's parts are added in the same order as in
+    :func:`window_sum` (lowest power of two first).
+    """
+    results: list[np.ndarray | None] = [None] * len(windows)
+    offs = [start for _, start in windows]
+    p, width = x, 1
+    top = max(k for k, _ in windows)
+    while True:
+        for i, (k, _) in enumerate(windows):
+            if k & width:
+                part = p[offs[i] : offs[i] + out_len]
+                r = results[i]
+                results[i] = part if r is None else r + part
+                offs[i] += width
+        if width * 2 > top:
+            break
+        m = p.shape[0] - width
+        p = p[:m] + p[width : width + m]
+        width *= 2
+    return [r if r is not None else x[s : s + out_len] for r, (_, s) in zip(results, windows)]
+
+
 def mask_rows(win: np.ndarray, boxes: list[Box], pad: int, data_lo: int, data_hi: int) -> np.ndarray:
     """The detection mask of the rows ``[pad, len(win) - pad)`` of a padded window of power ratios.
 
@@ -334,36 +363,39 @@ def mask_rows(win: np.ndarray, boxes: list[Box], pad: int, data_lo: int, data_hi
     half length of rows above and below the output rows; only rows
     ``[data_lo, data_hi)`` hold data (the others must be zero), and a box that
     reaches beyond them is the mean of the cells inside (its threshold is
-    scaled by the count). Returns bool ``(rows - 2·pad, bins)``.
+    scaled by the count). Returns bool ``(rows - 2·pad, bins)``. Each output
+    row depends only on the ratio rows within its boxes, so any number of
+    rows can be computed at once (boxes of one column width share their
+    row sums, :func:`row_window_sums`).
     """
     rows, nb = win.shape
     n_out = rows - 2 * pad
     mask = np.zeros((n_out, nb), dtype=bool)
     coarse_hits: dict[int, np.ndarray] = {}
     grids: dict[int, np.ndarray] = {}
-    fsums: dict[tuple[int, int], np.ndarray] = {}
-    r = np.arange(pad, pad + n_out)
+    groups: dict[tuple[int, int], list[Box]] = {}
     for box in boxes:
-        grid = grids.get(box.dec)
+        groups.setdefault((box.dec, box.bins), []).append(box)
+    r = np.arange(pad, pad + n_out)
+    for (dec, bins), group in groups.items():
+        grid = grids.get(dec)
         if grid is None:
-            grid = grids[box.dec] = _coarse(win, box.dec)
-        key = (box.dec, box.bins)
-        fs = fsums.get(key)
-        if fs is None:
-            fs = fsums[key] = centred_sum_cols(grid, box.bins | 1)
-        h = box.frames // 2
-        s = window_sum(fs[pad - h : pad + n_out + h], box.frames, 0)
-        if data_lo > pad - h or data_hi < pad + n_out + h:
-            cnt = (np.minimum(r + h, data_hi - 1) - np.maximum(r - h, data_lo) + 1).clip(min=1)
-            hit = s > cnt.astype(np.float32)[:, None] * box.sum_thr[None, :]
-        else:
-            hit = s > np.float32(box.frames) * box.sum_thr
-        if box.dec == 1:
-            mask |= hit
-        elif box.dec in coarse_hits:
-            coarse_hits[box.dec] |= hit
-        else:
-            coarse_hits[box.dec] = hit
+            grid = grids[dec] = _coarse(win, dec)
+        fs = centred_sum_cols(grid, bins | 1)
+        sums = row_window_sums(fs, [(box.frames, pad - box.frames // 2) for box in group], n_out)
+        for box, s in zip(group, sums):
+            h = box.frames // 2
+            if data_lo > pad - h or data_hi < pad + n_out + h:
+                cnt = (np.minimum(r + h, data_hi - 1) - np.maximum(r - h, data_lo) + 1).clip(min=1)
+                hit = s > cnt.astype(np.float32)[:, None] * box.sum_thr[None, :]
+            else:
+                hit = s > np.float32(box.frames) * box.sum_thr
+            if dec == 1:
+                mask |= hit
+            elif dec in coarse_hits:
+                coarse_hits[dec] |= hit
+            else:
+                coarse_hits[dec] = hit
     for dec, hit in coarse_hits.items():
         mask |= np.repeat(hit, dec, axis=1)
     return mask
@@ -662,15 +694,19 @@ class DetectionEngine:
         self.max_frames = max(1, round(self.params.max_duration_s / self.grid.frame_s))
         self.split_frames = max(2, round(self.params.split_gap_s / self.grid.frame_s))
         c = self.params.chunk_frames
-        cap = self.max_frames + 3 * c + 2 * self.lookahead + 8
+        #: Rows an emission and the chunks around it span (what :meth:`_emit` reads, with slack).
+        self.span_rows = self.max_frames + 3 * c + 2 * self.lookahead + 8
+        #: Most rows appended at once: :meth:`push` takes longer inputs in pieces of this many.
+        self.step_rows = 8 * c
+        cap = self.span_rows + self.step_rows
         self.power = _RowRing(cap, nfft)
         self.floor = _RowRing(cap, nfft)
         self.next_chunk_row = 0  # first row of the next chunk to label
         self.prev_labels = np.zeros(nfft, dtype=np.int64)  # component ids of the last labelled row
         self.open: dict[int, _Comp] = {}
         self.next_id = 1
-        self.mask = _RowRing(c + 2 * self.gap_frames + 8, nfft, dtype=bool)
-        self._win = np.zeros((c + 2 * self.half_box, nfft), dtype=np.float32)
+        self.mask = _RowRing(c + 2 * self.gap_frames + 8 + self.step_rows, nfft, dtype=bool)
+        self._win = np.zeros((0, nfft), dtype=np.float32)
         self.finished = False
 
     @property
@@ -679,15 +715,23 @@ class DetectionEngine:
         return self.power.end
 
     def push(self, power: np.ndarray, floor: np.ndarray) -> list[Detection]:
-        """Add rows (``(n, nfft)`` power and floor); return detections completed by them."""
+        """Add rows (``(n, nfft)`` power and floor); return detections completed by them.
+
+        Rows are taken ``step_rows`` at a time: the mask of every row whose boxes
+        are complete is computed in one pass, then each complete chunk is labelled.
+        """
         if power.shape != floor.shape or power.ndim != 2 or power.shape[1] != self.grid.nfft:
             raise ValueError(f"power and floor must both be (n, {self.grid.nfft}); got {power.shape}, {floor.shape}")
-        self.power.append(np.asarray(power, dtype=np.float32))
-        self.floor.append(np.asarray(floor, dtype=np.float32))
+        power = np.asarray(power, dtype=np.float32)
+        floor = np.asarray(floor, dtype=np.float32)
         out: list[Detection] = []
         c = self.params.chunk_frames
-        while self.next_chunk_row + c + self.lookahead <= self.rows:
-            out += self._chunk(self.next_chunk_row, self.next_chunk_row + c, final=False)
+        for i in range(0, power.shape[0], self.step_rows):
+            self.power.append(power[i : i + self.step_rows])
+            self.floor.append(floor[i : i + self.step_rows])
+            self._mask_upto(self.rows - self.half_box)
+            while self.next_chunk_row + c + self.lookahead <= self.rows:
+                out += self._chunk(self.next_chunk_row, self.next_chunk_row + c, final=False)
         return out
 
     def finish(self) -> list[Detection]:
@@ -800,9 +844,9 @@ class DetectionEngine:
         da, db = max(0, lo), min(self.rows, hi)
         win = self._win
         if win.shape[0] != hi - lo:
-            win = self._win = np.zeros((hi - lo, self.grid.nfft), dtype=np.float32)
-        elif da > lo or db < hi:
-            win[:] = 0.0
+            win = self._win = np.empty((hi - lo, self.grid.nfft), dtype=np.float32)
+        win[: da - lo] = 0.0
+        win[db - lo :] = 0.0
         np.divide(self.power.get(da, db), self.floor.get(da, db), out=win[da - lo : db - lo])
         self.mask.append(mask_rows(win, self.boxes, H, da - lo, db - lo))
 
