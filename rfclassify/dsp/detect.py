@@ -425,6 +425,19 @@ def close_mask(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
     return np.ascontiguousarray(out) if out is not mask else mask.copy()
 
 
+def close_inner_rows(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
+    """``close_mask(mask, gap_frames, gap_bins)[gap_frames : -gap_frames]`` without the padding.
+
+    The rows of ``mask`` beyond the ``gap_frames`` at each end are only context:
+    each output row is the OR over the ``2·gap_frames + 1`` rows around it, all
+    inside ``mask``, of the column dilation. Returns bool ``(rows - 2·gap_frames, cols)``.
+    """
+    out = centred_sum_cols(mask, 2 * gap_bins + 1, np.logical_or) if gap_bins > 0 else mask
+    if gap_frames > 0:
+        out = window_sum(out, 2 * gap_frames + 1, 0, np.logical_or)
+    return np.ascontiguousarray(out) if out is not mask else mask.copy()
+
+
 def refine(
     power: np.ndarray,
     floor: np.ndarray,
@@ -461,7 +474,8 @@ def refine_runs(
     ``None`` if nothing stands out.
     """
     nt, nb = power.shape
-    excess = power / floor - np.float32(1.0)
+    ratio = power / floor
+    excess = ratio - np.float32(1.0)
     prof = excess.mean(axis=0)
     if nb >= 3:
         prof_s = ndimage.uniform_filter1d(prof, 3, mode="nearest")
@@ -510,7 +524,7 @@ def refine_runs(
         sig = float(np.sum(p - f, dtype=np.float64))
         noise = float(np.sum(f, dtype=np.float64))
         snr_db = 10 * np.log10(max(sig, 1e-12 * noise) / noise)
-        peak_db = 10 * np.log10(float(np.max(p / f)))
+        peak_db = 10 * np.log10(float(np.max(ratio[rows, band])))
         out.append((rows, band, float(snr_db), float(peak_db)))
     return out
 
@@ -755,8 +769,11 @@ class DetectionEngine:
         # once (rows outside the stream are empty).
         r0, r1 = max(0, a - g), min(self.rows, b + g)
         self._mask_upto(r1)
-        mask = np.zeros((b - a + 2 * g, self.grid.nfft), dtype=bool)
-        mask[r0 - (a - g) : r1 - (a - g)] = self.mask.get(r0, r1)
+        if r0 == a - g and r1 == b + g:
+            mask = self.mask.get(r0, r1)  # read-only
+        else:
+            mask = np.zeros((b - a + 2 * g, self.grid.nfft), dtype=bool)
+            mask[r0 - (a - g) : r1 - (a - g)] = self.mask.get(r0, r1)
         self.next_chunk_row = b
         if not self.open and not mask.any():
             return []  # nothing open, nothing new: the common case in noise
@@ -767,7 +784,7 @@ class DetectionEngine:
             c1 = min(self.grid.nfft, int(hit_cols[-1]) + self.gap_bins + 1)
         else:
             c0 = c1 = 0
-        closed = close_mask(mask[:, c0:c1], g, self.gap_bins)[g : g + b - a]
+        closed = close_inner_rows(mask[:, c0:c1], g, self.gap_bins)
         orig = mask[g : g + b - a, c0:c1]
         lab_sub, n = ndimage.label(closed, structure=_EIGHT)
         lab_first = np.zeros(self.grid.nfft, dtype=np.int64)
