@@ -712,6 +712,8 @@ class DetectionEngine:
         self.span_rows = self.max_frames + 3 * c + 2 * self.lookahead + 8
         #: Most rows appended at once: :meth:`push` takes longer inputs in pieces of this many.
         self.step_rows = 8 * c
+        #: Mask rows computed per :func:`mask_rows` call.
+        self.mask_step_rows = 2 * c
         cap = self.span_rows + self.step_rows
         self.power = _RowRing(cap, nfft)
         self.floor = _RowRing(cap, nfft)
@@ -851,11 +853,14 @@ class DetectionEngine:
         """Compute the mask rows from the last one computed up to ``stop`` (exclusive) into the mask ring.
 
         Needs ratio rows ``half_box`` beyond ``stop``; boxes that reach past the rows pushed so far
-        are truncated means, so ``push`` only asks for rows whose boxes are complete.
+        are truncated means, so ``push`` only asks for rows whose boxes are complete. Rows are
+        computed ``mask_step_rows`` at a time (the box sums' arrays then stay in the core's cache).
         """
-        start = self.mask.end
-        if stop <= start:
-            return
+        while self.mask.end < stop:
+            self._mask_span(self.mask.end, min(stop, self.mask.end + self.mask_step_rows))
+
+    def _mask_span(self, start: int, stop: int) -> None:
+        """Append the mask rows ``[start, stop)`` to the mask ring (``start`` is the ring's end)."""
         H = self.half_box
         lo, hi = start - H, stop + H
         da, db = max(0, lo), min(self.rows, hi)
