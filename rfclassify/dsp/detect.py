@@ -613,6 +613,43 @@ def _on_runs(on: np.ndarray, split_frames: int, quiet: np.ndarray | None = None)
     return out
 
 
+def label_chunk(
+    closed: np.ndarray, orig: np.ndarray
+) -> tuple[np.ndarray, int, list[tuple[slice, slice] | None], np.ndarray]:
+    """8-connected components of ``closed`` and, per component, the box and count of its ``orig`` cells.
+
+    Returns ``(labels, n, boxes, counts)``: ``labels`` as :func:`scipy.ndimage.label`
+    gives them but only for the rows kept (see below; the first and the last
+    row are always kept, as ``labels[0]`` and ``labels[-1]``), ``boxes[i - 1]``
+    the ``(rows, cols)`` slices of component ``i``'s ``orig`` cells (``None`` if
+    it has none) and ``counts[i]`` their number. The same as labelling all of
+    ``closed`` then ``find_objects``/``bincount`` over ``where(orig, labels, 0)``,
+    but a row that repeats the row above in both ``closed`` and ``orig`` is
+    dropped first: it connects nothing the row above does not, and holds no
+    component's first cell, so labels and their raster order are unchanged.
+    The closing in time makes most rows such repeats.
+    """
+    rows = closed.shape[0]
+    change = np.ones(rows, dtype=bool)
+    change[1:] = (closed[1:] != closed[:-1]).any(axis=1) | (orig[1:] != orig[:-1]).any(axis=1)
+    keep = np.flatnonzero(change)
+    run = np.diff(np.append(keep, rows))
+    labels, n = ndimage.label(closed[keep], structure=_EIGHT)
+    if n == 0:
+        return labels, 0, [], np.zeros(1, dtype=np.int64)
+    lab_orig = np.where(orig[keep], labels, 0)
+    weights = np.repeat(run.astype(np.float64), labels.shape[1])
+    counts = np.bincount(lab_orig.ravel(), weights=weights, minlength=n + 1).astype(np.int64)
+    boxes: list[tuple[slice, slice] | None] = []
+    for sl in ndimage.find_objects(lab_orig, max_label=n):
+        if sl is None:
+            boxes.append(None)
+        else:
+            last = sl[0].stop - 1
+            boxes.append((slice(int(keep[sl[0].start]), int(keep[last] + run[last])), sl[1]))
+    return labels, n, boxes, counts
+
+
 def _touching_pairs(first: np.ndarray, prev: np.ndarray) -> np.ndarray:
     """Distinct ``(label in first, label in prev)`` pairs of 8-connected neighbours across two rows.
 
@@ -788,7 +825,7 @@ class DetectionEngine:
             c0 = c1 = 0
         closed = close_inner_rows(mask[:, c0:c1], g, self.gap_bins)
         orig = mask[g : g + b - a, c0:c1]
-        lab_sub, n = ndimage.label(closed, structure=_EIGHT)
+        lab_sub, n, boxes, counts = label_chunk(closed, orig)
         lab_first = np.zeros(self.grid.nfft, dtype=np.int64)
         lab_last = np.zeros(self.grid.nfft, dtype=np.int64)
         if n:
@@ -824,9 +861,7 @@ class DetectionEngine:
                     self.next_id += 1
                 else:
                     gid[loc] = root(int(gid[loc]))
-            lab_orig = np.where(orig, lab_sub, 0)
-            counts = np.bincount(lab_orig.ravel(), minlength=n + 1)
-            for loc, sl in enumerate(ndimage.find_objects(lab_orig, max_label=n), start=1):
+            for loc, sl in enumerate(boxes, start=1):
                 if sl is None:
                     continue
                 part = _Comp(a + sl[0].start, a + sl[0].stop - 1, c0 + sl[1].start, c0 + sl[1].stop - 1,
