@@ -115,7 +115,7 @@ def bin_medians(power: np.ndarray) -> np.ndarray:
     n = power.shape[0]
     if n == 1:
         return (power[0] / np.float32(LN2)).astype(np.float32)
-    return (_median_rows(np.ascontiguousarray(power.T)) / np.float32(LN2)).astype(np.float32)
+    return (_median_rows(_transposed_chunks(power[None])[0]) / np.float32(LN2)).astype(np.float32)
 
 
 def chunk_bin_medians(power: np.ndarray, chunk: int) -> np.ndarray:
@@ -127,8 +127,25 @@ def chunk_bin_medians(power: np.ndarray, chunk: int) -> np.ndarray:
     k = power.shape[0] // chunk
     if chunk == 1:
         return (power / np.float32(LN2)).astype(np.float32)
-    cols = np.ascontiguousarray(power[: k * chunk].reshape(k, chunk, power.shape[1]).transpose(0, 2, 1))
+    cols = _transposed_chunks(power[: k * chunk].reshape(k, chunk, power.shape[1]))
     return (np.partition(cols, chunk // 2, axis=2)[:, :, chunk // 2] / np.float32(LN2)).astype(np.float32)
+
+
+#: Values added to each row before transposing (see :func:`_transposed_chunks`).
+_ROW_PAD = 8
+
+
+def _transposed_chunks(chunks: np.ndarray) -> np.ndarray:
+    """``(k, frames, bins)`` → C-contiguous ``(k, bins, frames)``, the same values.
+
+    Copied first into rows padded by a few values: read straight from rows
+    of a power-of-two length, every column's reads fall into the same few cache
+    sets, and the transpose is about 5× slower (512 bins, 128 frames).
+    """
+    k, n, nb = chunks.shape
+    buf = np.empty((k, n, nb + _ROW_PAD), dtype=chunks.dtype)
+    buf[:, :, :nb] = chunks
+    return np.ascontiguousarray(buf[:, :, :nb].transpose(0, 2, 1))
 
 
 def history_median(columns: np.ndarray) -> np.ndarray:
