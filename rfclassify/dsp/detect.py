@@ -622,24 +622,28 @@ def label_chunk(
     gives them but only for the rows kept (see below; the first and the last
     row are always kept, as ``labels[0]`` and ``labels[-1]``), ``boxes[i - 1]``
     the ``(rows, cols)`` slices of component ``i``'s ``orig`` cells (``None`` if
-    it has none) and ``counts[i]`` their number. The same as labelling all of
-    ``closed`` then ``find_objects``/``bincount`` over ``where(orig, labels, 0)``,
-    but a row that repeats the row above in both ``closed`` and ``orig`` is
-    dropped first: it connects nothing the row above does not, and holds no
-    component's first cell, so labels and their raster order are unchanged.
-    The closing in time makes most rows such repeats.
+    it has none) and ``counts[i]`` their number (``counts[0]`` is 0). The same
+    as labelling all of ``closed`` then ``find_objects``/``bincount`` over
+    ``where(orig, labels, 0)``, but a row of ``closed`` that repeats the row
+    above is dropped before labelling: it connects nothing the row above does
+    not, and holds no component's first cell, so labels and their raster order
+    are unchanged (the closing in time makes most rows such repeats). The
+    boxes and counts are taken over the rows where ``closed`` or ``orig``
+    changes, each weighted by how often it repeats.
     """
     rows = closed.shape[0]
-    change = np.ones(rows, dtype=bool)
-    change[1:] = (closed[1:] != closed[:-1]).any(axis=1) | (orig[1:] != orig[:-1]).any(axis=1)
-    keep = np.flatnonzero(change)
-    run = np.diff(np.append(keep, rows))
-    labels, n = ndimage.label(closed[keep], structure=_EIGHT)
+    new_closed = np.ones(rows, dtype=bool)
+    new_closed[1:] = (closed[1:] != closed[:-1]).any(axis=1)
+    labels, n = ndimage.label(closed[np.flatnonzero(new_closed)], structure=_EIGHT)
     if n == 0:
         return labels, 0, [], np.zeros(1, dtype=np.int64)
-    lab_orig = np.where(orig[keep], labels, 0)
-    weights = np.repeat(run.astype(np.float64), labels.shape[1])
-    counts = np.bincount(lab_orig.ravel(), weights=weights, minlength=n + 1).astype(np.int64)
+    new_any = new_closed.copy()
+    new_any[1:] |= (orig[1:] != orig[:-1]).any(axis=1)
+    keep = np.flatnonzero(new_any)
+    run = np.diff(np.append(keep, rows))
+    lab_orig = np.where(orig[keep], labels[np.cumsum(new_closed)[keep] - 1], 0)
+    cells = np.flatnonzero(lab_orig)
+    counts = np.bincount(lab_orig.ravel()[cells], weights=run[cells // lab_orig.shape[1]], minlength=n + 1)
     boxes: list[tuple[slice, slice] | None] = []
     for sl in ndimage.find_objects(lab_orig, max_label=n):
         if sl is None:
@@ -647,7 +651,7 @@ def label_chunk(
         else:
             last = sl[0].stop - 1
             boxes.append((slice(int(keep[sl[0].start]), int(keep[last] + run[last])), sl[1]))
-    return labels, n, boxes, counts
+    return labels, n, boxes, counts.astype(np.int64)
 
 
 def _touching_pairs(first: np.ndarray, prev: np.ndarray) -> np.ndarray:
