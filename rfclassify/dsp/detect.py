@@ -307,6 +307,15 @@ def centred_sum_cols(x: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray
     Runs on the flattened, zero-padded array so every operation is one
     contiguous 1-D pass (column slices of a 2-D array are several times slower).
     """
+    return centred_sum_cols_wide(x, k, op)[:, : x.shape[1]]
+
+
+def centred_sum_cols_wide(x: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray:
+    """:func:`centred_sum_cols` as a C-contiguous ``(rows, cols + 2·(k // 2))`` array: its first ``cols`` columns.
+
+    The other columns are sums across a row's end (not used). Row operations
+    on the contiguous result are faster than on the column slice.
+    """
     if k <= 1:
         return x
     h = k // 2
@@ -314,7 +323,7 @@ def centred_sum_cols(x: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray
     w = n + 2 * h
     buf = np.zeros(rows * w + 2 * h, dtype=x.dtype)
     buf[: rows * w].reshape(rows, w)[:, h : h + n] = x
-    return window_sum(buf, 2 * h + 1, 0, op)[: rows * w].reshape(rows, w)[:, :n]
+    return window_sum(buf, 2 * h + 1, 0, op)[: rows * w].reshape(rows, w)
 
 
 def _coarse(x: np.ndarray, dec: int) -> np.ndarray:
@@ -381,9 +390,10 @@ def mask_rows(win: np.ndarray, boxes: list[Box], pad: int, data_lo: int, data_hi
         grid = grids.get(dec)
         if grid is None:
             grid = grids[dec] = _coarse(win, dec)
-        fs = centred_sum_cols(grid, bins | 1)
+        fs = centred_sum_cols_wide(grid, bins | 1)  # row sums over whole contiguous rows, then the columns kept
         sums = row_window_sums(fs, [(box.frames, pad - box.frames // 2) for box in group], n_out)
         for box, s in zip(group, sums):
+            s = s[:, : grid.shape[1]]
             h = box.frames // 2
             if data_lo > pad - h or data_hi < pad + n_out + h:
                 cnt = (np.minimum(r + h, data_hi - 1) - np.maximum(r - h, data_lo) + 1).clip(min=1)
