@@ -671,6 +671,8 @@ def _touching_pairs(first: np.ndarray, prev: np.ndarray) -> np.ndarray:
     previous row's cell in the same column and the two diagonal ones.
     Returns an ``(k, 2)`` int64 array sorted by first label, then previous.
     """
+    if not prev.any():  # nothing open across the boundary: the common case after noise
+        return np.zeros((0, 2), dtype=np.int64)
     n = len(first)
     a_parts, b_parts = [], []
     for a, b in ((first, prev), (first[:-1], prev[1:]), (first[1:], prev[: n - 1])):
