@@ -34,7 +34,17 @@ import numpy as np
 import scipy.fft as _sfft
 
 from rfclassify.dsp.detect import Detection, DetectionEngine, DetectParams
-from rfclassify.dsp.noise import bin_medians, central_bins, combine_floor, dc_bins, quiet_level
+from rfclassify.dsp.noise import (
+    bin_medians,
+    cap_floor,
+    central_bins,
+    chunk_bin_medians,
+    dc_bins,
+    frame_means,
+    history_median,
+    quiet_from_means,
+    quiet_level,
+)
 from rfclassify.dsp.spectrogram import nfft_for_rate, power_spectrogram
 from rfclassify.sources.base import Block
 
@@ -250,14 +260,17 @@ class _Stream:
         self.dc = dc_bins(self.nfft, self.fs, p.dc_halfwidth_hz)
         self.pending = np.zeros(0, dtype=np.complex64)
         self.frames_done = 0
-        self.chunk_rows: list[np.ndarray] = []  # power rows of the current floor chunk
-        self.medians: list[np.ndarray] = []
+        self.chunk_rows = np.zeros((0, self.nfft), dtype=np.float32)  # power rows of the unfinished floor chunk
         self.quiet: list[float] = []
         self.central = central_bins(self.nfft, self.dc)
+        self.n_central = int(np.count_nonzero(self.central))
         chunk_s = p.chunk_frames * self.nfft / self.fs
         self.history = max(p.history_chunks, round(p.floor_history_s / chunk_s))
+        # Chunk medians of the floor history as columns (oldest overwritten first): no stacking per chunk.
+        self.medians = np.zeros((self.nfft, self.history), dtype=np.float32)
+        self.n_medians = 0
         self.floor: np.ndarray | None = None
-        max_rows = self.engine.power.capacity
+        max_rows = self.engine.span_rows
         keep = (max_rows + 4) * self.nfft + int(2 * owner.margin_s * self.fs) + 1
         self.ring = _SampleRing(keep, start=self.origin)
 
@@ -281,38 +294,41 @@ class _Stream:
         return self._frames(power)
 
     def _frames(self, power: np.ndarray) -> list[DetectedBurst]:
-        """Assign each row its floor (chunk by chunk) and feed the engine."""
+        """Give each complete floor chunk its floor and feed all of them to the engine in one push."""
         c = self.owner.params.chunk_frames
-        out: list[Detection] = []
-        i = 0
-        while i < len(power):
-            room = c - sum(len(r) for r in self.chunk_rows)
-            take = power[i : i + room]
-            self.chunk_rows.append(take)
-            i += len(take)
-            if sum(len(r) for r in self.chunk_rows) == c:
-                out += self._close_chunk()
-        return self._bursts(out)
+        if len(self.chunk_rows):
+            power = np.concatenate((self.chunk_rows, power))
+        n = len(power) // c * c
+        self.chunk_rows = power[n:].copy()
+        if n == 0:
+            return []
+        floor = np.empty((n, self.nfft), dtype=np.float32)
+        meds = chunk_bin_medians(power[:n], c)
+        means = frame_means(power[:n], self.central)
+        for j, i in enumerate(range(0, n, c)):
+            floor[i : i + c] = self._chunk_floor(meds[j], quiet_from_means(means[i : i + c], self.n_central))
+        return self._bursts(self.engine.push(power[:n], floor))
 
-    def _close_chunk(self) -> list[Detection]:
+    def _chunk_floor(self, med: np.ndarray, q: float) -> np.ndarray:
+        """The floor of a chunk with medians ``med`` and quiet level ``q``: that of the chunks before it
+        (chunk 0's own); then add the chunk to the history."""
         p = self.owner.params
-        rows = np.concatenate(self.chunk_rows) if len(self.chunk_rows) > 1 else self.chunk_rows[0]
-        self.chunk_rows = []
-        med = bin_medians(rows)
-        q = quiet_level(rows, self.central)
         if self.floor is None:  # chunk 0 is its own reference
-            self.floor = combine_floor(med[None, :], self.dc, p.floor_cap_db, quiet_history=np.array([q]))
-        floor = np.broadcast_to(self.floor, rows.shape)
-        self.medians = (self.medians + [med])[-self.history :]
+            self.floor = cap_floor(med.copy(), self.dc, p.floor_cap_db, quiet_history=np.array([q]))
+        floor = self.floor
+        self.medians[:, self.n_medians % self.history] = med
+        self.n_medians += 1
         self.quiet = (self.quiet + [q])[-self.history :]
-        self.floor = combine_floor(np.stack(self.medians), self.dc, p.floor_cap_db,
-                                   quiet_history=np.array(self.quiet))
-        return self.engine.push(rows, floor)
+        per_bin = history_median(self.medians[:, : min(self.n_medians, self.history)])
+        self.floor = cap_floor(per_bin, self.dc, p.floor_cap_db, quiet_history=np.array(self.quiet))
+        return floor
 
     def finish(self) -> list[DetectedBurst]:
         out: list[Detection] = []
-        if self.chunk_rows:
-            out += self._close_chunk()
+        if len(self.chunk_rows):
+            rows, self.chunk_rows = self.chunk_rows, self.chunk_rows[:0]
+            floor = self._chunk_floor(bin_medians(rows), quiet_level(rows, self.central))
+            out += self.engine.push(rows, np.broadcast_to(floor, rows.shape))
         out += self.engine.finish()
         return self._bursts(out)
 

@@ -307,6 +307,15 @@ def centred_sum_cols(x: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray
     Runs on the flattened, zero-padded array so every operation is one
     contiguous 1-D pass (column slices of a 2-D array are several times slower).
     """
+    return centred_sum_cols_wide(x, k, op)[:, : x.shape[1]]
+
+
+def centred_sum_cols_wide(x: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray:
+    """:func:`centred_sum_cols` as a C-contiguous ``(rows, cols + 2·(k // 2))`` array: its first ``cols`` columns.
+
+    The other columns are sums across a row's end (not used). Row operations
+    on the contiguous result are faster than on the column slice.
+    """
     if k <= 1:
         return x
     h = k // 2
@@ -314,7 +323,7 @@ def centred_sum_cols(x: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray
     w = n + 2 * h
     buf = np.zeros(rows * w + 2 * h, dtype=x.dtype)
     buf[: rows * w].reshape(rows, w)[:, h : h + n] = x
-    return window_sum(buf, 2 * h + 1, 0, op)[: rows * w].reshape(rows, w)[:, :n]
+    return window_sum(buf, 2 * h + 1, 0, op)[: rows * w].reshape(rows, w)
 
 
 def _coarse(x: np.ndarray, dec: int) -> np.ndarray:
@@ -327,6 +336,35 @@ def _coarse(x: np.ndarray, dec: int) -> np.ndarray:
     return out
 
 
+def row_window_sums(x: np.ndarray, windows: list[tuple[int, int]], out_len: int) -> list[np.ndarray]:
+    """For each ``(k, start)``: sums of ``k`` consecutive rows of ``x`` for the ``out_len`` rows from ``start``.
+
+    Bit-identical to ``window_sum(x[start : start + out_len + k - 1], k, 0)``
+    for each window, but the power-of-two partial sums (the same at every
+    absolute row, whatever the window) are built once over all of ``x`` and
+    shared by every window: the mask's boxes of one column width differ only
+    in length. Each window's parts are added in the same order as in
+    :func:`window_sum` (lowest power of two first).
+    """
+    results: list[np.ndarray | None] = [None] * len(windows)
+    offs = [start for _, start in windows]
+    p, width = x, 1
+    top = max(k for k, _ in windows)
+    while True:
+        for i, (k, _) in enumerate(windows):
+            if k & width:
+                part = p[offs[i] : offs[i] + out_len]
+                r = results[i]
+                results[i] = part if r is None else r + part
+                offs[i] += width
+        if width * 2 > top:
+            break
+        m = p.shape[0] - width
+        p = p[:m] + p[width : width + m]
+        width *= 2
+    return [r if r is not None else x[s : s + out_len] for r, (_, s) in zip(results, windows)]
+
+
 def mask_rows(win: np.ndarray, boxes: list[Box], pad: int, data_lo: int, data_hi: int) -> np.ndarray:
     """The detection mask of the rows ``[pad, len(win) - pad)`` of a padded window of power ratios.
 
@@ -334,36 +372,40 @@ def mask_rows(win: np.ndarray, boxes: list[Box], pad: int, data_lo: int, data_hi
     half length of rows above and below the output rows; only rows
     ``[data_lo, data_hi)`` hold data (the others must be zero), and a box that
     reaches beyond them is the mean of the cells inside (its threshold is
-    scaled by the count). Returns bool ``(rows - 2·pad, bins)``.
+    scaled by the count). Returns bool ``(rows - 2·pad, bins)``. Each output
+    row depends only on the ratio rows within its boxes, so any number of
+    rows can be computed at once (boxes of one column width share their
+    row sums, :func:`row_window_sums`).
     """
     rows, nb = win.shape
     n_out = rows - 2 * pad
     mask = np.zeros((n_out, nb), dtype=bool)
     coarse_hits: dict[int, np.ndarray] = {}
     grids: dict[int, np.ndarray] = {}
-    fsums: dict[tuple[int, int], np.ndarray] = {}
-    r = np.arange(pad, pad + n_out)
+    groups: dict[tuple[int, int], list[Box]] = {}
     for box in boxes:
-        grid = grids.get(box.dec)
+        groups.setdefault((box.dec, box.bins), []).append(box)
+    r = np.arange(pad, pad + n_out)
+    for (dec, bins), group in groups.items():
+        grid = grids.get(dec)
         if grid is None:
-            grid = grids[box.dec] = _coarse(win, box.dec)
-        key = (box.dec, box.bins)
-        fs = fsums.get(key)
-        if fs is None:
-            fs = fsums[key] = centred_sum_cols(grid, box.bins | 1)
-        h = box.frames // 2
-        s = window_sum(fs[pad - h : pad + n_out + h], box.frames, 0)
-        if data_lo > pad - h or data_hi < pad + n_out + h:
-            cnt = (np.minimum(r + h, data_hi - 1) - np.maximum(r - h, data_lo) + 1).clip(min=1)
-            hit = s > cnt.astype(np.float32)[:, None] * box.sum_thr[None, :]
-        else:
-            hit = s > np.float32(box.frames) * box.sum_thr
-        if box.dec == 1:
-            mask |= hit
-        elif box.dec in coarse_hits:
-            coarse_hits[box.dec] |= hit
-        else:
-            coarse_hits[box.dec] = hit
+            grid = grids[dec] = _coarse(win, dec)
+        fs = centred_sum_cols_wide(grid, bins | 1)  # row sums over whole contiguous rows, then the columns kept
+        sums = row_window_sums(fs, [(box.frames, pad - box.frames // 2) for box in group], n_out)
+        for box, s in zip(group, sums):
+            s = s[:, : grid.shape[1]]
+            h = box.frames // 2
+            if data_lo > pad - h or data_hi < pad + n_out + h:
+                cnt = (np.minimum(r + h, data_hi - 1) - np.maximum(r - h, data_lo) + 1).clip(min=1)
+                hit = s > cnt.astype(np.float32)[:, None] * box.sum_thr[None, :]
+            else:
+                hit = s > np.float32(box.frames) * box.sum_thr
+            if dec == 1:
+                mask |= hit
+            elif dec in coarse_hits:
+                coarse_hits[dec] |= hit
+            else:
+                coarse_hits[dec] = hit
     for dec, hit in coarse_hits.items():
         mask |= np.repeat(hit, dec, axis=1)
     return mask
@@ -390,6 +432,19 @@ def close_mask(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
         padded = np.zeros((out.shape[0] + 2 * g, out.shape[1]), dtype=bool)
         padded[g : g + out.shape[0]] = out
         out = window_sum(padded, 2 * g + 1, 0, np.logical_or)
+    return np.ascontiguousarray(out) if out is not mask else mask.copy()
+
+
+def close_inner_rows(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
+    """``close_mask(mask, gap_frames, gap_bins)[gap_frames : -gap_frames]`` without the padding.
+
+    The rows of ``mask`` beyond the ``gap_frames`` at each end are only context:
+    each output row is the OR over the ``2·gap_frames + 1`` rows around it, all
+    inside ``mask``, of the column dilation. Returns bool ``(rows - 2·gap_frames, cols)``.
+    """
+    out = centred_sum_cols(mask, 2 * gap_bins + 1, np.logical_or) if gap_bins > 0 else mask
+    if gap_frames > 0:
+        out = window_sum(out, 2 * gap_frames + 1, 0, np.logical_or)
     return np.ascontiguousarray(out) if out is not mask else mask.copy()
 
 
@@ -429,7 +484,8 @@ def refine_runs(
     ``None`` if nothing stands out.
     """
     nt, nb = power.shape
-    excess = power / floor - np.float32(1.0)
+    ratio = power / floor
+    excess = ratio - np.float32(1.0)
     prof = excess.mean(axis=0)
     if nb >= 3:
         prof_s = ndimage.uniform_filter1d(prof, 3, mode="nearest")
@@ -478,7 +534,7 @@ def refine_runs(
         sig = float(np.sum(p - f, dtype=np.float64))
         noise = float(np.sum(f, dtype=np.float64))
         snr_db = 10 * np.log10(max(sig, 1e-12 * noise) / noise)
-        peak_db = 10 * np.log10(float(np.max(p / f)))
+        peak_db = 10 * np.log10(float(np.max(ratio[rows, band])))
         out.append((rows, band, float(snr_db), float(peak_db)))
     return out
 
@@ -567,6 +623,47 @@ def _on_runs(on: np.ndarray, split_frames: int, quiet: np.ndarray | None = None)
     return out
 
 
+def label_chunk(
+    closed: np.ndarray, orig: np.ndarray
+) -> tuple[np.ndarray, int, list[tuple[slice, slice] | None], np.ndarray]:
+    """8-connected components of ``closed`` and, per component, the box and count of its ``orig`` cells.
+
+    Returns ``(labels, n, boxes, counts)``: ``labels`` as :func:`scipy.ndimage.label`
+    gives them but only for the rows kept (see below; the first and the last
+    row are always kept, as ``labels[0]`` and ``labels[-1]``), ``boxes[i - 1]``
+    the ``(rows, cols)`` slices of component ``i``'s ``orig`` cells (``None`` if
+    it has none) and ``counts[i]`` their number (``counts[0]`` is 0). The same
+    as labelling all of ``closed`` then ``find_objects``/``bincount`` over
+    ``where(orig, labels, 0)``, but a row of ``closed`` that repeats the row
+    above is dropped before labelling: it connects nothing the row above does
+    not, and holds no component's first cell, so labels and their raster order
+    are unchanged (the closing in time makes most rows such repeats). The
+    boxes and counts are taken over the rows where ``closed`` or ``orig``
+    changes, each weighted by how often it repeats.
+    """
+    rows = closed.shape[0]
+    new_closed = np.ones(rows, dtype=bool)
+    new_closed[1:] = (closed[1:] != closed[:-1]).any(axis=1)
+    labels, n = ndimage.label(closed[np.flatnonzero(new_closed)], structure=_EIGHT)
+    if n == 0:
+        return labels, 0, [], np.zeros(1, dtype=np.int64)
+    new_any = new_closed.copy()
+    new_any[1:] |= (orig[1:] != orig[:-1]).any(axis=1)
+    keep = np.flatnonzero(new_any)
+    run = np.diff(np.append(keep, rows))
+    lab_orig = np.where(orig[keep], labels[np.cumsum(new_closed)[keep] - 1], 0)
+    cells = np.flatnonzero(lab_orig)
+    counts = np.bincount(lab_orig.ravel()[cells], weights=run[cells // lab_orig.shape[1]], minlength=n + 1)
+    boxes: list[tuple[slice, slice] | None] = []
+    for sl in ndimage.find_objects(lab_orig, max_label=n):
+        if sl is None:
+            boxes.append(None)
+        else:
+            last = sl[0].stop - 1
+            boxes.append((slice(int(keep[sl[0].start]), int(keep[last] + run[last])), sl[1]))
+    return labels, n, boxes, counts.astype(np.int64)
+
+
 def _touching_pairs(first: np.ndarray, prev: np.ndarray) -> np.ndarray:
     """Distinct ``(label in first, label in prev)`` pairs of 8-connected neighbours across two rows.
 
@@ -574,6 +671,8 @@ def _touching_pairs(first: np.ndarray, prev: np.ndarray) -> np.ndarray:
     previous row's cell in the same column and the two diagonal ones.
     Returns an ``(k, 2)`` int64 array sorted by first label, then previous.
     """
+    if not prev.any():  # nothing open across the boundary: the common case after noise
+        return np.zeros((0, 2), dtype=np.int64)
     n = len(first)
     a_parts, b_parts = [], []
     for a, b in ((first, prev), (first[:-1], prev[1:]), (first[1:], prev[: n - 1])):
@@ -662,15 +761,21 @@ class DetectionEngine:
         self.max_frames = max(1, round(self.params.max_duration_s / self.grid.frame_s))
         self.split_frames = max(2, round(self.params.split_gap_s / self.grid.frame_s))
         c = self.params.chunk_frames
-        cap = self.max_frames + 3 * c + 2 * self.lookahead + 8
+        #: Rows an emission and the chunks around it span (what :meth:`_emit` reads, with slack).
+        self.span_rows = self.max_frames + 3 * c + 2 * self.lookahead + 8
+        #: Most rows appended at once: :meth:`push` takes longer inputs in pieces of this many.
+        self.step_rows = 8 * c
+        #: Mask rows computed per :func:`mask_rows` call.
+        self.mask_step_rows = 2 * c
+        cap = self.span_rows + self.step_rows
         self.power = _RowRing(cap, nfft)
         self.floor = _RowRing(cap, nfft)
         self.next_chunk_row = 0  # first row of the next chunk to label
         self.prev_labels = np.zeros(nfft, dtype=np.int64)  # component ids of the last labelled row
         self.open: dict[int, _Comp] = {}
         self.next_id = 1
-        self.mask = _RowRing(c + 2 * self.gap_frames + 8, nfft, dtype=bool)
-        self._win = np.zeros((c + 2 * self.half_box, nfft), dtype=np.float32)
+        self.mask = _RowRing(c + 2 * self.gap_frames + 8 + self.step_rows, nfft, dtype=bool)
+        self._win = np.zeros((0, nfft), dtype=np.float32)
         self.finished = False
 
     @property
@@ -679,15 +784,23 @@ class DetectionEngine:
         return self.power.end
 
     def push(self, power: np.ndarray, floor: np.ndarray) -> list[Detection]:
-        """Add rows (``(n, nfft)`` power and floor); return detections completed by them."""
+        """Add rows (``(n, nfft)`` power and floor); return detections completed by them.
+
+        Rows are taken ``step_rows`` at a time: the mask of every row whose boxes
+        are complete is computed in one pass, then each complete chunk is labelled.
+        """
         if power.shape != floor.shape or power.ndim != 2 or power.shape[1] != self.grid.nfft:
             raise ValueError(f"power and floor must both be (n, {self.grid.nfft}); got {power.shape}, {floor.shape}")
-        self.power.append(np.asarray(power, dtype=np.float32))
-        self.floor.append(np.asarray(floor, dtype=np.float32))
+        power = np.asarray(power, dtype=np.float32)
+        floor = np.asarray(floor, dtype=np.float32)
         out: list[Detection] = []
         c = self.params.chunk_frames
-        while self.next_chunk_row + c + self.lookahead <= self.rows:
-            out += self._chunk(self.next_chunk_row, self.next_chunk_row + c, final=False)
+        for i in range(0, power.shape[0], self.step_rows):
+            self.power.append(power[i : i + self.step_rows])
+            self.floor.append(floor[i : i + self.step_rows])
+            self._mask_upto(self.rows - self.half_box)
+            while self.next_chunk_row + c + self.lookahead <= self.rows:
+                out += self._chunk(self.next_chunk_row, self.next_chunk_row + c, final=False)
         return out
 
     def finish(self) -> list[Detection]:
@@ -711,8 +824,11 @@ class DetectionEngine:
         # once (rows outside the stream are empty).
         r0, r1 = max(0, a - g), min(self.rows, b + g)
         self._mask_upto(r1)
-        mask = np.zeros((b - a + 2 * g, self.grid.nfft), dtype=bool)
-        mask[r0 - (a - g) : r1 - (a - g)] = self.mask.get(r0, r1)
+        if r0 == a - g and r1 == b + g:
+            mask = self.mask.get(r0, r1)  # read-only
+        else:
+            mask = np.zeros((b - a + 2 * g, self.grid.nfft), dtype=bool)
+            mask[r0 - (a - g) : r1 - (a - g)] = self.mask.get(r0, r1)
         self.next_chunk_row = b
         if not self.open and not mask.any():
             return []  # nothing open, nothing new: the common case in noise
@@ -723,9 +839,9 @@ class DetectionEngine:
             c1 = min(self.grid.nfft, int(hit_cols[-1]) + self.gap_bins + 1)
         else:
             c0 = c1 = 0
-        closed = close_mask(mask[:, c0:c1], g, self.gap_bins)[g : g + b - a]
+        closed = close_inner_rows(mask[:, c0:c1], g, self.gap_bins)
         orig = mask[g : g + b - a, c0:c1]
-        lab_sub, n = ndimage.label(closed, structure=_EIGHT)
+        lab_sub, n, boxes, counts = label_chunk(closed, orig)
         lab_first = np.zeros(self.grid.nfft, dtype=np.int64)
         lab_last = np.zeros(self.grid.nfft, dtype=np.int64)
         if n:
@@ -761,9 +877,7 @@ class DetectionEngine:
                     self.next_id += 1
                 else:
                     gid[loc] = root(int(gid[loc]))
-            lab_orig = np.where(orig, lab_sub, 0)
-            counts = np.bincount(lab_orig.ravel(), minlength=n + 1)
-            for loc, sl in enumerate(ndimage.find_objects(lab_orig, max_label=n), start=1):
+            for loc, sl in enumerate(boxes, start=1):
                 if sl is None:
                     continue
                 part = _Comp(a + sl[0].start, a + sl[0].stop - 1, c0 + sl[1].start, c0 + sl[1].stop - 1,
@@ -790,19 +904,22 @@ class DetectionEngine:
         """Compute the mask rows from the last one computed up to ``stop`` (exclusive) into the mask ring.
 
         Needs ratio rows ``half_box`` beyond ``stop``; boxes that reach past the rows pushed so far
-        are truncated means, so ``push`` only asks for rows whose boxes are complete.
+        are truncated means, so ``push`` only asks for rows whose boxes are complete. Rows are
+        computed ``mask_step_rows`` at a time (the box sums' arrays then stay in the core's cache).
         """
-        start = self.mask.end
-        if stop <= start:
-            return
+        while self.mask.end < stop:
+            self._mask_span(self.mask.end, min(stop, self.mask.end + self.mask_step_rows))
+
+    def _mask_span(self, start: int, stop: int) -> None:
+        """Append the mask rows ``[start, stop)`` to the mask ring (``start`` is the ring's end)."""
         H = self.half_box
         lo, hi = start - H, stop + H
         da, db = max(0, lo), min(self.rows, hi)
         win = self._win
         if win.shape[0] != hi - lo:
-            win = self._win = np.zeros((hi - lo, self.grid.nfft), dtype=np.float32)
-        elif da > lo or db < hi:
-            win[:] = 0.0
+            win = self._win = np.empty((hi - lo, self.grid.nfft), dtype=np.float32)
+        win[: da - lo] = 0.0
+        win[db - lo :] = 0.0
         np.divide(self.power.get(da, db), self.floor.get(da, db), out=win[da - lo : db - lo])
         self.mask.append(mask_rows(win, self.boxes, H, da - lo, db - lo))
 

@@ -75,6 +75,24 @@ def _quiet_bias(n_bins: int, quantile: float) -> float:
     return float(gamma.ppf(quantile, a=n_eff, scale=1.0 / n_eff))
 
 
+def frame_means(power: np.ndarray, central: np.ndarray) -> np.ndarray:
+    """Each frame's mean power over the ``central`` bins (float32; one value per row of ``power``)."""
+    power = np.asarray(power, dtype=np.float32)
+    n_central = int(np.count_nonzero(central))
+    # Sum over all bins minus the excluded ones: cheaper than gathering the central columns.
+    return (power.sum(axis=1, dtype=np.float32) - power[:, ~central].sum(axis=1, dtype=np.float32)) / n_central
+
+
+def quiet_from_means(means: np.ndarray, n_central: int, quantile: float = QUIET_QUANTILE) -> float:
+    """:func:`quiet_level` from the chunk's :func:`frame_means` over ``n_central`` bins."""
+    if len(means) == 1:
+        return float(means[0])
+    k = int(quantile * (len(means) - 1))
+    q = float(np.partition(means, k)[k])
+    # The k-th lowest of n lies on average at CDF (k + 1) / (n + 1): correct with that quantile.
+    return q / _quiet_bias(n_central, round((k + 1) / (len(means) + 1), 6))
+
+
 def quiet_level(power: np.ndarray, central: np.ndarray, quantile: float = QUIET_QUANTILE) -> float:
     """Mean noise power per bin estimated from the quietest frames of ``power`` (``(frames, bins)``).
 
@@ -83,16 +101,7 @@ def quiet_level(power: np.ndarray, central: np.ndarray, quantile: float = QUIET_
     still the noise while at least that fraction of frames is signal-free in
     those bins, however wide the signal.
     """
-    power = np.asarray(power, dtype=np.float32)
-    n_central = int(np.count_nonzero(central))
-    # Sum over all bins minus the excluded ones: cheaper than gathering the central columns.
-    means = (power.sum(axis=1, dtype=np.float32) - power[:, ~central].sum(axis=1, dtype=np.float32)) / n_central
-    if len(means) == 1:
-        return float(means[0])
-    k = int(quantile * (len(means) - 1))
-    q = float(np.partition(means, k)[k])
-    # The k-th lowest of n lies on average at CDF (k + 1) / (n + 1): correct with that quantile.
-    return q / _quiet_bias(n_central, round((k + 1) / (len(means) + 1), 6))
+    return quiet_from_means(frame_means(power, central), int(np.count_nonzero(central)), quantile)
 
 
 def bin_medians(power: np.ndarray) -> np.ndarray:
@@ -106,7 +115,47 @@ def bin_medians(power: np.ndarray) -> np.ndarray:
     n = power.shape[0]
     if n == 1:
         return (power[0] / np.float32(LN2)).astype(np.float32)
-    return (_median_rows(np.ascontiguousarray(power.T)) / np.float32(LN2)).astype(np.float32)
+    return (_median_rows(_transposed_chunks(power[None])[0]) / np.float32(LN2)).astype(np.float32)
+
+
+def chunk_bin_medians(power: np.ndarray, chunk: int) -> np.ndarray:
+    """:func:`bin_medians` of each run of ``chunk`` frames: ``(frames // chunk, bins)`` float32.
+
+    ``power`` holds a whole number of chunks; one transpose and one partition for all of them.
+    """
+    power = np.asarray(power, dtype=np.float32)
+    k = power.shape[0] // chunk
+    if chunk == 1:
+        return (power / np.float32(LN2)).astype(np.float32)
+    cols = _transposed_chunks(power[: k * chunk].reshape(k, chunk, power.shape[1]))
+    return (np.partition(cols, chunk // 2, axis=2)[:, :, chunk // 2] / np.float32(LN2)).astype(np.float32)
+
+
+#: Values added to each row before transposing (see :func:`_transposed_chunks`).
+_ROW_PAD = 8
+
+
+def _transposed_chunks(chunks: np.ndarray) -> np.ndarray:
+    """``(k, frames, bins)`` → C-contiguous ``(k, bins, frames)``, the same values.
+
+    Copied first into rows padded by a few values: read straight from rows
+    of a power-of-two length, every column's reads fall into the same few cache
+    sets, and the transpose is about 5× slower (512 bins, 128 frames).
+    """
+    k, n, nb = chunks.shape
+    buf = np.empty((k, n, nb + _ROW_PAD), dtype=chunks.dtype)
+    buf[:, :, :nb] = chunks
+    return np.ascontiguousarray(buf[:, :, :nb].transpose(0, 2, 1))
+
+
+def history_median(columns: np.ndarray) -> np.ndarray:
+    """Per-bin median of a history of :func:`bin_medians` held as columns (``(bins, chunks)``; their order does not matter).
+
+    The same value as :func:`combine_floor` takes from the rows ``(chunks, bins)``.
+    """
+    if columns.shape[1] == 1:
+        return columns[:, 0].copy()
+    return _median_rows(columns)
 
 
 def _median_rows(a: np.ndarray) -> np.ndarray:
@@ -148,6 +197,18 @@ def combine_floor(
     """
     hist = np.atleast_2d(np.asarray(median_history, dtype=np.float32))
     per_bin = _median_rows(np.ascontiguousarray(hist.T)) if hist.shape[0] > 1 else hist[0].copy()
+    return cap_floor(per_bin, dc, cap_db, low_db, edge_fraction, quiet_history)
+
+
+def cap_floor(
+    per_bin: np.ndarray,
+    dc: np.ndarray | None = None,
+    cap_db: float = 1.5,
+    low_db: float = -20.0,
+    edge_fraction: float = 0.1,
+    quiet_history: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`combine_floor` from the per-bin median over the history (``(bins,)`` float32)."""
     nbins = per_bin.shape[0]
     pool = per_bin[central_bins(nbins, dc, edge_fraction)]
     ref = float(np.partition(pool, len(pool) // 2)[len(pool) // 2])
