@@ -6,7 +6,7 @@ wrapper of librtlsdr from the osmocom rtl-sdr tree). Samples are read with
 transfers, each handed to a callback as raw interleaved unsigned 8-bit I/Q)
 in a reader thread; the callback only copies the bytes into the bounded
 queue of :class:`rfclassify.sources.live.LiveSource`, and the consumer
-unpacks them with the ``cu8`` conversion of
+unpacks them with the ``cu8`` lookup table of
 :mod:`rfclassify.sources.datatypes` rather than pyrtlsdr's complex128
 conversion. A full queue drops the transfer and counts it
 (``dropped_samples``), reported like every other status. Retuning, settling,
