@@ -4,7 +4,11 @@
 1. Synthesize the training set with ``rfclassify synth`` logic (seed 1): every
    label, both receiver models (RTL-SDR 2.4 MS/s cu8 and 20 MS/s ci8), SNR
    from −5 to 25 dB, clutter in 30 % of class recordings, plus mixed scenes,
-   plus 1.3 s recordings of DJI DroneID bursts on the watched channel.
+   plus 1.3 s recordings of DJI DroneID bursts on the watched channel,
+   plus as many again of the classes with the most air modes
+   (:data:`MORE_MODES`, seed 2): ExpressLRS 2.4 GHz has eight (two FLRC, six
+   LoRa), and with one draw per recording the 389 µs FLRC packets came up in
+   one wideband training recording of twelve.
 2. Train the open-set classifier on it (detections labelled from the
    annotations) with 3-fold cross-validation grouped by recording.
 3. Write models/default.joblib and its sidecar models/default.json.
@@ -25,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SEED = 1
 SNR_DB = (-5.0, 25.0)
 DRONEID_S = 1.3  # two or three DroneID bursts (600 ms period) per recording
+#: Classes whose builders draw among the most air modes: a second set of recordings (seed TRAIN_SEED + 1).
+MORE_MODES = ("elrs-2g4",)
 #: Wall times of the last run (synthesis; feature extraction + training), read by scripts/bench.py.
 TIMES = ROOT / "datasets" / "make-model-times.json"
 
@@ -53,16 +59,22 @@ def main() -> int:
     droneid = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED}-droneid-{args.per_class}x{DRONEID_S:g}s").name)
     ensure_dataset(droneid, classes=[DRONEID], per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
                    duration_s=DRONEID_S, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3, mixed=0)
+    more = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED + 1}-{'+'.join(MORE_MODES)}-"
+                                      f"{args.per_class}x{args.duration:g}s").name)
+    ensure_dataset(more, classes=list(MORE_MODES), per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
+                   duration_s=args.duration, seed=TRAIN_SEED + 1, jobs=args.jobs, clutter_probability=0.3, mixed=0)
     t_synth = time.time() - t0
     t1 = time.time()
     side = train(
-        [data, droneid], args.out, jobs=args.jobs, cv_folds=3, random_state=0, cache_dir=data / ".features",
+        [data, droneid, more], args.out, jobs=args.jobs, cv_folds=3, random_state=0, cache_dir=data / ".features",
         extra_meta={
             "recipe": {
                 "command": "make model",
                 "synth": {"seed": TRAIN_SEED, "per_class": args.per_class, "duration_s": args.duration,
                           "snr_db": list(SNR_DB), "receivers": "both", "clutter_probability": 0.3,
-                          "droneid": {"per_class": args.per_class, "duration_s": DRONEID_S}},
+                          "droneid": {"per_class": args.per_class, "duration_s": DRONEID_S},
+                          "more_modes": {"classes": list(MORE_MODES), "seed": TRAIN_SEED + 1,
+                                         "per_class": args.per_class, "duration_s": args.duration}},
                 "synth_seconds": round(t_synth, 1),
                 "synth_code": code_fingerprint(),
             },

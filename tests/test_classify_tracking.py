@@ -8,18 +8,20 @@ from rfclassify.classify.tracking import (
     DRONE_MIN_BURSTS,
     DRONE_MIN_CONFIDENCE,
     DRONE_MIN_MEAN_CONFIDENCE,
+    WHOLE_PACKET_FRACTION,
     BurstDecision,
     EmitterTracker,
     emitter_summary,
+    shortest_packet_s,
 )
 
 CLASSES = ["elrs-900", "noise", "ook-ism"]
 
 
-def burst(t: float, label: str, p: float, freq: float = 915e6) -> BurstDecision:
+def burst(t: float, label: str, p: float, freq: float = 915e6, dur: float = 0.004) -> BurstDecision:
     proba = np.full(len(CLASSES), (1 - p) / (len(CLASSES) - 1))
     proba[CLASSES.index(label)] = p
-    return BurstDecision(t, t + 0.004, freq - 250e3, freq + 250e3, 12.0, label, p, proba)
+    return BurstDecision(t, t + dur, freq - 250e3, freq + 250e3, 12.0, label, p, proba)
 
 
 def test_hops_of_one_link_are_one_emitter_with_growing_confidence():
@@ -84,3 +86,18 @@ def test_bounded_emitter_keeps_totals_over_every_burst():
     for key in ("bursts", "channels", "t_start_s", "t_end_s", "confidence", "label"):
         assert rb[key] == rf[key], key
     assert rb["bursts"] == 500 and rb["channels"] == 7
+
+
+def test_blips_shorter_than_the_links_packets_are_no_drone():
+    # Twelve confident 0.2 ms "elrs-900" blips (an OOK remote's start-up clicks, as in a real
+    # rtl_433 recording): ExpressLRS 900 never sends a packet under 4.4 ms, so no drone; the same
+    # bursts as whole packets are one.
+    assert shortest_packet_s("elrs-900") == 0.004384  # 200 Hz mode, SF6 (ExpressLRS common.cpp)
+    assert shortest_packet_s("ook-ism") == 0.0
+    for dur, drone in ((0.0002, False), (WHOLE_PACKET_FRACTION * 0.004384 + 1e-4, True)):
+        tracker = EmitterTracker(CLASSES)
+        for k in range(12):
+            tracker.add(burst(0.005 * k, "elrs-900", 0.9, dur=dur))
+        (em,) = tracker.close_all()
+        rec = emitter_summary(tracker, em, "x")
+        assert rec["drone"] is drone and rec["label"] == ("elrs-900" if drone else "unknown")

@@ -217,3 +217,19 @@ def test_back_to_back_bursts_split_at_a_70_us_gap_at_50_msps():
                    if b.detection.bandwidth_hz > 5e6), key=lambda d: d.t_start_s)
     assert len(dets) == 2
     assert all(abs(d.duration_s - 643e-6) < 4 * 10.24e-6 for d in dets)
+
+
+def test_hopper_packets_on_adjacent_channels_keep_their_own_band():
+    # ELRS-900 at 100 Hz in the 433 MHz plan: 8.8 ms packets 10 ms apart, hopping between channels
+    # 500 kHz apart. The two packets share one box (1.2 ms gap); each must keep its own 500 kHz
+    # band, not the union of both channels (1 MHz, as before the per-run edges).
+    rng = np.random.default_rng(12)
+    x = _noise(rng, int(0.06 * FS))
+    n = int(8.8e-3 * FS)
+    _add(x, _band_noise(rng, n, 500e3, FS), 0.02, -750e3, 15, 500e3)
+    _add(x, _band_noise(rng, n, 500e3, FS), 0.03, -250e3, 15, 500e3)
+    dets = sorted((b.detection for b in detect_samples(x, FS, FC)), key=lambda d: d.t_start_s)
+    assert len(dets) == 2
+    for d, f in zip(dets, (-750e3, -250e3)):
+        assert d.bandwidth_hz == pytest.approx(500e3, rel=0.15)
+        assert abs(d.offset_hz - f) < 50e3

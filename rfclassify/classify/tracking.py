@@ -18,6 +18,7 @@ time (two ELRS drones) are reported as one emitter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,7 @@ class Emitter:
     evidence_n: int = 0  # bursts summed in ``log_proba_sum`` and ``confidence_sum``
     confidence_sum: float = 0.0
     channels: set[float] = field(default_factory=set)  # distinct centres, on a 50 kHz raster
+    n_packets: int = 0  # bursts long enough to be whole packets of ``label`` (see shortest_packet_s)
 
     @property
     def t_start_s(self) -> float:
@@ -77,6 +79,7 @@ class Emitter:
             self.t_first_s = burst.t_start_s
         self.t_last_s = max(self.t_last_s, burst.t_end_s)
         self.n_total += 1
+        self.n_packets += burst.t_end_s - burst.t_start_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
         self.evidence_n += 1
         self.confidence_sum += burst.confidence
         self.channels.add(round(burst.freq_hz / CHANNEL_RASTER_HZ) * CHANNEL_RASTER_HZ)
@@ -175,7 +178,8 @@ class EmitterTracker:
 #: A drone claim needs evidence: an emitter named as a drone link is only
 #: reported as such once its accumulated confidence reaches this value and it
 #: has at least :data:`DRONE_MIN_BURSTS` bursts, whose mean confidence is at least
-#: :data:`DRONE_MIN_MEAN_CONFIDENCE`; otherwise it is ``unknown``
+#: :data:`DRONE_MIN_MEAN_CONFIDENCE`, as many of them whole packets of that link
+#: (:data:`WHOLE_PACKET_FRACTION`); otherwise it is ``unknown``
 #: with the unconfirmed guess in ``candidate``. A false alarm costs a guard a
 #: response; every drone link of the registry sends several bursts a second
 #: (DroneID and analog video, segmented, at least two in a second).
@@ -188,6 +192,22 @@ DRONE_MIN_BURSTS = 3
 #: (BENCHMARKS.md, accuracy): 0.7 took false drones from 15 to 1 in 5 minutes at a drone detection
 #: probability of 0.85 instead of 0.93 (0.65: 3 false, 0.92; 0.75: none, 0.80).
 DRONE_MIN_MEAN_CONFIDENCE = 0.7
+#: ... and at least :data:`DRONE_MIN_BURSTS` of its bursts must last this share of the link's
+#: shortest packet (:func:`shortest_packet_s`): an ExpressLRS 900 MHz packet is never under 4.4 ms
+#: on air, so twelve 0.1–0.3 ms blips in a row (an OOK remote's start-up clicks at 250 kS/s, real
+#: recording rtl_433_tests brennstuhl_rcs_2044) are not one, whatever their shape resembles.
+#: The detection's frame edges make its duration up to a frame long or short: hence a half.
+WHOLE_PACKET_FRACTION = 0.5
+
+
+@lru_cache(maxsize=None)
+def shortest_packet_s(label: str) -> float:
+    """Shortest on-air packet of a label from its registry timing (``airtime_s``: seconds, or seconds per mode); 0 if not given."""
+    sig = REGISTRY.get(label)
+    airtime = sig.timing.get("airtime_s") if sig is not None else None
+    if isinstance(airtime, dict):
+        return float(min(airtime.values())) if airtime else 0.0
+    return float(airtime or 0.0)
 
 
 def mean_burst_confidence(emitter: Emitter) -> float:
@@ -199,7 +219,8 @@ def drone_evidence(tracker: EmitterTracker, emitter: Emitter, min_confidence: fl
                    min_bursts: int = DRONE_MIN_BURSTS) -> bool:
     """True if an emitter's bursts justify naming it a drone link (see :data:`DRONE_MIN_MEAN_CONFIDENCE`)."""
     return (emitter.n_total >= min_bursts and tracker.confidence(emitter) >= min_confidence
-            and mean_burst_confidence(emitter) >= DRONE_MIN_MEAN_CONFIDENCE)
+            and mean_burst_confidence(emitter) >= DRONE_MIN_MEAN_CONFIDENCE
+            and emitter.n_packets >= min_bursts)
 
 
 def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str | None]:

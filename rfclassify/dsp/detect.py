@@ -462,30 +462,17 @@ def refine(
     return runs[0] if runs else None
 
 
-def refine_runs(
-    power: np.ndarray,
-    floor: np.ndarray,
-    edge_rel_db: float = -25.0,
-    edge_fraction: float = 0.5,
-    split_frames: int = 0,
-) -> list[tuple[slice, slice, float, float]] | None:
-    """Refined (rows, bins, snr_db, peak_db) of the emissions inside a box of power and floor cells.
+def band_edges(excess: np.ndarray, edge_rel_db: float = -25.0, edge_fraction: float = 0.5) -> slice | None:
+    """The bins of the emission in a box of excess ratios (``power / floor − 1``, frames × bins), from its time average.
 
-    ``power``/``floor``: ``(frames, bins)`` of the component's bounding box
-    (with some margin). The frequency edges are the outermost bins whose
-    3-bin-smoothed, time-averaged excess ratio exceeds both the noise of that
-    average (3σ) and ``edge_rel_db`` below its peak, narrowed to where the
-    excess is at least ``edge_fraction`` of the in-band level; the time edges are the
-    first and last frames whose in-band excess exceeds 3σ of its noise and a
-    tenth of the strongest frame. Runs of such frames separated by more than
-    ``split_frames`` quiet frames are separate emissions (one per run, in time
-    order; the box-mean scales smear a strong burst in time by half their
-    length, so without this, bursts a few ms apart would merge). Returns
-    ``None`` if nothing stands out.
+    The outermost bins whose 3-bin-smoothed, time-averaged excess ratio
+    exceeds both the noise of that average (3σ) and ``edge_rel_db`` below
+    its peak (gaps of up to 4 bins bridged: the DC notch), narrowed to where
+    the excess is at least ``edge_fraction`` of the in-band level (the 90th
+    percentile of the run): the Hann window spreads a sharp spectral edge
+    symmetrically about that point. ``None`` if nothing stands out.
     """
-    nt, nb = power.shape
-    ratio = power / floor
-    excess = ratio - np.float32(1.0)
+    nt, nb = excess.shape
     prof = excess.mean(axis=0)
     if nb >= 3:
         prof_s = ndimage.uniform_filter1d(prof, 3, mode="nearest")
@@ -496,26 +483,50 @@ def refine_runs(
     if peak <= 3 * sigma_f:
         return None
     on_f = (prof_s > 3 * sigma_f) & (prof_s > peak * 10 ** (edge_rel_db / 10))
-    # Keep the run of bins around the peak, bridging gaps of up to 3 bins (the DC notch).
     cols = np.flatnonzero(on_f)
     ipk = int(np.argmax(prof_s))
-    # Keep the run of bins around the peak, bridging gaps of up to 4 bins (the DC notch).
     breaks = np.flatnonzero(np.diff(cols) > 5)
     starts = np.concatenate(([0], breaks + 1))
     stops = np.concatenate((breaks, [len(cols) - 1]))
     run = min(int(np.searchsorted(cols[stops], ipk)), len(starts) - 1)
     r0, r1 = int(cols[starts[run]]), int(cols[stops[run]])
-    # Edges where the smoothed excess falls to half of the in-band level (the 90th percentile
-    # of the run): the Hann window spreads a sharp spectral edge symmetrically about that point.
     seg = prof_s[r0 : r1 + 1]
     level = float(np.percentile(seg, 90))
     ok = np.flatnonzero(seg >= edge_fraction * level)
     if len(ok) == 0:
         return None
-    b0, b1 = r0 + int(ok[0]), r0 + int(ok[-1])
-    band = slice(b0, b1 + 1)
+    return slice(r0 + int(ok[0]), r0 + int(ok[-1]) + 1)
+
+
+def refine_runs(
+    power: np.ndarray,
+    floor: np.ndarray,
+    edge_rel_db: float = -25.0,
+    edge_fraction: float = 0.5,
+    split_frames: int = 0,
+) -> list[tuple[slice, slice, float, float]] | None:
+    """Refined (rows, bins, snr_db, peak_db) of the emissions inside a box of power and floor cells.
+
+    ``power``/``floor``: ``(frames, bins)`` of the component's bounding box
+    (with some margin). The frequency edges are those of :func:`band_edges`
+    over the whole box; the time edges are the first and last frames whose
+    in-band excess exceeds 3σ of its noise and a tenth of the strongest
+    frame. Runs of such frames separated by more than ``split_frames`` quiet
+    frames are separate emissions (one per run, in time order; the box-mean
+    scales smear a strong burst in time by half their length, so without
+    this, bursts a few ms apart would merge), and each run gets its own
+    frequency edges from its own frames: a hopper's consecutive packets on
+    two channels share one box, not one band. Returns ``None`` if nothing
+    stands out.
+    """
+    nt = power.shape[0]
+    ratio = power / floor
+    excess = ratio - np.float32(1.0)
+    band = band_edges(excess, edge_rel_db, edge_fraction)
+    if band is None:
+        return None
     e = excess[:, band].mean(axis=1)
-    nband = b1 - b0 + 1
+    nband = band.stop - band.start
     sigma_t = 1.0 / np.sqrt(max(1.0, nband * 2.0 / 3.0))
     e_s = ndimage.uniform_filter1d(e, 3, mode="nearest") if nt >= 3 else e
     emax = float(e_s.max())
@@ -529,13 +540,15 @@ def refine_runs(
     out = []
     for t0, t1 in runs:
         rows = slice(t0, t1 + 1)
-        p = power[rows, band]
-        f = floor[rows, band]
+        own = band_edges(excess[rows], edge_rel_db, edge_fraction) if len(runs) > 1 else None
+        bins = own if own is not None else band
+        p = power[rows, bins]
+        f = floor[rows, bins]
         sig = float(np.sum(p - f, dtype=np.float64))
         noise = float(np.sum(f, dtype=np.float64))
         snr_db = 10 * np.log10(max(sig, 1e-12 * noise) / noise)
-        peak_db = 10 * np.log10(float(np.max(ratio[rows, band])))
-        out.append((rows, band, float(snr_db), float(peak_db)))
+        peak_db = 10 * np.log10(float(np.max(ratio[rows, bins])))
+        out.append((rows, bins, float(snr_db), float(peak_db)))
     return out
 
 

@@ -13,7 +13,9 @@ features are measured on the detection's own span (:func:`analysis_iq`),
 not from the start of the IQ snippet, whose first ``margin_s`` is the noise
 before the burst (for a 9 MHz burst at 20 MS/s the first 8192 samples were
 *all* margin), and the de-chirp search looks only at the SFs next to the
-slope's estimate.
+slope's estimate. Version 4: ``airtime_s``, the packet's on-air time to the
+sample (:mod:`rfclassify.dsp.airtime`), where the detection's frames only
+resolve 25–100 µs.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from rfclassify.dsp import features as F
+from rfclassify.dsp.airtime import airtime_s
 
-FEATURE_SCHEMA_VERSION = 3
+FEATURE_SCHEMA_VERSION = 4
 #: Fewest samples the IQ features are measured on: a shorter detection is widened about its centre.
 MIN_ANALYSIS_SAMPLES = 64
 MISSING = 0.0
@@ -62,6 +65,7 @@ FEATURE_SCHEMA: tuple[tuple[str, str, str], ...] = (
     ("env_peak_hz", "Hz", "strongest line of the envelope/IF spectrum, 2–60 kHz"),
     ("env_peak_db", "dB", "its power over the band's median"),
     ("line_rate_db", "dB", "PAL/NTSC line-rate line over the band's median"),
+    ("airtime_s", "s", "on-air time from the baseband envelope, to the sample (0 if it does not stand out)"),
     ("has_prev", "0/1", "a similar burst precedes within the context window"),
     ("prev_interval_s", "s", "start-to-start interval to the previous similar burst"),
     ("n_similar", "count", "similar bursts within ±0.5 s (including this one)"),
@@ -71,9 +75,6 @@ FEATURE_SCHEMA: tuple[tuple[str, str, str], ...] = (
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in FEATURE_SCHEMA)
 FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
-
-_IQ_NAMES = FEATURE_NAMES[FEATURE_NAMES.index("bw_10db_hz") : FEATURE_NAMES.index("line_rate_db") + 1]
-
 
 def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
     """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×)."""
@@ -92,6 +93,13 @@ def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: 
     return out
 
 
+def span_indices(burst: Any) -> tuple[int, int]:
+    """``(a, b)``: the detection's time span as sample indices into ``burst.iq`` (may reach outside it)."""
+    det = burst.detection
+    rate = burst.iq_rate_hz
+    return round((det.t_start_s - burst.iq_t0_s) * rate), round((det.t_end_s - burst.iq_t0_s) * rate)
+
+
 def analysis_iq(burst: Any, min_samples: int = MIN_ANALYSIS_SAMPLES) -> np.ndarray:
     """The part of ``burst.iq`` inside its detection's time span (widened to ``min_samples`` if shorter).
 
@@ -100,10 +108,7 @@ def analysis_iq(burst: Any, min_samples: int = MIN_ANALYSIS_SAMPLES) -> np.ndarr
     the emitter.
     """
     iq = burst.iq
-    det = burst.detection
-    rate = burst.iq_rate_hz
-    a = round((det.t_start_s - burst.iq_t0_s) * rate)
-    b = round((det.t_end_s - burst.iq_t0_s) * rate)
+    a, b = span_indices(burst)
     if b - a < min_samples:
         mid = (a + b) // 2
         a, b = mid - min_samples // 2, mid + (min_samples - min_samples // 2)
@@ -130,6 +135,10 @@ def burst_features(burst: Any, context: dict[str, float] | None = None, max_samp
     if iq is not None and len(iq) >= MIN_ANALYSIS_SAMPLES:
         row.update(iq_features(analysis_iq(burst), burst.iq_rate_hz, det.bandwidth_hz, max_samples))
         row["has_iq"] = 1.0
+    if iq is not None:
+        # Also for snippets too short for the other IQ features: a 0.4 ms OOK pulse decimated to
+        # ~40 kS/s has ~60 samples, and its air time is still there to the sample.
+        row["airtime_s"] = airtime_s(iq, burst.iq_rate_hz, span_indices(burst))
     if context:
         row.update({k: v for k, v in context.items() if k in row})
     vec = np.array([row[name] for name in FEATURE_NAMES], dtype=np.float64)
