@@ -18,7 +18,7 @@ time (two ELRS drones) are reported as one emitter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -200,7 +200,7 @@ DRONE_MIN_MEAN_CONFIDENCE = 0.7
 WHOLE_PACKET_FRACTION = 0.5
 
 
-@lru_cache(maxsize=None)
+@cache
 def shortest_packet_s(label: str) -> float:
     """Shortest on-air packet of a label from its registry timing (``airtime_s``: seconds, or seconds per mode); 0 if not given."""
     sig = REGISTRY.get(label)

@@ -71,6 +71,8 @@ def airtime_s(
         c = np.concatenate(([0.0], np.cumsum(p, dtype=np.float64)))
         p = ((c[m:] - c[:-m]) / m).astype(np.float32)  # p[k] averages samples k … k+m−1
     inside = p[a : max(a + 1, b - m + 1)]
+    if len(inside) == 0:  # the span lies in the last m − 1 samples: too short to tell
+        return 0.0
     noise = _noise_level(np.concatenate((p[: max(0, a - m)], p[b:])), max(8, round(fs_hz * NOISE_BLOCK_S)))
     if noise is None:
         noise = float(np.percentile(p, 5))

@@ -76,6 +76,7 @@ FEATURE_SCHEMA: tuple[tuple[str, str, str], ...] = (
 FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in FEATURE_SCHEMA)
 FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
 
+
 def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
     """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×)."""
     x = np.asarray(iq, dtype=np.complex64)
