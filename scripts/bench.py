@@ -165,6 +165,17 @@ def reference(meta: Path) -> dict[str, float]:
     return {"samples": n, "rate_hz": fs, "nfft": nfft, "read_msps": n / t_read / 1e6, "stft_msps": n / t_stft / 1e6}
 
 
+def detect_run(meta: Path) -> dict[str, Any]:
+    """CPU time of the detection stage alone (read, spectrogram, floor, detect; no baseband IQ, no features)."""
+    from rfclassify.detection import BurstDetector
+    from rfclassify.sources import open_source
+
+    t0 = _cpu()
+    with open_source(str(meta)) as src:
+        n = sum(1 for _ in BurstDetector(keep_iq=False).run(src.blocks()))
+    return {"cpu_s": _cpu() - t0, "detections": n}
+
+
 def classify_run(meta: Path, profile: bool = False) -> dict[str, Any]:
     """CPU time of the full classify path over one file (optionally under cProfile)."""
     from rfclassify.classify.pipeline import Classifier, classify_source
@@ -331,6 +342,16 @@ def report(res: dict[str, Any]) -> str:
     lines.append(f"- 2.4 MS/s: {rtl['realtime']:.1f}× real time ({ok(rtl['realtime'] >= 20)}), "
                  f"{rtl['msps'] / ref_r['stft_msps']:.0%} of bare STFT ({ok(rtl['msps'] >= 0.4 * ref_r['stft_msps'])}).")
     lines.append(f"- 20 MS/s: {wb['realtime']:.1f}× real time ({ok(wb['realtime'] >= 2)}).")
+    if "det_rtl" in res:
+        parts = []
+        for name, r, d in (("2.4 MS/s", rtl, res["det_rtl"]), ("20 MS/s", wb, res["det_wb"])):
+            rest = r["cpu_s"] - d["cpu_s"]
+            parts.append(
+                f"{name}: {r['cpu_s']:.1f} s, of which detection alone (read, spectrogram, floor, detect) "
+                f"{d['cpu_s']:.1f} s and the rest (baseband IQ, features, classifier, tracking) {rest:.1f} s for "
+                f"{d['detections']} detections ({rest / max(d['detections'], 1) * 1e3:.2f} ms each)"
+            )
+        lines.append("- Where the time goes (CPU s per recording): " + "; ".join(parts) + ".")
     if rss:
         lines.append(
             f"- Peak RSS over a {rss['long_minutes']:g}-minute recording ({rss['long_gb']:.1f} GB, "
@@ -392,6 +413,8 @@ def main() -> int:
     say(f"classify 2.4 MS/s: {res['rtl']['msps']:.1f} MS/s, {res['rtl']['realtime']:.1f}x")
     res["wb"] = classify_run(wb_meta)
     say(f"classify 20 MS/s: {res['wb']['msps']:.1f} MS/s, {res['wb']['realtime']:.1f}x")
+    res["det_rtl"], res["det_wb"] = detect_run(rtl_meta), detect_run(wb_meta)
+    say(f"detection alone: {res['det_rtl']} {res['det_wb']}")
     prof = classify_run(rtl_meta, profile=True)
     res["rtl"]["profile"], res["rtl"]["profile_total_s"] = prof["profile"], prof["profile_total_s"]
     say("profile done")
