@@ -424,19 +424,8 @@ def detection_mask(ratio: np.ndarray, boxes: list[Box]) -> np.ndarray:
     return mask_rows(win, boxes, pad, pad, pad + ratio.shape[0])
 
 
-def close_mask(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
-    """Dilate ``mask`` by ``gap_frames`` rows and ``gap_bins`` columns each side (bridges gaps up to twice that)."""
-    out = centred_sum_cols(mask, 2 * gap_bins + 1, np.logical_or) if gap_bins > 0 else mask
-    if gap_frames > 0:
-        g = gap_frames
-        padded = np.zeros((out.shape[0] + 2 * g, out.shape[1]), dtype=bool)
-        padded[g : g + out.shape[0]] = out
-        out = window_sum(padded, 2 * g + 1, 0, np.logical_or)
-    return np.ascontiguousarray(out) if out is not mask else mask.copy()
-
-
 def close_inner_rows(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
-    """``close_mask(mask, gap_frames, gap_bins)[gap_frames : -gap_frames]`` without the padding.
+    """Dilate ``mask`` by ``gap_frames`` rows and ``gap_bins`` columns each side (bridges gaps up to twice that).
 
     The rows of ``mask`` beyond the ``gap_frames`` at each end are only context:
     each output row is the OR over the ``2·gap_frames + 1`` rows around it, all

@@ -192,26 +192,34 @@ def envelope_features(iq: np.ndarray) -> dict[str, float]:
     }
 
 
-def _percentile(x: np.ndarray, q: float) -> float:
-    """``np.percentile(x, q)`` (linear interpolation) by partial sort, without numpy's generic machinery."""
-    n = len(x)
+def _rank_pair(n: int, q: float) -> tuple[float, int, int]:
+    """``(pos, lo, hi)``: the fractional rank of percentile ``q`` among ``n`` sorted values and its two neighbours."""
     pos = q / 100.0 * (n - 1)
     lo = int(pos)
-    hi = min(lo + 1, n - 1)
+    return pos, lo, min(lo + 1, n - 1)
+
+
+def _sorted_percentile(v: np.ndarray, q: float) -> float:
+    """``np.percentile(v, q)`` (linear interpolation) of an array whose ranks ``lo`` and ``hi`` (:func:`_rank_pair`) hold
+    what sorting would put there: a sorted array, or one partitioned at those two ranks."""
+    pos, lo, hi = _rank_pair(len(v), q)
+    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
+
+
+def _percentile(x: np.ndarray, q: float) -> float:
+    """``np.percentile(x, q)`` (linear interpolation) by partial sort, without numpy's generic machinery."""
+    _, lo, hi = _rank_pair(len(x), q)
     part = x.copy(order="K")  # what np.partition does, minus its wrapper
     part.partition((lo, hi))
-    return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
+    return _sorted_percentile(part, q)
 
 
 def _row_percentiles(a: np.ndarray, q: float) -> list[float]:
     """:func:`_percentile` of each row of 2-D ``a`` (one partition for all rows)."""
-    n = a.shape[1]
-    pos = q / 100.0 * (n - 1)
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
+    _, lo, hi = _rank_pair(a.shape[1], q)
     part = a.copy()
     part.partition((lo, hi), axis=1)
-    return [float(p[lo] + (p[hi] - p[lo]) * (pos - lo)) for p in part]
+    return [_sorted_percentile(p, q) for p in part]
 
 
 def _sorted(v: np.ndarray) -> np.ndarray:
@@ -232,15 +240,6 @@ def _sorted(v: np.ndarray) -> np.ndarray:
     out = v[key.astype(np.uint16).argsort(kind="stable")]
     out.sort(kind="stable")
     return out
-
-
-def _sorted_percentile(v: np.ndarray, q: float) -> float:
-    """:func:`_percentile` of an already sorted array (the same interpolation, no partition)."""
-    n = len(v)
-    pos = q / 100.0 * (n - 1)
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
 
 
 def active_indices(iq: np.ndarray, frac: float = 0.25) -> np.ndarray:

@@ -196,7 +196,7 @@ def combine_floor(
     chunks' :func:`quiet_level`). Returns ``(bins,)`` float32.
     """
     hist = np.atleast_2d(np.asarray(median_history, dtype=np.float32))
-    per_bin = _median_rows(np.ascontiguousarray(hist.T)) if hist.shape[0] > 1 else hist[0].copy()
+    per_bin = history_median(np.ascontiguousarray(hist.T))
     return cap_floor(per_bin, dc, cap_db, low_db, edge_fraction, quiet_history)
 
 
