@@ -15,7 +15,9 @@ from rfclassify.synth.dataset import (
     WIDEBAND_RATES_HZ,
     RecordingJob,
     plan_jobs,
+    rtlsdr_rates_for,
     synthesize_dataset,
+    tune_for,
 )
 
 CLASSES = ("elrs-900", "noise")
@@ -165,3 +167,18 @@ def test_samples_on_disk_equal_the_rendered_scene(tmp_path):
     _, rendered = observed_scene("lora-iot", "rtlsdr", 0.03, (5.0, 20.0), rng, 0.0)
     with open_source(str(tmp_path / "lora-iot_rtlsdr_0000.sigmf-meta")) as src:
         np.testing.assert_array_equal(src.read_all(), rendered.samples)
+
+
+def test_rtlsdr_rates_fit_the_signal():
+    """Narrow ISM signals are also seen at rtl_433's 250 kS/s; a link never at a rate too narrow to hold it."""
+    ook, _ = rtlsdr_rates_for(80e3)
+    assert 0.25e6 in ook and set(ook) == set(RTLSDR_RATES_HZ)
+    elrs, w = rtlsdr_rates_for(500e3)
+    assert min(elrs) == 1.024e6 and abs(w.sum() - 1) < 1e-12
+    wide, _ = rtlsdr_rates_for(16e6)  # Wi-Fi: an in-band slice at the two widest rates, as before
+    assert set(wide) == {2.4e6, 2.048e6}
+    rng = np.random.default_rng(5)
+    drawn = {tune_for("ook-ism", "rtlsdr", rng).sample_rate_hz for _ in range(200)}
+    assert 0.25e6 in drawn and 2.4e6 in drawn
+    drawn = {tune_for("dsmx", "rtlsdr", rng).sample_rate_hz for _ in range(200)}
+    assert drawn == {2.4e6, 2.048e6}

@@ -62,7 +62,7 @@ def _class_help() -> str:
 @click.option("--snr-db", "snr_db", default="0:30", show_default=True,
               help="Per-signal SNR range LO:HI in dB (signal over noise in its occupied bandwidth).")
 @click.option("--receiver", type=click.Choice(["rtlsdr", "wideband", "both"]), default="both", show_default=True,
-              help="rtlsdr: 2.4 MS/s cu8; wideband: 20 MS/s HackRF-like cs8; both: one of each.")
+              help="rtlsdr: 2.4 MS/s cu8 (also 2.048, 1.024; 0.25 for narrow signals); wideband: 20 MS/s HackRF-like cs8; both: one of each.")
 @click.option("--duration", type=DURATION, default=0.5, show_default=True, help="Length of each recording (e.g. 0.5s, 200ms).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Root seed; output is a function of it.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel worker processes.")

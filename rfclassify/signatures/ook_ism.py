@@ -31,8 +31,13 @@ What the signal looks like, and where the numbers come from:
   Time units are drawn log-uniform in these ranges.
 
   Pulses therefore last 0.1–2.4 ms (gaps alike; sync gaps up to ~25 ms).
-  A transmission is one packet of 24–72 bits repeated 3–10 times with
-  2–20 ms between repeats (the recordings show 5–17 ms). Each repeat is one :class:`Burst`; its samples
+  A transmission is one packet of 24–72 bits (Manchester: up to 160, as
+  Oregon Scientific v2.1 sends every bit twice, inverted then true —
+  ``oregon_scientific.c``) repeated 2–10 times with 1.5–60 ms between
+  repeats, log-uniform: AcuRite 592TXR sends three packets ~2.2 ms apart
+  (``acurite.c``: sync of four 600 µs pulses, no long gap), so the whole
+  transmission is one unbroken pulse train for ~250 ms; Oregon v2.1 sends two
+  ~50 ms apart; the rtl_433_tests recordings show 2–53 ms. Each repeat is one :class:`Burst`; its samples
   include the off periods, and its unit mean power is over the whole packet.
 * Schedule: transmissions repeat every ``report_interval_s`` (sensors: tens
   of seconds; default drawn log-uniform 0.5–60 s). A scene includes an OOK
@@ -57,6 +62,11 @@ MAX_OFFSET_HZ = 100e3
 # with 8–30 µs edges and per-pulse phase) plus the one-sided start-up transient (≤ 20 kHz).
 BANDWIDTH_HZ = 80e3
 ENCODINGS = ("pwm", "ppm", "manchester")
+#: Most data bits of a packet per line code (Manchester: bit-doubled Oregon v2.1 frames).
+MAX_BITS = {"pwm": 72, "ppm": 72, "manchester": 160}
+REPEATS = (2, 10)
+#: Gap between repeated packets, seconds (drawn log-uniform).
+REPEAT_GAP_S = (1.5e-3, 60e-3)
 
 
 def _pwm(bits: np.ndarray, short_s: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -179,9 +189,9 @@ def _build(req: EmitRequest) -> list[Burst]:
         raise ValueError(f"ook-ism encoding must be one of {ENCODINGS + ('fsk',)}, not {encoding!r}")
     lo_s, hi_s = {"pwm": (150e-6, 800e-6), "ppm": (200e-6, 600e-6), "manchester": (100e-6, 1000e-6)}[encoding]
     short_s = float(p.get("short_s", np.exp(rng.uniform(np.log(lo_s), np.log(hi_s)))))
-    n_bits = int(p.get("n_bits", rng.integers(24, 73)))
-    repeats = int(p.get("repeats", rng.integers(3, 11)))
-    repeat_gap_s = float(p.get("repeat_gap_s", rng.uniform(2e-3, 20e-3)))
+    n_bits = int(p.get("n_bits", rng.integers(24, MAX_BITS[encoding] + 1)))
+    repeats = int(p.get("repeats", rng.integers(REPEATS[0], REPEATS[1] + 1)))
+    repeat_gap_s = float(p.get("repeat_gap_s", np.exp(rng.uniform(*np.log(REPEAT_GAP_S)))))
     interval_s = float(p.get("report_interval_s", np.exp(rng.uniform(np.log(0.5), np.log(60.0)))))
     rise_s = rng.uniform(8e-6, 30e-6)
     chirp_hz = rng.uniform(-20e3, 20e3)
@@ -224,10 +234,10 @@ SIGNATURE = Signature(
     timing={
         "pulse_min_s": 100e-6,
         "pulse_max_s": 2.5e-3,
-        "repeats_min": 3,
-        "repeats_max": 10,
-        "repeat_gap_min_s": 2e-3,
-        "repeat_gap_max_s": 20e-3,
+        "repeats_min": REPEATS[0],
+        "repeats_max": REPEATS[1],
+        "repeat_gap_min_s": REPEAT_GAP_S[0],
+        "repeat_gap_max_s": REPEAT_GAP_S[1],
         "max_offset_hz": MAX_OFFSET_HZ,
     },
     builder=_build,
@@ -235,6 +245,7 @@ SIGNATURE = Signature(
     sources=(
         "merbanan/rtl_433 src/devices/generic_remote.c (PT2262/EV1527 PWM 464/1404 us)",
         "merbanan/rtl_433 src/devices/fineoffset.c, acurite.c, oregon_scientific.c (PWM, PPM, Manchester)",
+        "merbanan/rtl_433 src/devices/acurite.c (592TXR: three packets ~2.2 ms apart), oregon_scientific.c (v2.1)",
         "merbanan/rtl_433_tests 433.92 MHz recordings (pulse widths, gaps, offsets; evaluation only)",
     ),
 )

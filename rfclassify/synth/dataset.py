@@ -3,7 +3,8 @@
 Where a receiver is tuned (:func:`tune_for`) decides what a recording shows,
 so it follows how people actually observe these links:
 
-- **RTL-SDR** (``cu8``, 2.4 MS/s): tuned near a channel of one of the label's
+- **RTL-SDR** (``cu8``, 2.4 MS/s; also 2.048, 1.024 and — for signals narrow
+  enough, such as ISM sensors — rtl_433's 250 kS/s): tuned near a channel of one of the label's
   bands (the channel lands anywhere in the middle 60 % of the window, not
   always on the DC spike). 433/868/915 MHz control links and 1.2/1.3 GHz
   video are observed directly; 2.4 GHz links and 5.8 GHz video are observed
@@ -68,10 +69,17 @@ MAX_ATTEMPTS = 8
 PROBE_S = 0.05
 RTLSDR_RATE_HZ = 2.4e6
 WIDEBAND_RATE_HZ = 20e6
-#: Sample rates a recording may use (SIGNATURES.md: RTL-SDR also 2.048 MS/s; wideband SDRs
-#: also 15.36 and 30.72 MS/s), so features learnt in physical units meet several rates.
-RTLSDR_RATES_HZ = (2.4e6, 2.048e6)
-RTLSDR_RATE_WEIGHTS = (0.75, 0.25)
+#: Sample rates a recording may use (SIGNATURES.md: RTL-SDR also 2.048 and 1.024 MS/s; wideband
+#: SDRs also 15.36 and 30.72 MS/s), so features learnt in physical units meet several rates.
+#: 250 kS/s is rtl_433's default rate (its ``-s`` option), the rate most ISM-band captures are
+#: made at (every rtl_433_tests recording); a rate is drawn only for a signal whose occupied
+#: bandwidth fits in 80 % of it (:func:`rtlsdr_rates_for`).
+RTLSDR_RATES_HZ = (2.4e6, 2.048e6, 1.024e6, 0.25e6)
+RTLSDR_RATE_WEIGHTS = (0.55, 0.2, 0.1, 0.15)
+#: Largest share of the sampled band a signal's occupied bandwidth may take for that rate to be drawn.
+RTLSDR_FILL = 0.8
+#: Rates from this one up also watch slices of signals wider than the RTL-SDR's band.
+RTLSDR_SLICE_RATE_HZ = 2.048e6
 WIDEBAND_RATES_HZ = (20e6, 15.36e6, 30.72e6)
 WIDEBAND_RATE_WEIGHTS = (0.5, 0.25, 0.25)
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -98,6 +106,18 @@ def _real_bands(sig: Signature) -> tuple[Band, ...]:
     return tuple(b for other in REGISTRY.values() if other.bandwidth_hz > 0 for b in other.bands)
 
 
+def rtlsdr_rates_for(bandwidth_hz: float) -> tuple[tuple[float, ...], np.ndarray]:
+    """The RTL-SDR rates (and their normalized weights) at which a signal ``bandwidth_hz`` wide fits in view.
+
+    A signal too wide for even :data:`RTLSDR_SLICE_RATE_HZ` (Wi-Fi, video,
+    OcuSync: seen as an in-band slice) is drawn at the rates from that one up.
+    """
+    need = min(bandwidth_hz / RTLSDR_FILL, RTLSDR_SLICE_RATE_HZ)
+    keep = [i for i, fs in enumerate(RTLSDR_RATES_HZ) if fs >= need]
+    weights = np.array([RTLSDR_RATE_WEIGHTS[i] for i in keep])
+    return tuple(RTLSDR_RATES_HZ[i] for i in keep), weights / weights.sum()
+
+
 def tune_for(
     label: str,
     receiver_kind: str,
@@ -116,7 +136,8 @@ def tune_for(
     band = _pick(rng, bands)
     rx_rng = rng if imperfect else None
     if receiver_kind == "rtlsdr":
-        fs = float(rng.choice(RTLSDR_RATES_HZ, p=RTLSDR_RATE_WEIGHTS))
+        rates, weights = rtlsdr_rates_for(sig.bandwidth_hz)
+        fs = float(rng.choice(rates, p=weights))
         anchor = _channel_or_point(band, rng)
         # Keep the whole occupied bandwidth of that channel in view, off the DC spike at random.
         spare = max(0.0, 0.3 * fs - 0.5 * min(sig.bandwidth_hz, fs))
