@@ -95,9 +95,14 @@ class _SampleRing:
             self.buf[: n - first] = x[first:]
         self.end += n
 
+    @property
+    def first(self) -> int:
+        """Index of the oldest sample held."""
+        return max(self.end - self.capacity, self.start)
+
     def get(self, a: int, b: int) -> np.ndarray:
         """Samples ``[a, b)`` clipped to what is held (a copy)."""
-        a = max(a, self.end - self.capacity, self.start)
+        a = max(a, self.first)
         b = min(b, self.end)
         if b <= a:
             return np.zeros(0, dtype=np.complex64)
@@ -270,8 +275,12 @@ class _Stream:
         self.medians = np.zeros((self.nfft, self.history), dtype=np.float32)
         self.n_medians = 0
         self.floor: np.ndarray | None = None
-        max_rows = self.engine.span_rows
-        keep = (max_rows + 4) * self.nfft + int(2 * owner.margin_s * self.fs) + 1
+        # A detection is emitted while the piece of samples that ends it is processed; its first
+        # sample may be as old as the engine's span before that piece, plus the rows waiting for a
+        # complete floor chunk and the samples waiting for a complete frame. Pieces are at most the
+        # engine's own step: at 250 kS/s a 2^18-sample block lasts a second, four times the span.
+        self.piece = self.engine.step_rows * self.nfft
+        keep = (self.engine.span_rows + p.chunk_frames + 5) * self.nfft + self.piece + int(2 * owner.margin_s * self.fs)
         self.ring = _SampleRing(keep, start=self.origin)
 
     def continues(self, block: Block) -> bool:
@@ -282,6 +291,8 @@ class _Stream:
         )
 
     def feed(self, x: np.ndarray) -> list[DetectedBurst]:
+        if len(x) > self.piece:
+            return [b for i in range(0, len(x), self.piece) for b in self.feed(x[i : i + self.piece])]
         self.expected += len(x)
         self.ring.append(x)
         if len(self.pending):
@@ -339,7 +350,7 @@ class _Stream:
             margin = int(own.margin_s * self.fs)
             a = det.sample_start - margin
             b = min(det.sample_start + det.sample_count + margin, a + int(own.max_iq_s * self.fs))
-            a = max(a, self.origin)
+            a = max(a, self.ring.first)
             if own.keep_iq:
                 raw = self.ring.get(a, b)
                 iq, rate = baseband(raw, self.fs, det.freq_hz - self.fc, det.bandwidth_hz, own.iq_oversample)
