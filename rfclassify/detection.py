@@ -69,6 +69,11 @@ class DetectedBurst:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+#: Fewest baseband samples a detection's own span keeps (when the input rate allows), the fewest
+#: the IQ features are measured on (rfclassify.features.burst.MIN_ANALYSIS_SAMPLES).
+MIN_SPAN_SAMPLES = 64
+
+
 class _SampleRing:
     """The most recent samples of a stream, addressed by absolute sample index.
 
@@ -140,12 +145,14 @@ def mix(x: np.ndarray, cycles_per_sample: float) -> np.ndarray:
 
 
 def baseband(
-    x: np.ndarray, fs_hz: float, shift_hz: float, bandwidth_hz: float, oversample: float = 1.5
+    x: np.ndarray, fs_hz: float, shift_hz: float, bandwidth_hz: float, oversample: float = 1.5,
+    max_decimation: int | None = None,
 ) -> tuple[np.ndarray, float]:
     """Shift ``x`` down by ``shift_hz``, keep ``fs/D`` of spectrum around it, i.e. decimate by an integer ``D``.
 
     Returns ``(samples, rate_hz)``; the rate is ``fs_hz / D`` with the
-    largest integer ``D`` keeping at least ``oversample × bandwidth_hz``.
+    largest integer ``D`` keeping at least ``oversample × bandwidth_hz``
+    (and at most ``max_decimation``).
     With ``D > 1`` done in the frequency domain (one FFT, one smaller inverse
     FFT): an ideal low-pass, exact to within half an FFT bin of shift, and
     cheaper than a long FIR for large ``D``. The snippet is zero-padded to a
@@ -155,6 +162,8 @@ def baseband(
     """
     x = np.asarray(x, dtype=np.complex64)
     dec = max(1, int(fs_hz // max(oversample * bandwidth_hz, 1.0)))
+    if max_decimation is not None:
+        dec = max(1, min(dec, int(max_decimation)))
     n = len(x)
     if n == 0:
         return x, fs_hz / dec
@@ -353,7 +362,10 @@ class _Stream:
             a = max(a, self.ring.first)
             if own.keep_iq:
                 raw = self.ring.get(a, b)
-                iq, rate = baseband(raw, self.fs, det.freq_hz - self.fc, det.bandwidth_hz, own.iq_oversample)
+                # A short narrow burst (a 0.4 ms OOK pulse: ~15 samples at 1.5 × its 25 kHz) keeps
+                # MIN_SPAN_SAMPLES over its own span, enough to measure its envelope and frequency.
+                iq, rate = baseband(raw, self.fs, det.freq_hz - self.fc, det.bandwidth_hz, own.iq_oversample,
+                                    max_decimation=det.sample_count // MIN_SPAN_SAMPLES)
             else:
                 iq, rate = np.zeros(0, dtype=np.complex64), self.fs
             bursts.append(DetectedBurst(det, iq, rate, det.freq_hz, a / self.fs))
