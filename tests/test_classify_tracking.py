@@ -37,6 +37,16 @@ def test_hops_of_one_link_are_one_emitter_with_growing_confidence():
     assert rec["label"] == "elrs-900" and rec["drone"] and rec["bursts"] == 10 and rec["channels"] == 5
 
 
+def test_a_carrier_on_a_raster_boundary_is_one_channel():
+    # An OOK sensor at 433.875 MHz whose pulse centres are measured a few kHz either side:
+    # one channel, however the estimates fall; a carrier 200 kHz away is another.
+    tracker = EmitterTracker(CLASSES)
+    for k, df in enumerate([-4e3, 5e3, -6e3, 3e3, 200e3, 196e3]):
+        tracker.add(burst(0.01 * k, "ook-ism", 0.9, 433.875e6 + df))
+    (em,) = tracker.close_all()
+    assert emitter_summary(tracker, em, "x")["channels"] == 2
+
+
 def test_a_silent_gap_starts_a_new_emitter():
     tracker = EmitterTracker(CLASSES, gap_s=1.0)
     tracker.add(burst(0.0, "ook-ism", 0.9))

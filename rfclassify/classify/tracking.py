@@ -61,7 +61,7 @@ class Emitter:
     n_total: int = 0  # bursts ever added (``bursts`` may hold only the latest, see EmitterTracker.max_bursts)
     evidence_n: int = 0  # bursts summed in ``log_proba_sum`` and ``confidence_sum``
     confidence_sum: float = 0.0
-    channels: set[float] = field(default_factory=set)  # distinct centres, on a 50 kHz raster
+    channels: list[float] = field(default_factory=list)  # distinct centres (see CHANNEL_RESOLUTION_HZ)
     n_packets: int = 0  # bursts long enough to be whole packets of ``label`` (see shortest_packet_s)
 
     @property
@@ -82,13 +82,18 @@ class Emitter:
         self.n_packets += burst.t_end_s - burst.t_start_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
         self.evidence_n += 1
         self.confidence_sum += burst.confidence
-        self.channels.add(round(burst.freq_hz / CHANNEL_RASTER_HZ) * CHANNEL_RASTER_HZ)
+        f = burst.freq_hz
+        if all(abs(f - c) >= CHANNEL_RESOLUTION_HZ for c in self.channels):
+            self.channels.append(f)
         logp = np.log(np.clip(burst.proba, 1e-4, 1.0))
         self.log_proba_sum = logp if self.log_proba_sum is None else self.log_proba_sum + logp
 
 
-#: Raster on which an emitter's distinct centre frequencies (hop channels) are counted.
-CHANNEL_RASTER_HZ = 50e3
+#: An emitter's burst centred closer than this to one of its known channels is on that channel;
+#: farther from all of them, it is a new one (hop channels). The narrowest spacing in the registry
+#: is 200 kHz (LoRaWAN US915); a fixed raster instead split a carrier that sits on a raster
+#: boundary (an OOK sensor at 433.875 MHz, its pulses' centres measured ±5 kHz) into two channels.
+CHANNEL_RESOLUTION_HZ = 50e3
 
 
 def _band_key(label: str, freq_hz: float, bandwidth_hz: float) -> str:
