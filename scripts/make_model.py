@@ -11,7 +11,11 @@
    one wideband training recording of twelve; Bluetooth has BR ACL (DH1, DH3,
    DH5), SCO, POLL, LE advertising and LE connections, and its 1.6 ms DH3
    packets were rare enough that a DH3-heavy link was called DSMX (whose
-   packets last 1.55 ms).
+   packets last 1.55 ms); OOK sensors come in four line codes, four RTL-SDR
+   rates, and as separate packets or (repeats ~2 ms apart, AcuRite style)
+   one unbroken 250 ms pulse train: the seed-1 set held three detections
+   over 150 ms among 1,241 OOK ones, and the real AcuRite, Oregon and
+   Calibeur trains were all out of distribution.
 2. Train the open-set classifier on it (detections labelled from the
    annotations) with 3-fold cross-validation grouped by recording.
 3. Write models/default.joblib and its sidecar models/default.json.
@@ -33,7 +37,7 @@ TRAIN_SEED = 1
 SNR_DB = (-5.0, 25.0)
 DRONEID_S = 1.3  # two or three DroneID bursts (600 ms period) per recording
 #: Classes whose builders draw among the most air modes: a second set of recordings (seed TRAIN_SEED + 1).
-MORE_MODES = ("elrs-2g4", "bluetooth")
+MORE_MODES = ("elrs-2g4", "bluetooth", "ook-ism")
 #: Wall times of the last run (synthesis; feature extraction + training), read by scripts/bench.py.
 TIMES = ROOT / "datasets" / "make-model-times.json"
 
