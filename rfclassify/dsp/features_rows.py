@@ -1,0 +1,367 @@
+"""The per-burst features of :mod:`rfclassify.dsp.features`, for many bursts at once.
+
+Each function takes the bursts as the rows of one 2-D complex64 array
+(``(rows, n)``: equal-length baseband signals at one ``fs_hz``) and returns
+the same features as its one-burst namesake, as float64 arrays of ``rows``
+values: the physics and the units are documented there. A burst's own
+on-time (:func:`active_mask`) and crop (the de-chirp's on-span) differ from
+row to row; they become boolean masks and per-row counts, so one numpy pass
+serves all rows instead of one Python call per burst (the calls' overhead
+was most of the cost on bursts of a few thousand samples).
+
+Results equal the one-burst functions' up to float rounding (sums in a
+different order; the IF values of :func:`fsk_features` are sorted in float32).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.fft as _sfft
+
+from rfclassify.dsp import features as F
+from rfclassify.dsp.spectrogram import power_spectrogram_rows
+
+Rows = dict[str, np.ndarray]
+
+
+def phase_steps(x: np.ndarray) -> np.ndarray:
+    """:func:`rfclassify.dsp.features.phase_steps` of every row: ``(rows, n − 1)`` radians."""
+    return np.angle(x[:, 1:] * np.conj(x[:, :-1]))
+
+
+def _first_true(mask: np.ndarray) -> np.ndarray:
+    """Index of the first True of each row of 2-D ``mask`` (0 for a row without one)."""
+    return np.argmax(mask, axis=1)
+
+
+def _last_true(mask: np.ndarray) -> np.ndarray:
+    """Index of the last True of each row of 2-D ``mask`` (``width − 1`` for a row without one)."""
+    return mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1)
+
+
+def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[r, idx[r]]`` for every row ``r``."""
+    return np.take_along_axis(a, idx[:, None], axis=1)[:, 0]
+
+
+def _count_le(v: np.ndarray, x: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per row, how many of the first ``count`` values of sorted row ``v`` are ≤ ``x`` (a vectorised ``searchsorted(side='right')``)."""
+    lo = np.zeros(len(v), dtype=np.intp)
+    hi = count.astype(np.intp)
+    last = v.shape[1] - 1
+    for _ in range(int(v.shape[1]).bit_length() + 1):
+        open_ = lo < hi
+        if not open_.any():
+            break
+        mid = (lo + hi) // 2
+        go = _take(v, np.minimum(mid, last)) <= x
+        lo = np.where(open_ & go, mid + 1, lo)
+        hi = np.where(open_ & ~go, mid, hi)
+    return lo
+
+
+def _sorted_percentile(v: np.ndarray, count: np.ndarray, q: float) -> np.ndarray:
+    """Percentile ``q`` (linear interpolation) of the first ``count`` values of each sorted row of ``v``."""
+    pos = q / 100.0 * (count - 1)
+    lo = pos.astype(np.intp)
+    hi = np.minimum(lo + 1, count - 1)
+    a, b = _take(v, lo), _take(v, hi)
+    return a + (b - a) * (pos - lo)
+
+
+def spectral_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, nfft: int = 128) -> Rows:
+    """:func:`rfclassify.dsp.features.spectral_features` of every row; ``bandwidth_hz`` is per row."""
+    rows, n = x.shape
+    nfft = F._spectral_nfft(n, nfft)
+    frames = power_spectrogram_rows(x, nfft, nfft // 2)
+    if frames.shape[1] == 0:
+        frames = power_spectrogram_rows(np.pad(x, ((0, 0), (0, nfft - n))), nfft)
+    nf = frames.shape[1]
+    psd = frames.mean(axis=1, dtype=np.float64) + 1e-30
+    df = fs_hz / nfft
+    f = F._bin_freqs(nfft, fs_hz)
+    above = psd >= psd.max(axis=1, keepdims=True) * 0.1
+    bw10 = (_last_true(above) - _first_true(above) + 1) * df
+    c = psd.cumsum(axis=1)
+    c /= c[:, -1:]
+    lo = (c < F._OCC_EDGES[0]).sum(axis=1)  # searchsorted(side='left') of a sorted row
+    hi = (c < F._OCC_EDGES[1]).sum(axis=1)
+    occ = (np.minimum(hi, nfft - 1) - lo + 1) * df
+    half = np.maximum(np.asarray(bandwidth_hz, dtype=np.float64) / 2, df)
+    b0, b1 = f.searchsorted(-half, side="left"), f.searchsorted(half, side="right")
+    j = np.arange(nfft)
+    band = (j >= b0[:, None]) & (j < b1[:, None])
+    npb = b1 - b0
+    p_mean = np.where(band, psd, 0.0).sum(axis=1) / npb
+    flat = np.exp(np.where(band, np.log(psd), 0.0).sum(axis=1) / npb) / p_mean
+    crest_db = 10 * np.log10(np.where(band, psd, 0.0).max(axis=1) / p_mean)
+    sk = np.zeros(rows)
+    if nf > 1:
+        cells = frames.astype(np.float64)
+        m2 = cells.mean(axis=1) + 1e-30
+        np.square(cells, out=cells)
+        m4 = cells.mean(axis=1)
+        k = m4 / (m2 * m2) - 2.0
+        sk = np.where(band, k, 0.0).sum(axis=1) / npb
+    return {
+        "bw_10db_hz": bw10.astype(np.float64),
+        "bw_occ99_hz": occ.astype(np.float64),
+        "spectral_flatness": flat,
+        "spectral_kurtosis": sk,
+        "spectral_crest_db": crest_db,
+    }
+
+
+def envelope_features(x: np.ndarray) -> Rows:
+    """:func:`rfclassify.dsp.features.envelope_features` of every row."""
+    a2 = x.real.astype(np.float64) ** 2
+    a2 += x.imag.astype(np.float64) ** 2
+    mean_p = a2.mean(axis=1) + 1e-30
+    papr_db = 10 * np.log10(a2.max(axis=1) / mean_p + 1e-30)
+    a = np.sqrt(a2, out=a2)
+    return {"papr_db": papr_db, "envelope_cv": a.std(axis=1) / (a.mean(axis=1) + 1e-30)}
+
+
+def active_mask(x: np.ndarray, frac: float = 0.25) -> np.ndarray:
+    """:func:`rfclassify.dsp.features.active_indices` of every row, as a ``(rows, n − 1)`` boolean mask over the IF sequence."""
+    rows, n = x.shape
+    a2 = x.real * x.real + x.imag * x.imag
+    out = np.zeros((rows, max(n - 1, 0)), dtype=bool)
+    if n == 0:
+        return out
+    if n < 8:
+        thr = frac * np.percentile(a2, 95, axis=1)
+        out[:] = (a2 > thr[:, None])[:, : n - 1]
+        return out
+    c = np.zeros((rows, n + 1))
+    a2.cumsum(axis=1, dtype=np.float64, out=c[:, 1:])
+    s8 = c[:, 8:] - c[:, :-8]  # sums of 8 (as the one-burst form: its threshold is on sums)
+    thr = frac * np.percentile(s8, 95, axis=1)
+    out[:, : n - 7] = s8 > thr[:, None]
+    return out
+
+
+def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndarray) -> Rows:
+    """:func:`rfclassify.dsp.features.fsk_features` of every row, given the rows' :func:`active_mask` and :func:`phase_steps`.
+
+    ``steps`` may be those of longer rows that ``x``'s rows begin.
+    """
+    rows, n = x.shape
+    if n < 8:
+        z = np.zeros(rows)
+        return {"if_std_hz": z, "fsk_deviation_hz": z.copy(), "fsk_separation": z.copy()}
+    st = steps[:, : n - 1]
+    cnt = active.sum(axis=1)
+    use = active | (cnt <= 8)[:, None]  # too few on-samples: all of the burst, as the one-burst form
+    count = use.sum(axis=1)
+    # The used IF values moved to the front of each row, in time order (a stable sort of a boolean key).
+    order = np.argsort(~use, axis=1, kind="stable")
+    v = np.take_along_axis(st, order, axis=1) * np.float32(fs_hz / (2 * np.pi))
+    # Moving mean of 2 over consecutive used values: count − 1 of them (count ≥ 7 here).
+    v = 0.5 * (v[:, :-1] + v[:, 1:])
+    m = count - 1
+    j = np.arange(v.shape[1])
+    valid = j < m[:, None]
+    v[~valid] = np.inf
+    v.sort(axis=1)
+    v = v.astype(np.float64)
+    v[~valid] = 0.0
+    csum = np.zeros((rows, v.shape[1] + 1))
+    np.cumsum(v, axis=1, out=csum[:, 1:])
+    v[~valid] = np.inf  # sorted rows again, for the searches
+    total = _take(csum, m)
+    lo, hi = _sorted_percentile(v, m, 20), _sorted_percentile(v, m, 80)
+    running = np.ones(rows, dtype=bool)
+    for _ in range(8):
+        k = _count_le(v, 0.5 * (lo + hi), m)
+        running &= (k > 0) & (k < m)
+        if not running.any():
+            break
+        kk = np.where(running, k, 1)
+        lo = np.where(running, _take(csum, kk) / kk, lo)
+        hi = np.where(running, (total - _take(csum, kk)) / np.maximum(m - kk, 1), hi)
+    k = _count_le(v, 0.5 * (lo + hi), m)
+    v[~valid] = 0.0
+    mean_lo = _take(csum, k) / np.maximum(k, 1)
+    mean_hi = (total - _take(csum, k)) / np.maximum(m - k, 1)
+    centre = np.where(j < k[:, None], mean_lo[:, None], mean_hi[:, None])
+    within = np.sqrt(np.where(valid, (v - centre) ** 2, 0.0).sum(axis=1) / np.maximum(m, 1)) + 1e-9
+    mean = total / m
+    if_std = np.sqrt(np.where(valid, (v - mean[:, None]) ** 2, 0.0).sum(axis=1) / m)
+    return {"if_std_hz": if_std, "fsk_deviation_hz": 0.5 * (hi - lo), "fsk_separation": (hi - lo) / within}
+
+
+def _nearest_lora_bw(bandwidth_hz: np.ndarray) -> np.ndarray:
+    """:func:`rfclassify.dsp.features._nearest_lora_bw` of every value."""
+    bws = np.array(F.LORA_BWS_HZ)
+    d = np.abs(np.log(bws[None, :] / np.maximum(np.asarray(bandwidth_hz, dtype=np.float64), 1.0)[:, None]))
+    return bws[np.argmin(d, axis=1)]
+
+
+def _window_starts(span: np.ndarray, num: np.ndarray, max_windows: int) -> np.ndarray:
+    """:func:`rfclassify.dsp.features._window_starts` of every row: ``(rows, max_windows)``, entries past ``num`` unused."""
+    i = np.arange(max_windows)[None, :]
+    step = span[:, None] / np.maximum(num - 1, 1)[:, None]
+    starts = (i * step).astype(np.intp)
+    starts = np.where(i == (num - 1)[:, None], span[:, None], starts)
+    starts = np.where((num <= 1)[:, None], 0, starts)
+    return np.where(i < num[:, None], starts, 0)  # unused windows start at 0, in range
+
+
+def chirp_features(
+    x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, active: np.ndarray, max_windows: int = 4
+) -> Rows:
+    """:func:`rfclassify.dsp.features.chirp_features` of every row, given the rows' :func:`active_mask`; ``bandwidth_hz`` per row."""
+    rows, n = x.shape
+    out = {k: np.zeros(rows) for k in ("chirp_slope_hz_per_s", "chirp_sf_est", "dechirp_sf", "dechirp_gain_db")}
+    if n < 32:
+        return out
+    bw = _nearest_lora_bw(bandwidth_hz)
+    # Only where the burst is on (first to last on-sample) if it is on for more than 32 samples.
+    crop = active.sum(axis=1) > 32
+    start = np.where(crop, _first_true(active), 0)
+    length = np.where(crop, _last_true(active) + 1 - start, n)
+    lags = np.maximum(1, np.round(4 * fs_hz / bw)).astype(np.intp)
+    slope = np.zeros(rows)
+    for lag in np.unique(lags):
+        r = np.flatnonzero((lags == lag) & (length > lag + 2))
+        nblk = (length[r] - lag) // lag
+        r, nblk = r[nblk >= 3], nblk[nblk >= 3]
+        if len(r) == 0:
+            continue
+        m = int(nblk.max()) * lag
+        idx = np.minimum(start[r, None] + np.arange(m + lag), n - 1)
+        y = np.take_along_axis(x[r], idx, axis=1)
+        z = (y[:, lag : lag + m] * np.conj(y[:, :m])).astype(np.complex128)
+        zb = z.reshape(len(r), -1, lag).sum(axis=2)
+        st = np.angle(zb[:, 1:] * np.conj(zb[:, :-1]))
+        ns = nblk - 1  # steps between a row's own blocks
+        st[np.arange(st.shape[1]) >= ns[:, None]] = np.inf
+        st.sort(axis=1)
+        med = 0.5 * (_take(st, (ns - 1) // 2) + _take(st, ns // 2))
+        f_z = med / lag * fs_hz / (2 * np.pi)
+        slope[r] = np.abs(f_z) * fs_hz / lag
+    out["chirp_slope_hz_per_s"] = slope
+    with np.errstate(divide="ignore"):
+        sf_est = np.where(slope > 0, np.log2(bw * bw / np.where(slope > 0, slope, 1.0)), 0.0)
+    out["chirp_sf_est"] = sf_est
+    gated = (F.CHIRP_SF_GATE[0] <= sf_est) & (sf_est <= F.CHIRP_SF_GATE[1])
+    sf_mid = np.round(sf_est)
+    best_sf, best_gain = np.zeros(rows), np.zeros(rows)
+    for sf in range(5, 13):
+        cand = gated & (np.abs(sf - sf_mid) <= 1)
+        for b in np.unique(bw[cand]):
+            t_sym = 2**sf / b
+            ns = round(t_sym * fs_hz)
+            r = np.flatnonzero(cand & (bw == b) & (length >= ns))
+            if ns < 16 or len(r) == 0:
+                continue
+            ref = F._dechirp_ref(ns, fs_hz, float(b), t_sym)
+            span = length[r] - ns
+            num = np.minimum(max_windows, 1 + span // max(ns, 1))
+            w0 = start[r, None] + _window_starts(span, num, max_windows)  # (rows, windows)
+            seg = x[r[:, None, None], w0[:, :, None] + np.arange(ns)] * ref
+            spec = np.abs(_sfft.fft(seg, axis=-1, overwrite_x=True))
+            np.square(spec, out=spec)
+            g = spec.max(axis=-1) / (spec.mean(axis=-1) + 1e-30)
+            g[np.arange(max_windows)[None, :] >= num[:, None]] = 0.0
+            gain_db = 10 * np.log10(g.max(axis=1))
+            better = gain_db > best_gain[r]
+            best_sf[r] = np.where(better, sf, best_sf[r])
+            best_gain[r] = np.where(better, gain_db, best_gain[r])
+    out["dechirp_sf"] = best_sf
+    out["dechirp_gain_db"] = best_gain
+    return out
+
+
+def cp_features(x: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = F.CP_CANDIDATES_S) -> Rows:
+    """:func:`rfclassify.dsp.features.cp_features` of every row."""
+    rows, n = x.shape
+    c = np.zeros((rows, n + 1))
+    np.cumsum(x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2, axis=1, out=c[:, 1:])
+
+    def corr(lag: int) -> np.ndarray:
+        num = np.abs(np.vecdot(x[:, lag:], x[:, :-lag]))  # |Σ a·conj(b)|, a = x[:−lag], b = x[lag:]
+        den = np.sqrt((c[:, n - lag] - c[:, 0]) * (c[:, n] - c[:, lag])) + 1e-30
+        return num / den
+
+    vals = []
+    for lag_s in candidates_s:
+        lag = round(lag_s * fs_hz)
+        step = max(2, lag // 4)
+        if lag < 8 or lag + step >= n // 2:
+            vals.append(np.zeros(rows))
+            continue
+        vals.append(np.maximum(0.0, corr(lag) - np.maximum(corr(lag - step), corr(lag + step))))
+    v = np.stack(vals, axis=1)
+    best = np.argmax(v, axis=1)  # the first of equal values, as max() over the candidates in order
+    best_corr = _take(v, best)
+    lag_of = np.array(candidates_s, dtype=np.float64)
+    i3, i66 = list(candidates_s).index(3.2e-6), list(candidates_s).index(1 / 15e3)
+    return {
+        "cp_best_lag_s": np.where(best_corr > 0, lag_of[best], 0.0),
+        "cp_best_corr": best_corr,
+        "cp_corr_3u2": v[:, i3],
+        "cp_corr_66u7": v[:, i66],
+    }
+
+
+def periodicity_features(
+    x: np.ndarray, fs_hz: float, steps: np.ndarray, lo_hz: float = 2e3, hi_hz: float = 60e3
+) -> Rows:
+    """:func:`rfclassify.dsp.features.periodicity_features` of every row, given the rows' :func:`phase_steps`."""
+    rows, n = x.shape
+    out = {k: np.zeros(rows) for k in ("env_peak_hz", "env_peak_db", "line_rate_db")}
+    dec = max(1, int(fs_hz // (4 * hi_hz)))
+    nn = (n // dec) * dec
+    if nn < 64 * dec:
+        return out
+    env = np.abs(x[:, :nn]).reshape(rows, -1, dec).mean(axis=2)
+    inst = np.concatenate((steps[:, : nn - 1], steps[:, nn - 2 : nn - 1]), axis=1).reshape(rows, -1, dec).mean(axis=2)
+    rate = fs_hz / dec
+    m = env.shape[1]
+    f, b0, b1, lines = F._periodicity_bins(m, rate, lo_hz, hi_hz)
+    if b1 - b0 < 8:
+        return out
+    sig = np.stack((env, inst), axis=1)  # (rows, 2, m)
+    sig -= sig.mean(axis=2, keepdims=True)
+    spec = np.abs(_sfft.rfft(sig * F._hann(m), axis=-1))
+    np.square(spec, out=spec)
+    band = spec[:, :, b0:b1]
+    med = np.median(band, axis=2) + 1e-30
+    peak = b0 + np.argmax(band, axis=2)
+    peak_db = 10 * np.log10(np.take_along_axis(spec, peak[:, :, None], axis=2)[:, :, 0] / med)
+    line = np.zeros((rows, 2))
+    for l0, l1 in lines:
+        if l1 > l0:
+            line = np.maximum(line, spec[:, :, l0:l1].max(axis=2))
+    line_db = 10 * np.log10(line / med + 1e-30)
+    k = (peak_db[:, 1] > peak_db[:, 0]).astype(np.intp)  # the envelope's unless the IF's is stronger
+    out["env_peak_hz"] = f[_take(peak, k)].astype(np.float64)
+    out["env_peak_db"] = _take(peak_db, k)
+    out["line_rate_db"] = np.maximum(0.0, line_db.max(axis=1))
+    return out
+
+
+def iq_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, max_samples: int = 1 << 13) -> Rows:
+    """All IQ features of every row (as :func:`rfclassify.features.burst.iq_features` of each).
+
+    ``x``: ``(rows, n)`` complex64 analysis spans of equal length, ``n`` at
+    most ``4 · max_samples`` (periodicity's span); the other features take
+    the first ``max_samples``.
+    """
+    x = np.ascontiguousarray(x, dtype=np.complex64)
+    bandwidth_hz = np.asarray(bandwidth_hz, dtype=np.float64)
+    head = x[:, :max_samples]
+    steps = phase_steps(x)
+    on = active_mask(head)
+    out: Rows = {}
+    out.update(spectral_features(head, fs_hz, bandwidth_hz))
+    out.update(envelope_features(head))
+    out.update(fsk_features(head, fs_hz, on, steps))
+    out.update(chirp_features(head, fs_hz, bandwidth_hz, on))
+    out.update(cp_features(np.ascontiguousarray(head), fs_hz))
+    out.update(periodicity_features(x, fs_hz, steps))
+    return out
