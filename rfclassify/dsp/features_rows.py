@@ -16,6 +16,7 @@ different order; the IF values of :func:`fsk_features` are sorted in float32).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import scipy.fft as _sfft
@@ -43,23 +44,7 @@ def _last_true(mask: np.ndarray) -> np.ndarray:
 
 def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``a[r, idx[r]]`` for every row ``r``."""
-    return np.take_along_axis(a, idx[:, None], axis=1)[:, 0]
-
-
-def _count_le(v: np.ndarray, x: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Per row, how many of the first ``count`` values of sorted row ``v`` are ≤ ``x`` (a vectorised ``searchsorted(side='right')``)."""
-    lo = np.zeros(len(v), dtype=np.intp)
-    hi = count.astype(np.intp)
-    last = v.shape[1] - 1
-    for _ in range(int(v.shape[1]).bit_length() + 1):
-        open_ = lo < hi
-        if not open_.any():
-            break
-        mid = (lo + hi) // 2
-        go = _take(v, np.minimum(mid, last)) <= x
-        lo = np.where(open_ & go, mid + 1, lo)
-        hi = np.where(open_ & ~go, mid, hi)
-    return lo
+    return a[np.arange(len(a)), idx]
 
 
 def _sorted_percentile(v: np.ndarray, count: np.ndarray, q: float) -> np.ndarray:
@@ -99,10 +84,8 @@ def spectral_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, nff
     crest_db = 10 * np.log10(np.where(band, psd, 0.0).max(axis=1) / p_mean)
     sk = np.zeros(rows)
     if nf > 1:
-        cells = frames.astype(np.float64)
-        m2 = cells.mean(axis=1) + 1e-30
-        np.square(cells, out=cells)
-        m4 = cells.mean(axis=1)
+        m2 = frames.mean(axis=1, dtype=np.float64) + 1e-30
+        m4 = np.square(frames, out=frames).mean(axis=1, dtype=np.float64)
         k = m4 / (m2 * m2) - 2.0
         sk = np.where(band, k, 0.0).sum(axis=1) / npb
     return {
@@ -114,20 +97,26 @@ def spectral_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, nff
     }
 
 
-def envelope_features(x: np.ndarray) -> Rows:
-    """:func:`rfclassify.dsp.features.envelope_features` of every row."""
-    a2 = x.real.astype(np.float64) ** 2
-    a2 += x.imag.astype(np.float64) ** 2
-    mean_p = a2.mean(axis=1) + 1e-30
-    papr_db = 10 * np.log10(a2.max(axis=1) / mean_p + 1e-30)
-    a = np.sqrt(a2, out=a2)
-    return {"papr_db": papr_db, "envelope_cv": a.std(axis=1) / (a.mean(axis=1) + 1e-30)}
+def power(x: np.ndarray) -> np.ndarray:
+    """``|x|²`` of every sample (float32 for complex64): shared by the envelope, active-time and CP features."""
+    return x.real * x.real + x.imag * x.imag
 
 
-def active_mask(x: np.ndarray, frac: float = 0.25) -> np.ndarray:
+def envelope_features(x: np.ndarray, p: np.ndarray | None = None, amp: np.ndarray | None = None) -> Rows:
+    """:func:`rfclassify.dsp.features.envelope_features` of every row (``p``, ``amp``: its :func:`power` and ``|x|``, if known)."""
+    p = power(x) if p is None else p
+    amp = np.sqrt(p) if amp is None else amp
+    mean_p = p.mean(axis=1, dtype=np.float64) + 1e-30  # pairwise sums along the rows: float32 terms are fine
+    papr_db = 10 * np.log10(p.max(axis=1) / mean_p + 1e-30)
+    a_mean = amp.mean(axis=1, dtype=np.float64)
+    a_std = amp.std(axis=1, dtype=np.float64)
+    return {"papr_db": papr_db, "envelope_cv": a_std / (a_mean + 1e-30)}
+
+
+def active_mask(x: np.ndarray, frac: float = 0.25, p: np.ndarray | None = None) -> np.ndarray:
     """:func:`rfclassify.dsp.features.active_indices` of every row, as a ``(rows, n − 1)`` boolean mask over the IF sequence."""
     rows, n = x.shape
-    a2 = x.real * x.real + x.imag * x.imag
+    a2 = power(x) if p is None else p
     out = np.zeros((rows, max(n - 1, 0)), dtype=bool)
     if n == 0:
         return out
@@ -135,10 +124,14 @@ def active_mask(x: np.ndarray, frac: float = 0.25) -> np.ndarray:
         thr = frac * np.percentile(a2, 95, axis=1)
         out[:] = (a2 > thr[:, None])[:, : n - 1]
         return out
-    c = np.zeros((rows, n + 1))
-    a2.cumsum(axis=1, dtype=np.float64, out=c[:, 1:])
-    s8 = c[:, 8:] - c[:, :-8]  # sums of 8 (as the one-burst form: its threshold is on sums)
-    thr = frac * np.percentile(s8, 95, axis=1)
+    # Sums of 8 (the one-burst form thresholds sums), as 8 shifted adds: cheaper than a running sum's differences.
+    s8 = a2[:, : n - 7].copy()
+    for k in range(1, 8):
+        s8 += a2[:, k : n - 7 + k]
+    _, lo, hi = F._rank_pair(n - 7, 95)
+    part = np.partition(s8, (lo, hi), axis=1)  # np.percentile(s8, 95, axis=1), without its wrappers
+    pos = 0.95 * (n - 8)
+    thr = frac * (part[:, lo] + (part[:, hi] - part[:, lo]) * (pos - lo))
     out[:, : n - 7] = s8 > thr[:, None]
     return out
 
@@ -164,33 +157,68 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
     m = count - 1
     j = np.arange(v.shape[1])
     valid = j < m[:, None]
-    v[~valid] = np.inf
+    v[~valid] = np.inf  # past a row's values: sorted to its end
     v.sort(axis=1)
+    search = _RowSearch(v)
     v = v.astype(np.float64)
     v[~valid] = 0.0
     csum = np.zeros((rows, v.shape[1] + 1))
     np.cumsum(v, axis=1, out=csum[:, 1:])
-    v[~valid] = np.inf  # sorted rows again, for the searches
     total = _take(csum, m)
-    lo, hi = _sorted_percentile(v, m, 20), _sorted_percentile(v, m, 80)
+    vs = np.where(valid, v, np.inf)
+    lo, hi = _sorted_percentile(vs, m, 20), _sorted_percentile(vs, m, 80)
+    # 1-D 2-means on sorted rows, as the one-burst form: a split is a search, a mean a difference of
+    # prefix sums. A row whose split stops moving has converged (its means no longer change).
     running = np.ones(rows, dtype=bool)
+    k_prev = np.full(rows, -1)
     for _ in range(8):
-        k = _count_le(v, 0.5 * (lo + hi), m)
+        k = search.count_le(0.5 * (lo + hi))
         running &= (k > 0) & (k < m)
-        if not running.any():
+        if not (running & (k != k_prev)).any():
             break
         kk = np.where(running, k, 1)
         lo = np.where(running, _take(csum, kk) / kk, lo)
         hi = np.where(running, (total - _take(csum, kk)) / np.maximum(m - kk, 1), hi)
-    k = _count_le(v, 0.5 * (lo + hi), m)
-    v[~valid] = 0.0
+        k_prev = k
+    k = search.count_le(0.5 * (lo + hi))
     mean_lo = _take(csum, k) / np.maximum(k, 1)
     mean_hi = (total - _take(csum, k)) / np.maximum(m - k, 1)
-    centre = np.where(j < k[:, None], mean_lo[:, None], mean_hi[:, None])
-    within = np.sqrt(np.where(valid, (v - centre) ** 2, 0.0).sum(axis=1) / np.maximum(m, 1)) + 1e-9
-    mean = total / m
-    if_std = np.sqrt(np.where(valid, (v - mean[:, None]) ** 2, 0.0).sum(axis=1) / m)
+    dev = v - np.where(j < k[:, None], mean_lo[:, None], mean_hi[:, None])
+    dev *= dev
+    dev[~valid] = 0.0
+    within = np.sqrt(dev.sum(axis=1) / np.maximum(m, 1)) + 1e-9
+    dev = v - (total / m)[:, None]
+    dev *= dev
+    dev[~valid] = 0.0
+    if_std = np.sqrt(dev.sum(axis=1) / m)
     return {"if_std_hz": if_std, "fsk_deviation_hz": 0.5 * (hi - lo), "fsk_separation": (hi - lo) / within}
+
+
+class _RowSearch:
+    """``searchsorted(x, side='right')`` in every row of a row-sorted 2-D float32 array, for all rows in one call.
+
+    Each float32 maps to an int32 key of the same order; adding ``row · 2³²``
+    makes the whole array one sorted int64 sequence, searched once.
+    """
+
+    def __init__(self, v: np.ndarray) -> None:
+        rows, width = v.shape
+        self.width = width
+        self.offset = np.arange(rows, dtype=np.int64) << 32
+        self.keys = (_order_key(v) + self.offset[:, None]).ravel()
+        self.base = np.arange(rows, dtype=np.int64) * width
+
+    def count_le(self, x: np.ndarray) -> np.ndarray:
+        """Per row, how many values are ≤ ``x[row]`` (float64)."""
+        f = x.astype(np.float32)
+        f = np.where(f > x, np.nextafter(f, np.float32(-np.inf)), f)  # the largest float32 ≤ x
+        return np.searchsorted(self.keys, _order_key(f) + self.offset, side="right") - self.base
+
+
+def _order_key(v: np.ndarray) -> np.ndarray:
+    """int64 keys ordered as the float32 values ``v`` (NaN-free; −0.0 below +0.0)."""
+    b = np.ascontiguousarray(v, dtype=np.float32).view(np.int32)
+    return np.where(b < 0, b ^ np.int32(0x7FFFFFFF), b).astype(np.int64)
 
 
 def _nearest_lora_bw(bandwidth_hz: np.ndarray) -> np.ndarray:
@@ -232,10 +260,15 @@ def chirp_features(
         if len(r) == 0:
             continue
         m = int(nblk.max()) * lag
-        idx = np.minimum(start[r, None] + np.arange(m + lag), n - 1)
-        y = np.take_along_axis(x[r], idx, axis=1)
-        z = (y[:, lag : lag + m] * np.conj(y[:, :m])).astype(np.complex128)
-        zb = z.reshape(len(r), -1, lag).sum(axis=2)
+        y = x[r[:, None], np.minimum(start[r, None] + np.arange(m + lag), n - 1)]  # rows from their on-start
+        z = (y[:, lag : lag + m] * np.conj(y[:, :m])).reshape(len(r), -1, lag)
+        # Block sums as lag strided adds: numpy's reduction over a short inner axis is slow.
+        if lag <= 32:
+            zb = z[:, :, 0].copy()
+            for i in range(1, lag):
+                zb += z[:, :, i]
+        else:
+            zb = z.sum(axis=2)
         st = np.angle(zb[:, 1:] * np.conj(zb[:, :-1]))
         ns = nblk - 1  # steps between a row's own blocks
         st[np.arange(st.shape[1]) >= ns[:, None]] = np.inf
@@ -276,11 +309,13 @@ def chirp_features(
     return out
 
 
-def cp_features(x: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = F.CP_CANDIDATES_S) -> Rows:
-    """:func:`rfclassify.dsp.features.cp_features` of every row."""
+def cp_features(
+    x: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = F.CP_CANDIDATES_S, p: np.ndarray | None = None
+) -> Rows:
+    """:func:`rfclassify.dsp.features.cp_features` of every row (``p``: its :func:`power`, if known)."""
     rows, n = x.shape
     c = np.zeros((rows, n + 1))
-    np.cumsum(x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2, axis=1, out=c[:, 1:])
+    np.cumsum(power(x) if p is None else p, axis=1, dtype=np.float64, out=c[:, 1:])
 
     def corr(lag: int) -> np.ndarray:
         num = np.abs(np.vecdot(x[:, lag:], x[:, :-lag]))  # |Σ a·conj(b)|, a = x[:−lag], b = x[lag:]
@@ -309,28 +344,31 @@ def cp_features(x: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = F.C
 
 
 def periodicity_features(
-    x: np.ndarray, fs_hz: float, steps: np.ndarray, lo_hz: float = 2e3, hi_hz: float = 60e3
+    x: np.ndarray, fs_hz: float, steps: np.ndarray, lo_hz: float = 2e3, hi_hz: float = 60e3, amp: np.ndarray | None = None
 ) -> Rows:
-    """:func:`rfclassify.dsp.features.periodicity_features` of every row, given the rows' :func:`phase_steps`."""
+    """:func:`rfclassify.dsp.features.periodicity_features` of every row, given the rows' :func:`phase_steps` (and ``|x|``, if known)."""
     rows, n = x.shape
     out = {k: np.zeros(rows) for k in ("env_peak_hz", "env_peak_db", "line_rate_db")}
     dec = max(1, int(fs_hz // (4 * hi_hz)))
     nn = (n // dec) * dec
     if nn < 64 * dec:
         return out
-    env = np.abs(x[:, :nn]).reshape(rows, -1, dec).mean(axis=2)
-    inst = np.concatenate((steps[:, : nn - 1], steps[:, nn - 2 : nn - 1]), axis=1).reshape(rows, -1, dec).mean(axis=2)
+    m = nn // dec
+    env = (np.abs(x[:, :nn]) if amp is None else amp[:, :nn]).reshape(rows, m, dec).mean(axis=2, dtype=np.float32)
+    # The IF of the span's last sample repeats its predecessor's (as the one-burst form).
+    inst = np.concatenate((steps[:, : nn - 1], steps[:, nn - 2 : nn - 1]), axis=1)
+    inst = inst.reshape(rows, m, dec).mean(axis=2, dtype=np.float32)
     rate = fs_hz / dec
-    m = env.shape[1]
     f, b0, b1, lines = F._periodicity_bins(m, rate, lo_hz, hi_hz)
     if b1 - b0 < 8:
         return out
-    sig = np.stack((env, inst), axis=1)  # (rows, 2, m)
+    sig = np.stack((env, inst), axis=1)  # (rows, 2, m), float32: the FFT runs in single precision
     sig -= sig.mean(axis=2, keepdims=True)
-    spec = np.abs(_sfft.rfft(sig * F._hann(m), axis=-1))
+    sig *= _hann32(m)
+    spec = np.abs(_sfft.rfft(sig, axis=-1, overwrite_x=True))
     np.square(spec, out=spec)
     band = spec[:, :, b0:b1]
-    med = np.median(band, axis=2) + 1e-30
+    med = np.median(band, axis=2).astype(np.float64) + 1e-30
     peak = b0 + np.argmax(band, axis=2)
     peak_db = 10 * np.log10(np.take_along_axis(spec, peak[:, :, None], axis=2)[:, :, 0] / med)
     line = np.zeros((rows, 2))
@@ -345,6 +383,12 @@ def periodicity_features(
     return out
 
 
+@lru_cache(maxsize=32)
+def _hann32(n: int) -> np.ndarray:
+    """``np.hanning(n)`` in float32 (cached)."""
+    return np.hanning(n).astype(np.float32)
+
+
 def iq_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, max_samples: int = 1 << 13) -> Rows:
     """All IQ features of every row (as :func:`rfclassify.features.burst.iq_features` of each).
 
@@ -356,12 +400,15 @@ def iq_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, max_sampl
     bandwidth_hz = np.asarray(bandwidth_hz, dtype=np.float64)
     head = x[:, :max_samples]
     steps = phase_steps(x)
-    on = active_mask(head)
+    p = power(x)
+    amp = np.sqrt(p)
+    hp, hamp = p[:, :max_samples], amp[:, :max_samples]
+    on = active_mask(head, p=hp)
     out: Rows = {}
     out.update(spectral_features(head, fs_hz, bandwidth_hz))
-    out.update(envelope_features(head))
+    out.update(envelope_features(head, hp, hamp))
     out.update(fsk_features(head, fs_hz, on, steps))
     out.update(chirp_features(head, fs_hz, bandwidth_hz, on))
-    out.update(cp_features(np.ascontiguousarray(head), fs_hz))
-    out.update(periodicity_features(x, fs_hz, steps))
+    out.update(cp_features(head, fs_hz, p=hp))
+    out.update(periodicity_features(x, fs_hz, steps, amp=amp))
     return out

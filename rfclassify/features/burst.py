@@ -86,7 +86,7 @@ def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: 
 
 
 #: Samples per batch of equal-length bursts (bounds the 2-D arrays: ~100 MB at most in the spectra).
-BATCH_SAMPLES = 1 << 20
+BATCH_SAMPLES = 1 << 16
 
 
 def iq_feature_columns(bursts: Sequence[Any], max_samples: int = 1 << 13) -> tuple[np.ndarray, dict[str, np.ndarray]]:
