@@ -1,0 +1,108 @@
+"""The batched IQ features (rows of equal-length bursts, :mod:`rfclassify.dsp.features_rows`) against the
+one-burst functions of :mod:`rfclassify.dsp.features`, on real detections in synthesized recordings.
+
+Tolerance: the rows form sums in other orders and in other precisions (float32 sorts and FFTs where
+the one-burst form used float64 for a few steps; complex64 block sums of the chirp lag product), on
+complex64 IQ whose own resolution is ~1e-7. Every such difference is a rounding of order 1e-6
+relative, so continuous columns must agree to 1e-3 relative (or 1e-5 absolute, for correlations and
+kurtoses near 0). A discrete column (an argmax: de-chirp SF, CP lag, strongest line) can flip when two
+candidates tie to within those roundings, so it must agree on all but 1 % of bursts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rfclassify.detection import detect_samples
+from rfclassify.dsp import features as F
+from rfclassify.dsp import features_rows as R
+from rfclassify.features import FEATURE_NAMES, BurstFeatures
+from rfclassify.features.burst import analysis_iq, burst_features
+
+synth = pytest.importorskip("rfclassify.synth")
+dataset = pytest.importorskip("rfclassify.synth.dataset")
+
+DISCRETE = ("dechirp_sf", "cp_best_lag_s", "env_peak_hz")
+
+
+def reference_iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
+    """The one-burst composition :func:`rfclassify.features.burst.iq_features` used before the rows form."""
+    x = np.asarray(iq, dtype=np.complex64)
+    head, longer = x[:max_samples], x[: 4 * max_samples]
+    steps = F.phase_steps(longer)
+    on = F.active_indices(head)
+    out: dict[str, float] = {}
+    out.update(F.spectral_features(head, fs_hz, bandwidth_hz))
+    out.update(F.envelope_features(head))
+    out.update(F.fsk_features(head, fs_hz, active=on, steps=steps))
+    out.update(F.chirp_features(head, fs_hz, bandwidth_hz, active=on))
+    out.update(F.cp_features(head, fs_hz))
+    out.update(F.periodicity_features(longer, fs_hz, steps=steps))
+    return out
+
+
+#: (label, receiver kind, duration s, seed): seeds picked so that every scene has detections (OFDM ones are sparse).
+SCENES = (
+    ("elrs-900", "rtlsdr", 1.0, 100),
+    ("lora-iot", "rtlsdr", 2.0, 101),
+    ("ook-ism", "rtlsdr", 1.0, 102),
+    ("frsky-d16", "wideband", 0.05, 103),
+    ("bluetooth", "wideband", 0.05, 104),
+    ("wifi", "wideband", 0.3, 105),
+    ("dji-ocusync", "wideband", 0.3, 107),
+)
+
+
+@pytest.fixture(scope="module")
+def bursts():
+    out = []
+    for label, kind, duration_s, seed in SCENES:
+        rng = np.random.default_rng(seed)
+        scene = dataset.class_scene(label, kind, duration_s, (5, 25), rng, probe=kind == "rtlsdr")
+        rec = synth.render(scene, rng, keep_components=False)
+        found = detect_samples(rec.samples, rec.sample_rate_hz, rec.center_freq_hz)
+        assert found, label
+        out.extend(found)
+    return out
+
+
+def test_batched_rows_equal_the_one_burst_functions(bursts):
+    X = BurstFeatures().fit(bursts).transform(bursts)
+    col = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    with_iq = np.flatnonzero(X[:, col["has_iq"]] == 1)
+    assert len(with_iq) >= 100 and len({len(analysis_iq(bursts[k])) for k in with_iq}) > 10  # many groups, some of one
+    ref = {k: reference_iq_features(analysis_iq(bursts[k]), bursts[k].iq_rate_hz, bursts[k].detection.bandwidth_hz) for k in with_iq}
+    for name in ref[with_iq[0]]:
+        want = np.array([ref[k][name] for k in with_iq], dtype=np.float32)
+        got = X[with_iq, col[name]]
+        close = np.isclose(got, want, rtol=1e-3, atol=1e-5)
+        if name in DISCRETE:
+            assert close.mean() >= 0.99, name
+        else:
+            assert close.all(), (name, got[~close][:5], want[~close][:5])
+
+
+def test_a_burst_alone_equals_its_row_in_a_batch(bursts):
+    tf = BurstFeatures().fit(bursts)
+    X = tf.transform(bursts)
+    contexts = F.context_table(bursts)
+    for k in range(0, len(bursts), max(1, len(bursts) // 25)):
+        alone = burst_features(bursts[k], contexts[k])
+        np.testing.assert_allclose(alone, X[k], rtol=1e-6, atol=1e-9)
+
+
+def test_row_search_equals_searchsorted():
+    rng = np.random.default_rng(3)
+    v = np.sort(np.r_["-1", rng.standard_normal((6, 40)), np.zeros((6, 3)), -np.zeros((6, 2))].astype(np.float32), axis=1)
+    v[:, 35:] = np.inf  # padding, as the FSK rows use it
+    x = np.r_[rng.standard_normal(4), 0.0, -1e-300]
+    search = R._RowSearch(v)
+    for q in (x, np.float64(v[np.arange(6), 7]), np.nextafter(np.float64(v[np.arange(6), 7]), -1)):
+        assert search.count_le(q).tolist() == [int(np.searchsorted(v[r], q[r], side="right")) for r in range(6)]
+
+
+@pytest.mark.parametrize("span,num", [(0, 1), (5, 2), (1000, 3), (1000, 4), (7, 4)])
+def test_window_starts_equal_the_one_burst_form(span, num):
+    got = R._window_starts(np.array([span]), np.array([num]), 4)[0]
+    assert got[:num].tolist() == F._window_starts(span, num) and (got[num:] == 0).all()
