@@ -106,3 +106,12 @@ def test_row_search_equals_searchsorted():
 def test_window_starts_equal_the_one_burst_form(span, num):
     got = R._window_starts(np.array([span]), np.array([num]), 4)[0]
     assert got[:num].tolist() == F._window_starts(span, num) and (got[num:] == 0).all()
+
+
+def test_sort_rows_equals_np_sort():
+    rng = np.random.default_rng(5)
+    v = np.r_["-1", rng.standard_normal((4, 600)) * 1e5, np.full((4, 50), 3.0)].astype(np.float32)
+    v[1, 500:] = np.inf
+    v[2] = 7.0  # a constant row
+    v[3, :10] = np.nan
+    assert np.array_equal(R._sort_rows(v), np.sort(v, axis=1), equal_nan=True)

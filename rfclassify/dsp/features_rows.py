@@ -149,16 +149,21 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
     cnt = active.sum(axis=1)
     use = active | (cnt <= 8)[:, None]  # too few on-samples: all of the burst, as the one-burst form
     count = use.sum(axis=1)
-    # The used IF values moved to the front of each row, in time order (a stable sort of a boolean key).
-    order = np.argsort(~use, axis=1, kind="stable")
-    v = np.take_along_axis(st, order, axis=1) * np.float32(fs_hz / (2 * np.pi))
-    # Moving mean of 2 over consecutive used values: count − 1 of them (count ≥ 7 here).
-    v = 0.5 * (v[:, :-1] + v[:, 1:])
-    m = count - 1
+    m = count - 1  # moving means of 2 over consecutive used values (count ≥ 7 here)
+    hz = np.float32(fs_hz / (2 * np.pi))
+    pair = use[:, :-1] & use[:, 1:]
+    if (np.count_nonzero(pair, axis=1) == m).all():
+        # Every row's used samples are one run (the common case): consecutive used values are neighbours.
+        v = st[:, :-1] + st[:, 1:]
+        v *= 0.5 * hz
+        v[~pair] = np.inf  # not a row's value: sorted to its end
+    else:  # the used IF values moved to the front of each row, in time order (a stable sort of a boolean key)
+        v = np.take_along_axis(st, np.argsort(~use, axis=1, kind="stable"), axis=1) * hz
+        v = 0.5 * (v[:, :-1] + v[:, 1:])
+        v[np.arange(v.shape[1]) >= m[:, None]] = np.inf
+    v = _sort_rows(v)
     j = np.arange(v.shape[1])
-    valid = j < m[:, None]
-    v[~valid] = np.inf  # past a row's values: sorted to its end
-    v.sort(axis=1)
+    valid = j < m[:, None]  # a row's values, sorted
     search = _RowSearch(v)
     v = v.astype(np.float64)
     v[~valid] = 0.0
@@ -192,6 +197,30 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
     dev[~valid] = 0.0
     if_std = np.sqrt(dev.sum(axis=1) / m)
     return {"if_std_hz": if_std, "fsk_deviation_hz": 0.5 * (hi - lo), "fsk_separation": (hi - lo) / within}
+
+
+def _sort_rows(v: np.ndarray) -> np.ndarray:
+    """``np.sort(v, axis=1)`` of 2-D float32 ``v`` (``+inf`` padding allowed), faster for rows of thousands of values.
+
+    A radix pass on 16-bit keys of each row's finite range puts the values
+    nearly in order; the stable sort that follows (a merge of sorted runs)
+    then has little left to do and gives exactly ``np.sort``'s values
+    (as :func:`rfclassify.dsp.features._sorted` for one row).
+    """
+    rows, width = v.shape
+    if width < 256:
+        return np.sort(v, axis=1)
+    lo = v.min(axis=1)
+    hi = np.max(v, axis=1, where=~np.isinf(v), initial=-np.inf)
+    scale = np.float32(65535.0) / np.maximum(hi - lo, np.float32(1e-30))
+    key = v - lo[:, None]
+    key *= scale[:, None]
+    np.fmin(key, 65535, out=key)  # +inf and NaN (sorted last) to the last key
+    order = key.astype(np.uint16).argsort(kind="stable", axis=1)
+    order += (np.arange(rows) * width)[:, None]
+    out = v.ravel()[order.ravel()].reshape(rows, width)
+    out.sort(kind="stable", axis=1)
+    return out
 
 
 class _RowSearch:
@@ -354,10 +383,9 @@ def periodicity_features(
     if nn < 64 * dec:
         return out
     m = nn // dec
-    env = (np.abs(x[:, :nn]) if amp is None else amp[:, :nn]).reshape(rows, m, dec).mean(axis=2, dtype=np.float32)
+    env = _block_means(np.abs(x[:, :nn]) if amp is None else amp[:, :nn], dec)
     # The IF of the span's last sample repeats its predecessor's (as the one-burst form).
-    inst = np.concatenate((steps[:, : nn - 1], steps[:, nn - 2 : nn - 1]), axis=1)
-    inst = inst.reshape(rows, m, dec).mean(axis=2, dtype=np.float32)
+    inst = _block_means(np.concatenate((steps[:, : nn - 1], steps[:, nn - 2 : nn - 1]), axis=1), dec)
     rate = fs_hz / dec
     f, b0, b1, lines = F._periodicity_bins(m, rate, lo_hz, hi_hz)
     if b1 - b0 < 8:
@@ -380,6 +408,20 @@ def periodicity_features(
     out["env_peak_hz"] = f[_take(peak, k)].astype(np.float64)
     out["env_peak_db"] = _take(peak_db, k)
     out["line_rate_db"] = np.maximum(0.0, line_db.max(axis=1))
+    return out
+
+
+def _block_means(a: np.ndarray, dec: int) -> np.ndarray:
+    """Means of ``dec`` consecutive values along the rows of ``a`` (width a multiple of ``dec``), float32.
+
+    For a few values per block, ``dec`` strided adds: numpy's reduction over a short inner axis is slow.
+    """
+    if dec > 16:
+        return a.reshape(len(a), -1, dec).mean(axis=2, dtype=np.float32)
+    out = a[:, 0::dec].astype(np.float32)
+    for i in range(1, dec):
+        out += a[:, i::dec]
+    out *= np.float32(1 / dec)
     return out
 
 
