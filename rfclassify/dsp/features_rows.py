@@ -230,15 +230,22 @@ class _RowSearch:
     makes the whole array one sorted int64 sequence, searched once.
     """
 
+    #: Narrower rows are counted by one comparison pass instead (cheaper than building the keys).
+    MIN_WIDTH = 2048
+
     def __init__(self, v: np.ndarray) -> None:
         rows, width = v.shape
-        self.width = width
+        self.v = v
+        if width < self.MIN_WIDTH:
+            return
         self.offset = np.arange(rows, dtype=np.int64) << 32
         self.keys = (_order_key(v) + self.offset[:, None]).ravel()
         self.base = np.arange(rows, dtype=np.int64) * width
 
     def count_le(self, x: np.ndarray) -> np.ndarray:
         """Per row, how many values are ≤ ``x[row]`` (float64)."""
+        if self.v.shape[1] < self.MIN_WIDTH:
+            return np.count_nonzero(self.v <= x[:, None], axis=1)
         f = x.astype(np.float32)
         f = np.where(f > x, np.nextafter(f, np.float32(-np.inf)), f)  # the largest float32 ≤ x
         return np.searchsorted(self.keys, _order_key(f) + self.offset, side="right") - self.base
@@ -312,9 +319,10 @@ def chirp_features(
     gated = (F.CHIRP_SF_GATE[0] <= sf_est) & (sf_est <= F.CHIRP_SF_GATE[1])
     sf_mid = np.round(sf_est)
     best_sf, best_gain = np.zeros(rows), np.zeros(rows)
-    for sf in range(5, 13):
+    sfs = range(max(5, int(sf_mid[gated].min()) - 1), min(12, int(sf_mid[gated].max()) + 1) + 1) if gated.any() else ()
+    for sf in sfs:
         cand = gated & (np.abs(sf - sf_mid) <= 1)
-        for b in np.unique(bw[cand]):
+        for b in (bw[:1] if (bw == bw[0]).all() else np.unique(bw[cand])):
             t_sym = 2**sf / b
             ns = round(t_sym * fs_hz)
             r = np.flatnonzero(cand & (bw == b) & (length >= ns))
@@ -390,7 +398,8 @@ def periodicity_features(
     f, b0, b1, lines = F._periodicity_bins(m, rate, lo_hz, hi_hz)
     if b1 - b0 < 8:
         return out
-    sig = np.stack((env, inst), axis=1)  # (rows, 2, m), float32: the FFT runs in single precision
+    sig = np.empty((rows, 2, m), dtype=np.float32)  # float32: the FFT runs in single precision
+    sig[:, 0], sig[:, 1] = env, inst
     sig -= sig.mean(axis=2, keepdims=True)
     sig *= _hann32(m)
     spec = np.abs(_sfft.rfft(sig, axis=-1, overwrite_x=True))

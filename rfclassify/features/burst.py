@@ -79,10 +79,25 @@ FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
 
 
 def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
-    """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×)."""
-    x = np.asarray(iq, dtype=np.complex64)[None, : 4 * max_samples]
-    cols = R.iq_features(x, fs_hz, np.array([bandwidth_hz]), max_samples)
-    return {name: float(v[0]) for name, v in cols.items()}
+    """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×).
+
+    The one-burst functions of :mod:`rfclassify.dsp.features`; many bursts of
+    one length go faster as rows (:func:`iq_feature_columns`), with the same
+    values up to float rounding.
+    """
+    x = np.asarray(iq, dtype=np.complex64)
+    head = x[:max_samples]
+    longer = x[: 4 * max_samples]
+    steps = F.phase_steps(longer)  # shared: the head's are a prefix
+    on = F.active_indices(head)
+    out: dict[str, float] = {}
+    out.update(F.spectral_features(head, fs_hz, bandwidth_hz))
+    out.update(F.envelope_features(head))
+    out.update(F.fsk_features(head, fs_hz, active=on, steps=steps))
+    out.update(F.chirp_features(head, fs_hz, bandwidth_hz, active=on))
+    out.update(F.cp_features(head, fs_hz))
+    out.update(F.periodicity_features(longer, fs_hz, steps=steps))
+    return out
 
 
 #: Samples per batch of equal-length bursts (bounds the 2-D arrays: ~100 MB at most in the spectra).
@@ -95,7 +110,10 @@ def iq_feature_columns(bursts: Sequence[Any], max_samples: int = 1 << 13) -> tup
     Bursts whose analysis spans (:func:`analysis_iq`, cut at ``4 · max_samples``)
     have the same length and rate are measured together, as the rows of one
     2-D array (:mod:`rfclassify.dsp.features_rows`): one numpy pass per group
-    instead of one Python call per burst and feature.
+    instead of one Python call per burst and feature. A burst alone in its
+    group goes through :func:`iq_features`, whose one-burst functions carry
+    less overhead than the rows form on a single row (same values up to
+    float rounding: ``tests/test_features_rows.py``).
     """
     groups: dict[tuple[float, int], list[int]] = {}
     spans: dict[int, np.ndarray] = {}
@@ -109,10 +127,18 @@ def iq_feature_columns(bursts: Sequence[Any], max_samples: int = 1 << 13) -> tup
     order: list[int] = []
     parts: list[dict[str, np.ndarray]] = []
     for (fs_hz, n), members in groups.items():
+        if len(members) == 1:
+            k = members[0]
+            one = iq_features(spans[k], fs_hz, bursts[k].detection.bandwidth_hz, max_samples)
+            parts.append({name: np.array([v]) for name, v in one.items()})
+            order.append(k)
+            continue
         step = max(1, BATCH_SAMPLES // n)
         for i in range(0, len(members), step):
             chunk = members[i : i + step]
-            x = np.stack([spans[k] for k in chunk]).astype(np.complex64, copy=False)
+            x = np.empty((len(chunk), n), dtype=np.complex64)
+            for row, k in zip(x, chunk):
+                row[:] = spans[k]
             bw = np.array([bursts[k].detection.bandwidth_hz for k in chunk], dtype=np.float64)
             parts.append(R.iq_features(x, fs_hz, bw, max_samples))
             order.extend(chunk)
