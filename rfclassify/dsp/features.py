@@ -208,10 +208,12 @@ def _sorted_percentile(v: np.ndarray, q: float) -> float:
 
 def _percentile(x: np.ndarray, q: float) -> float:
     """``np.percentile(x, q)`` (linear interpolation) by partial sort, without numpy's generic machinery."""
-    _, lo, hi = _rank_pair(len(x), q)
+    pos, lo, hi = _rank_pair(len(x), q)
     part = x.copy(order="K")  # what np.partition does, minus its wrapper
-    part.partition((lo, hi))
-    return _sorted_percentile(part, q)
+    part.partition(lo)  # one selection (two cost twice as much); the next order statistic is the least value above
+    v_lo = part[lo]
+    v_hi = np.minimum.reduce(part[lo + 1 :]) if hi > lo else v_lo
+    return float(v_lo + (v_hi - v_lo) * (pos - lo))
 
 
 def _row_percentiles(a: np.ndarray, q: float) -> list[float]:
