@@ -168,13 +168,11 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
     j = np.arange(v.shape[1])
     valid = j < m[:, None]  # a row's values, sorted
     search = _RowSearch(v)
+    lo, hi = _sorted_percentile(v, m, 20), _sorted_percentile(v, m, 80)
     v = v.astype(np.float64)
-    v[~valid] = 0.0
     csum = np.zeros((rows, v.shape[1] + 1))
-    np.cumsum(v, axis=1, out=csum[:, 1:])
+    np.cumsum(v, axis=1, out=csum[:, 1:])  # +inf past a row's m values: only csum[:, :m + 1] is read
     total = _take(csum, m)
-    vs = np.where(valid, v, np.inf)
-    lo, hi = _sorted_percentile(vs, m, 20), _sorted_percentile(vs, m, 80)
     # 1-D 2-means on sorted rows, as the one-burst form: a split is a search, a mean a difference of
     # prefix sums. A row whose split stops moving has converged (its means no longer change).
     running = np.ones(rows, dtype=bool)
@@ -359,12 +357,19 @@ def cp_features(
 ) -> Rows:
     """:func:`rfclassify.dsp.features.cp_features` of every row (``p``: its :func:`power`, if known)."""
     rows, n = x.shape
-    c = np.zeros((rows, n + 1))
-    np.cumsum(power(x) if p is None else p, axis=1, dtype=np.float64, out=c[:, 1:])
+    p = power(x) if p is None else p
+    # Energies of x[:−lag] and x[lag:]: the total less a short head or tail (lags are at most a
+    # quarter of the span), from running sums over the ends only.
+    total = p.sum(axis=1, dtype=np.float64)
+    end = min(n, round(max(candidates_s) * fs_hz * 1.25) + 4)  # ≥ lag + step of every candidate
+    head = np.zeros((rows, end + 1))
+    np.cumsum(p[:, :end], axis=1, dtype=np.float64, out=head[:, 1:])
+    tail = np.zeros((rows, end + 1))
+    np.cumsum(p[:, ::-1][:, :end], axis=1, dtype=np.float64, out=tail[:, 1:])
 
     def corr(lag: int) -> np.ndarray:
         num = np.abs(np.vecdot(x[:, lag:], x[:, :-lag]))  # |Σ a·conj(b)|, a = x[:−lag], b = x[lag:]
-        den = np.sqrt((c[:, n - lag] - c[:, 0]) * (c[:, n] - c[:, lag])) + 1e-30
+        den = np.sqrt((total - tail[:, lag]) * (total - head[:, lag])) + 1e-30
         return num / den
 
     vals = []
