@@ -107,8 +107,15 @@ def phase_steps(iq: np.ndarray) -> np.ndarray:
     The instantaneous frequency times 2π/fs. :func:`fsk_features` and
     :func:`periodicity_features` both need it: compute it once over the
     longer of their inputs (a prefix of it is the steps of a prefix).
+
+    A step of exactly ±π (a product that is a negative real: common in 8-bit
+    recordings) is +π: ``angle`` would take its sign from the sign of a zero
+    imaginary part, which depends on how the product was vectorised.
     """
-    return np.angle(iq[1:] * np.conj(iq[:-1]))
+    steps = np.angle(iq[1:] * np.conj(iq[:-1]))
+    pi = steps.dtype.type(np.pi)
+    steps[steps == -pi] = pi
+    return steps
 
 
 @lru_cache(maxsize=256)

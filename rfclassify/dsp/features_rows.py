@@ -28,8 +28,11 @@ Rows = dict[str, np.ndarray]
 
 
 def phase_steps(x: np.ndarray) -> np.ndarray:
-    """:func:`rfclassify.dsp.features.phase_steps` of every row: ``(rows, n − 1)`` radians."""
-    return np.angle(x[:, 1:] * np.conj(x[:, :-1]))
+    """:func:`rfclassify.dsp.features.phase_steps` of every row: ``(rows, n − 1)`` radians (a step of ±π is +π)."""
+    steps = np.angle(x[:, 1:] * np.conj(x[:, :-1]))
+    pi = steps.dtype.type(np.pi)
+    steps[steps == -pi] = pi
+    return steps
 
 
 def _first_true(mask: np.ndarray) -> np.ndarray:
