@@ -5,12 +5,15 @@ Each function takes the bursts as the rows of one 2-D complex64 array
 the same features as its one-burst namesake, as float64 arrays of ``rows``
 values: the physics and the units are documented there. A burst's own
 on-time (:func:`active_mask`) and crop (the de-chirp's on-span) differ from
-row to row; they become boolean masks and per-row counts, so one numpy pass
-serves all rows instead of one Python call per burst (the calls' overhead
-was most of the cost on bursts of a few thousand samples).
+row to row; they become boolean masks and per-row counts, so one numpy call
+serves all rows instead of one per burst. What that saves is the calls'
+fixed cost, a few hundred per burst; on bursts of thousands of samples the
+arithmetic dominates, so the rows form also does less of it where it can
+(shared |x|², float32 FFTs and sorts, strided adds for short sums).
 
-Results equal the one-burst functions' up to float rounding (sums in a
-different order; the IF values of :func:`fsk_features` are sorted in float32).
+Results equal the one-burst functions' up to float rounding (sums in
+other orders and precisions): ``tests/test_features_rows.py``.
+:func:`rfclassify.features.burst.iq_feature_columns` groups the bursts.
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: 
     return out
 
 
-#: Samples per batch of equal-length bursts (bounds the 2-D arrays: ~100 MB at most in the spectra).
+#: Samples per batch of equal-length bursts: the 2-D temporaries stay a few MB (at 2^17 and more, glibc
+#: trims them from the heap after each batch and the next faults them back in, ~150 faults per burst).
 BATCH_SAMPLES = 1 << 16
 
 
