@@ -69,6 +69,11 @@ class DetectedBurst:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+#: Fewest baseband samples a detection's own span keeps (when the input rate allows), the fewest
+#: the IQ features are measured on (rfclassify.features.burst.MIN_ANALYSIS_SAMPLES).
+MIN_SPAN_SAMPLES = 64
+
+
 class _SampleRing:
     """The most recent samples of a stream, addressed by absolute sample index.
 
@@ -95,9 +100,14 @@ class _SampleRing:
             self.buf[: n - first] = x[first:]
         self.end += n
 
+    @property
+    def first(self) -> int:
+        """Index of the oldest sample held."""
+        return max(self.end - self.capacity, self.start)
+
     def get(self, a: int, b: int) -> np.ndarray:
         """Samples ``[a, b)`` clipped to what is held (a copy)."""
-        a = max(a, self.end - self.capacity, self.start)
+        a = max(a, self.first)
         b = min(b, self.end)
         if b <= a:
             return np.zeros(0, dtype=np.complex64)
@@ -135,12 +145,14 @@ def mix(x: np.ndarray, cycles_per_sample: float) -> np.ndarray:
 
 
 def baseband(
-    x: np.ndarray, fs_hz: float, shift_hz: float, bandwidth_hz: float, oversample: float = 1.5
+    x: np.ndarray, fs_hz: float, shift_hz: float, bandwidth_hz: float, oversample: float = 1.5,
+    max_decimation: int | None = None,
 ) -> tuple[np.ndarray, float]:
     """Shift ``x`` down by ``shift_hz``, keep ``fs/D`` of spectrum around it, i.e. decimate by an integer ``D``.
 
     Returns ``(samples, rate_hz)``; the rate is ``fs_hz / D`` with the
-    largest integer ``D`` keeping at least ``oversample × bandwidth_hz``.
+    largest integer ``D`` keeping at least ``oversample × bandwidth_hz``
+    (and at most ``max_decimation``).
     With ``D > 1`` done in the frequency domain (one FFT, one smaller inverse
     FFT): an ideal low-pass, exact to within half an FFT bin of shift, and
     cheaper than a long FIR for large ``D``. The snippet is zero-padded to a
@@ -150,6 +162,8 @@ def baseband(
     """
     x = np.asarray(x, dtype=np.complex64)
     dec = max(1, int(fs_hz // max(oversample * bandwidth_hz, 1.0)))
+    if max_decimation is not None:
+        dec = max(1, min(dec, int(max_decimation)))
     n = len(x)
     if n == 0:
         return x, fs_hz / dec
@@ -270,8 +284,12 @@ class _Stream:
         self.medians = np.zeros((self.nfft, self.history), dtype=np.float32)
         self.n_medians = 0
         self.floor: np.ndarray | None = None
-        max_rows = self.engine.span_rows
-        keep = (max_rows + 4) * self.nfft + int(2 * owner.margin_s * self.fs) + 1
+        # A detection is emitted while the piece of samples that ends it is processed; its first
+        # sample may be as old as the engine's span before that piece, plus the rows waiting for a
+        # complete floor chunk and the samples waiting for a complete frame. Pieces are at most the
+        # engine's own step: at 250 kS/s a 2^18-sample block lasts a second, four times the span.
+        self.piece = self.engine.step_rows * self.nfft
+        keep = (self.engine.span_rows + p.chunk_frames + 5) * self.nfft + self.piece + int(2 * owner.margin_s * self.fs)
         self.ring = _SampleRing(keep, start=self.origin)
 
     def continues(self, block: Block) -> bool:
@@ -282,6 +300,8 @@ class _Stream:
         )
 
     def feed(self, x: np.ndarray) -> list[DetectedBurst]:
+        if len(x) > self.piece:
+            return [b for i in range(0, len(x), self.piece) for b in self.feed(x[i : i + self.piece])]
         self.expected += len(x)
         self.ring.append(x)
         if len(self.pending):
@@ -339,10 +359,13 @@ class _Stream:
             margin = int(own.margin_s * self.fs)
             a = det.sample_start - margin
             b = min(det.sample_start + det.sample_count + margin, a + int(own.max_iq_s * self.fs))
-            a = max(a, self.origin)
+            a = max(a, self.ring.first)
             if own.keep_iq:
                 raw = self.ring.get(a, b)
-                iq, rate = baseband(raw, self.fs, det.freq_hz - self.fc, det.bandwidth_hz, own.iq_oversample)
+                # A short narrow burst (a 0.4 ms OOK pulse: ~15 samples at 1.5 × its 25 kHz) keeps
+                # MIN_SPAN_SAMPLES over its own span, enough to measure its envelope and frequency.
+                iq, rate = baseband(raw, self.fs, det.freq_hz - self.fc, det.bandwidth_hz, own.iq_oversample,
+                                    max_decimation=det.sample_count // MIN_SPAN_SAMPLES)
             else:
                 iq, rate = np.zeros(0, dtype=np.complex64), self.fs
             bursts.append(DetectedBurst(det, iq, rate, det.freq_hz, a / self.fs))

@@ -125,6 +125,47 @@ def test_block_size_invariance():
         assert dets == ref, bs
 
 
+@pytest.mark.parametrize("fs", [250e3, 1.024e6])
+def test_every_burst_keeps_its_iq_at_low_rates(fs):
+    """A 2^18-sample block lasts 1 s at 250 kS/s (0.26 s at 1.024 MS/s), longer than the detector's
+    span: the IQ of a burst found early in a block must still be there, starting where it says."""
+    rng = np.random.default_rng(3)
+    x = _noise(rng, int(2.5 * fs))
+    starts = np.arange(0.02, 2.4, 0.1)
+    pulse = np.ones(int(4e-3 * fs), dtype=np.complex64)
+    for t in starts:
+        _add(x, pulse, t, 20e3, 25, 5e3, fs=fs)
+    bursts = detect_samples(x, fs, 433.92e6, block_size=1 << 18)
+    found = [b for b in bursts if abs(b.detection.offset_hz - 20e3) < 10e3]
+    assert len(found) == len(starts)
+    for b in found:
+        d = b.detection
+        assert b.iq_t0_s <= d.t_start_s and len(b.iq) / b.iq_rate_hz >= d.duration_s
+        # the pulse is in the IQ where the times say: its middle is strong, the margin before it is noise
+        mid = round((d.t_start_s + d.duration_s / 2 - b.iq_t0_s) * b.iq_rate_hz)
+        assert np.abs(b.iq[mid]) ** 2 > 10 * np.mean(np.abs(b.iq[:3]) ** 2)
+
+
+@pytest.mark.parametrize("fs", [250e3, 2.4e6])
+def test_short_narrow_pulse_keeps_enough_iq_for_features(fs):
+    """A 0.5 ms, ~20 kHz OOK pulse decimated to 1.5 × its width would be ~15 samples: too few to measure."""
+    from rfclassify.detection import MIN_SPAN_SAMPLES
+    from rfclassify.features import FEATURE_NAMES, burst_features
+
+    rng = np.random.default_rng(4)
+    x = _noise(rng, int(0.3 * fs))
+    for t in (0.05, 0.15, 0.25):
+        _add(x, np.ones(int(0.5e-3 * fs), dtype=np.complex64), t, 30e3, 25, 5e3, fs=fs)
+    found = [b for b in detect_samples(x, fs, 433.92e6) if abs(b.detection.offset_hz - 30e3) < 10e3]
+    assert len(found) == 3
+    for b in found:
+        assert b.detection.bandwidth_hz < 60e3
+        assert b.detection.duration_s * b.iq_rate_hz >= MIN_SPAN_SAMPLES - 1
+        row = burst_features(b)
+        assert row[FEATURE_NAMES.index("has_iq")] == 1.0
+        assert abs(row[FEATURE_NAMES.index("airtime_s")] - 0.5e-3) < 0.05e-3
+
+
 def test_pure_detect_equals_streaming():
     x = _scene(7)
     nfft = nfft_for_rate(FS)

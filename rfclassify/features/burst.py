@@ -26,13 +26,15 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from rfclassify.detection import MIN_SPAN_SAMPLES
 from rfclassify.dsp import features as F
 from rfclassify.dsp import features_rows as R
 from rfclassify.dsp.airtime import airtime_s
 
 FEATURE_SCHEMA_VERSION = 4
-#: Fewest samples the IQ features are measured on: a shorter detection is widened about its centre.
-MIN_ANALYSIS_SAMPLES = 64
+#: Fewest samples the IQ features are measured on: a shorter detection is widened about its centre
+#: (the detector keeps at least this many over a detection's span when the input rate allows).
+MIN_ANALYSIS_SAMPLES = MIN_SPAN_SAMPLES
 MISSING = 0.0
 
 #: (name, unit, meaning) per column, in order.
