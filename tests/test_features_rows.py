@@ -1,12 +1,12 @@
-"""The batched IQ features (rows of equal-length bursts, :mod:`rfclassify.dsp.features_rows`) against the
-one-burst functions of :mod:`rfclassify.dsp.features`, on real detections in synthesized recordings.
+"""The IQ features of a burst measured in a batch (rows of equal-length bursts, :mod:`rfclassify.dsp.features_rows`)
+against the same burst measured alone (a batch of one), on real detections in synthesized recordings.
 
-Tolerance: the rows form sums in other orders and in other precisions (float32 sorts and FFTs where
-the one-burst form used float64 for a few steps; complex64 block sums of the chirp lag product), on
-complex64 IQ whose own resolution is ~1e-7. Every such difference is a rounding of order 1e-6
-relative, so continuous columns must agree to 1e-3 relative (or 1e-5 absolute, for correlations and
-kurtoses near 0). A discrete column (an argmax: de-chirp SF, CP lag, strongest line) can flip when two
-candidates tie to within those roundings, so it must agree on all but 1 % of bursts.
+Tolerance: a batch reduces along the same rows as a batch of one, but numpy may vectorise a reduction
+over a 2-D array differently from one over a single row, so sums can round differently. Every such
+difference is a rounding of order 1e-6 relative, so continuous columns must agree to 1e-3 relative (or
+1e-5 absolute, for correlations and kurtoses near 0). A discrete column (an argmax: de-chirp SF, CP
+lag, strongest line) can flip when two candidates tie to within those roundings, so it must agree on
+all but 1 % of bursts.
 """
 
 from __future__ import annotations
@@ -20,28 +20,12 @@ from rfclassify.detection import detect_samples
 from rfclassify.dsp import features as F
 from rfclassify.dsp import features_rows as R
 from rfclassify.features import FEATURE_NAMES, BurstFeatures
-from rfclassify.features.burst import analysis_iq, burst_features
+from rfclassify.features.burst import analysis_iq, burst_features, iq_features
 
 synth = pytest.importorskip("rfclassify.synth")
 dataset = pytest.importorskip("rfclassify.synth.dataset")
 
 DISCRETE = ("dechirp_sf", "cp_best_lag_s", "env_peak_hz")
-
-
-def reference_iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
-    """The one-burst composition :func:`rfclassify.features.burst.iq_features` used before the rows form."""
-    x = np.asarray(iq, dtype=np.complex64)
-    head, longer = x[:max_samples], x[: 4 * max_samples]
-    steps = F.phase_steps(longer)
-    on = F.active_indices(head)
-    out: dict[str, float] = {}
-    out.update(F.spectral_features(head, fs_hz, bandwidth_hz))
-    out.update(F.envelope_features(head))
-    out.update(F.fsk_features(head, fs_hz, active=on, steps=steps))
-    out.update(F.chirp_features(head, fs_hz, bandwidth_hz, active=on))
-    out.update(F.cp_features(head, fs_hz))
-    out.update(F.periodicity_features(longer, fs_hz, steps=steps))
-    return out
 
 
 #: (label, receiver kind, duration s, seed): seeds picked so that every scene has detections (OFDM ones are sparse).
@@ -69,14 +53,14 @@ def bursts():
     return out
 
 
-def test_batched_rows_equal_the_one_burst_functions(bursts):
+def test_batched_rows_equal_each_burst_alone(bursts):
     X = BurstFeatures().fit(bursts).transform(bursts)
     col = {name: i for i, name in enumerate(FEATURE_NAMES)}
     with_iq = np.flatnonzero(X[:, col["has_iq"]] == 1)
     lengths = Counter((bursts[k].iq_rate_hz, len(analysis_iq(bursts[k]))) for k in with_iq)
-    # Many groups; most bursts share theirs (rows), some are alone (the one-burst path).
+    # Many groups; most bursts share theirs, some are alone.
     assert len(lengths) > 10 and sum(c for c in lengths.values() if c > 1) >= 150 and 1 in lengths.values()
-    ref = {k: reference_iq_features(analysis_iq(bursts[k]), bursts[k].iq_rate_hz, bursts[k].detection.bandwidth_hz) for k in with_iq}
+    ref = {k: iq_features(analysis_iq(bursts[k]), bursts[k].iq_rate_hz, bursts[k].detection.bandwidth_hz) for k in with_iq}
     for name in ref[with_iq[0]]:
         want = np.array([ref[k][name] for k in with_iq], dtype=np.float32)
         got = X[with_iq, col[name]]
@@ -92,7 +76,7 @@ def test_a_burst_alone_equals_its_row_in_a_batch(bursts):
     contexts = F.context_table(bursts)
     continuous = [i for i, name in enumerate(FEATURE_NAMES) if name not in DISCRETE]
     for k in range(0, len(bursts), max(1, len(bursts) // 25)):
-        alone = burst_features(bursts[k], contexts[k])  # one burst: the one-burst functions
+        alone = burst_features(bursts[k], contexts[k])  # a batch of one
         np.testing.assert_allclose(alone[continuous], X[k, continuous], rtol=1e-3, atol=1e-5)
 
 
@@ -106,10 +90,10 @@ def test_row_search_equals_searchsorted():
         assert search.count_le(q).tolist() == [int(np.searchsorted(v[r], q[r], side="right")) for r in range(6)]
 
 
-@pytest.mark.parametrize("span,num", [(0, 1), (5, 2), (1000, 3), (1000, 4), (7, 4)])
-def test_window_starts_equal_the_one_burst_form(span, num):
+@pytest.mark.parametrize("span,num", [(0, 1), (0, 4), (5, 2), (5, 4), (1000, 3), (1000, 4), (7, 4), (7083 - 756, 4), (12345, 3)])
+def test_window_starts_equal_linspace(span, num):
     got = R._window_starts(np.array([span]), np.array([num]), 4)[0]
-    assert got[:num].tolist() == F._window_starts(span, num) and (got[num:] == 0).all()
+    assert got[:num].tolist() == np.linspace(0, span, num=num).astype(int).tolist() and (got[num:] == 0).all()
 
 
 def test_sort_rows_equals_np_sort():

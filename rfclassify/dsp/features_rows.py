@@ -1,19 +1,35 @@
-"""The per-burst features of :mod:`rfclassify.dsp.features`, for many bursts at once.
+"""Per-burst features in physical units, for many bursts at once: the one implementation.
 
 Each function takes the bursts as the rows of one 2-D complex64 array
-(``(rows, n)``: equal-length baseband signals at one ``fs_hz``) and returns
-the same features as its one-burst namesake, as float64 arrays of ``rows``
-values: the physics and the units are documented there. A burst's own
-on-time (:func:`active_mask`) and crop (the de-chirp's on-span) differ from
-row to row; they become boolean masks and per-row counts, so one numpy call
-serves all rows instead of one per burst. What that saves is the calls'
-fixed cost, a few hundred per burst; on bursts of thousands of samples the
-arithmetic dominates, so the rows form also does less of it where it can
-(shared |x|², float32 FFTs and sorts, strided adds for short sums).
+(``(rows, n)``: equal-length baseband signals, each centred at 0 Hz, at one
+``fs_hz``) and returns each feature as a float64 array of ``rows`` values,
+with units in the names, so a model trained at one sample rate applies at
+another. :mod:`rfclassify.dsp.features` calls these on a batch of one for
+its one-burst functions; :func:`rfclassify.features.burst.iq_feature_columns`
+groups the bursts of one length. A burst's own on-time (:func:`active_mask`)
+and crop (the de-chirp's on-span) differ from row to row; they become
+boolean masks and per-row counts, so one numpy call serves all rows instead
+of one per burst. Sources of the physics:
 
-Results equal the one-burst functions' up to float rounding (sums in
-other orders and precisions): ``tests/test_features_rows.py``.
-:func:`rfclassify.features.burst.iq_feature_columns` groups the bursts.
+- Occupied bandwidth: ITU-R SM.328 (99 % power); spectral flatness
+  (geometric over arithmetic mean) and spectral kurtosis (Antoni, "The
+  spectral kurtosis: a useful tool for characterising non-stationary
+  signals", MSSP 2006: −1 for a constant-envelope tone, 0 for Gaussian
+  noise or OFDM).
+- FSK deviation: instantaneous frequency ``angle(x[n]·conj(x[n−1]))·fs/2π``
+  (PySDR, "Frequency Shift Keying") split into two clusters (1-D k-means).
+- LoRa chirps: Semtech AN1200.22 — a symbol sweeps BW in 2^SF/BW s, so the
+  slope is BW²/2^SF Hz/s and multiplying by a conjugate reference chirp
+  ("de-chirping") concentrates a symbol into one FFT bin.
+- OFDM cyclic prefix: the CP repeats the last samples of each symbol, so
+  ``x[n]·conj(x[n+N])`` correlates at the useful-symbol length N (van de
+  Beek, Sandell, Börjesson, "ML estimation of time and frequency offset in
+  OFDM systems", IEEE Trans. SP 1997). Candidates: 3.2 µs (IEEE 802.11a/g/n
+  20 MHz, 64-point FFT at 20 MS/s, §17.3.2 of IEEE 802.11-2016), 66.7 µs
+  (15 kHz subcarriers as in LTE, 3GPP TS 36.211 §6.12, used by DJI OcuSync
+  per RUB-SysSec/DroneSecurity), and their doublings.
+- Video line rate: 15.625 kHz (625-line PAL, ITU-R BT.470) and 15.734 kHz
+  (525-line NTSC) periodicity of the envelope / instantaneous frequency.
 """
 
 from __future__ import annotations
@@ -24,14 +40,31 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft as _sfft
 
-from rfclassify.dsp import features as F
 from rfclassify.dsp.spectrogram import power_spectrogram_rows
+
+#: Candidate OFDM useful-symbol lengths in seconds (see module docstring).
+CP_CANDIDATES_S: tuple[float, ...] = (3.2e-6, 6.4e-6, 12.8e-6, 1 / 15e3, 2 / 15e3)
+#: Standard LoRa bandwidths in Hz (SX127x and SX128x datasheets).
+LORA_BWS_HZ: tuple[float, ...] = (62.5e3, 125e3, 250e3, 500e3, 812.5e3, 1625e3)
+LINE_RATES_HZ: tuple[float, ...] = (15625.0, 15734.0)
+#: ``chirp_sf_est`` range in which the de-chirp search runs (SF5–SF12 with a margin for noisy slopes).
+CHIRP_SF_GATE: tuple[float, float] = (3.0, 14.0)
+_OCC_EDGES = np.array([0.005, 0.995])
 
 Rows = dict[str, np.ndarray]
 
 
 def phase_steps(x: np.ndarray) -> np.ndarray:
-    """:func:`rfclassify.dsp.features.phase_steps` of every row: ``(rows, n − 1)`` radians (a step of ±π is +π)."""
+    """Phase step per sample of every row, ``angle(x[n]·conj(x[n−1]))``: ``(rows, n − 1)`` radians (float32 for complex64).
+
+    The instantaneous frequency times 2π/fs. :func:`fsk_features` and
+    :func:`periodicity_features` both need it: compute it once over the
+    longer of their inputs (a prefix of it is the steps of a prefix).
+
+    A step of exactly ±π (a product that is a negative real: common in 8-bit
+    recordings) is +π: ``angle`` would take its sign from the sign of a zero
+    imaginary part, which depends on how the product was vectorised.
+    """
     steps = np.angle(x[:, 1:] * np.conj(x[:, :-1]))
     pi = steps.dtype.type(np.pi)
     steps[steps == -pi] = pi
@@ -62,23 +95,47 @@ def _sorted_percentile(v: np.ndarray, count: np.ndarray, q: float) -> np.ndarray
     return a + (b - a) * (pos - lo)
 
 
+@lru_cache(maxsize=256)
+def _spectral_nfft(n: int, nfft: int) -> int:
+    """FFT length of :func:`spectral_features` for ``n`` samples: ``nfft``, or half the largest power of 2 ≤ n if smaller (≥ 16)."""
+    return int(min(nfft, max(16, 2 ** int(np.log2(max(n, 16))) // 2)))
+
+
+@lru_cache(maxsize=64)
+def _bin_freqs(nfft: int, fs_hz: float) -> np.ndarray:
+    """Centre frequencies (Hz) of the FFT-shifted bins of an ``nfft``-point spectrum at ``fs_hz`` (cached)."""
+    return (np.arange(nfft) - nfft // 2) * (fs_hz / nfft)
+
+
+def _rank_pair(n: int, q: float) -> tuple[float, int, int]:
+    """``(pos, lo, hi)``: the fractional rank of percentile ``q`` among ``n`` sorted values and its two neighbours."""
+    pos = q / 100.0 * (n - 1)
+    lo = int(pos)
+    return pos, lo, min(lo + 1, n - 1)
+
+
 def spectral_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, nfft: int = 128) -> Rows:
-    """:func:`rfclassify.dsp.features.spectral_features` of every row; ``bandwidth_hz`` is per row."""
+    """Bandwidths (−10 dB, occupied 99 %), flatness, kurtosis and crest of each row's spectrum.
+
+    ``bandwidth_hz`` (per row: the detection's) limits the band over which
+    flatness and kurtosis are taken. Returns ``bw_10db_hz``, ``bw_occ99_hz``,
+    ``spectral_flatness`` (0–1), ``spectral_kurtosis``, ``spectral_crest_db``.
+    """
     rows, n = x.shape
-    nfft = F._spectral_nfft(n, nfft)
+    nfft = _spectral_nfft(n, nfft)
     frames = power_spectrogram_rows(x, nfft, nfft // 2)
     if frames.shape[1] == 0:
         frames = power_spectrogram_rows(np.pad(x, ((0, 0), (0, nfft - n))), nfft)
     nf = frames.shape[1]
     psd = frames.mean(axis=1, dtype=np.float64) + 1e-30
     df = fs_hz / nfft
-    f = F._bin_freqs(nfft, fs_hz)
+    f = _bin_freqs(nfft, fs_hz)
     above = psd >= psd.max(axis=1, keepdims=True) * 0.1
     bw10 = (_last_true(above) - _first_true(above) + 1) * df
     c = psd.cumsum(axis=1)
     c /= c[:, -1:]
-    lo = (c < F._OCC_EDGES[0]).sum(axis=1)  # searchsorted(side='left') of a sorted row
-    hi = (c < F._OCC_EDGES[1]).sum(axis=1)
+    lo = (c < _OCC_EDGES[0]).sum(axis=1)  # searchsorted(side='left') of a sorted row
+    hi = (c < _OCC_EDGES[1]).sum(axis=1)
     occ = (np.minimum(hi, nfft - 1) - lo + 1) * df
     half = np.maximum(np.asarray(bandwidth_hz, dtype=np.float64) / 2, df)
     b0, b1 = f.searchsorted(-half, side="left"), f.searchsorted(half, side="right")
@@ -109,7 +166,10 @@ def power(x: np.ndarray) -> np.ndarray:
 
 
 def envelope_features(x: np.ndarray, p: np.ndarray | None = None, amp: np.ndarray | None = None) -> Rows:
-    """:func:`rfclassify.dsp.features.envelope_features` of every row (``p``, ``amp``: its :func:`power` and ``|x|``, if known)."""
+    """``papr_db`` (peak over mean power) and ``envelope_cv`` (std over mean of |x|) of every row: OOK vs constant envelope.
+
+    ``p``, ``amp``: the rows' :func:`power` and ``|x|``, if known.
+    """
     p = power(x) if p is None else p
     amp = np.sqrt(p) if amp is None else amp
     mean_p = p.mean(axis=1, dtype=np.float64) + 1e-30  # pairwise sums along the rows: float32 terms are fine
@@ -120,7 +180,12 @@ def envelope_features(x: np.ndarray, p: np.ndarray | None = None, amp: np.ndarra
 
 
 def active_mask(x: np.ndarray, frac: float = 0.25, p: np.ndarray | None = None) -> np.ndarray:
-    """:func:`rfclassify.dsp.features.active_indices` of every row, as a ``(rows, n − 1)`` boolean mask over the IF sequence."""
+    """Where each row is on: ``(rows, n − 1)`` mask over the IF sequence, the smoothed envelope above ``frac`` of its 95th percentile.
+
+    :func:`fsk_features` and :func:`chirp_features` measure only there (noise
+    margins would bias them); pass the result to both rather than computing
+    it twice. ``p``: the rows' :func:`power`, if known.
+    """
     rows, n = x.shape
     a2 = power(x) if p is None else p
     out = np.zeros((rows, max(n - 1, 0)), dtype=bool)
@@ -130,11 +195,12 @@ def active_mask(x: np.ndarray, frac: float = 0.25, p: np.ndarray | None = None) 
         thr = frac * np.percentile(a2, 95, axis=1)
         out[:] = (a2 > thr[:, None])[:, : n - 1]
         return out
-    # Sums of 8 (the one-burst form thresholds sums), as 8 shifted adds: cheaper than a running sum's differences.
+    # Sums of 8 rather than means (/8 is exact, so sums against the sums' threshold decide alike), as 8
+    # shifted adds: cheaper than a running sum's differences.
     s8 = a2[:, : n - 7].copy()
     for k in range(1, 8):
         s8 += a2[:, k : n - 7 + k]
-    pos, lo, hi = F._rank_pair(n - 7, 95)
+    pos, lo, hi = _rank_pair(n - 7, 95)
     # np.percentile(s8, 95, axis=1) without its wrappers: one selection (two cost twice as much),
     # the next order statistic is the least value above it.
     part = np.partition(s8, lo, axis=1)
@@ -146,7 +212,12 @@ def active_mask(x: np.ndarray, frac: float = 0.25, p: np.ndarray | None = None) 
 
 
 def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndarray) -> Rows:
-    """:func:`rfclassify.dsp.features.fsk_features` of every row, given the rows' :func:`active_mask` and :func:`phase_steps`.
+    """Instantaneous-frequency statistics of every row where it is on (its :func:`active_mask`; all of it if on for ≤ 8 samples).
+
+    ``if_std_hz``: spread of the IF; ``fsk_deviation_hz``: half the distance
+    between the two cluster centres of a 2-means fit of the IF;
+    ``fsk_separation``: that distance over the pooled within-cluster std
+    (large for 2-FSK, small for noise or a tone). Rows under 8 samples are 0.
 
     ``steps`` may be those of longer rows that ``x``'s rows begin.
     """
@@ -156,7 +227,7 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
         return {"if_std_hz": z, "fsk_deviation_hz": z.copy(), "fsk_separation": z.copy()}
     st = steps[:, : n - 1]
     cnt = active.sum(axis=1)
-    use = active | (cnt <= 8)[:, None]  # too few on-samples: all of the burst, as the one-burst form
+    use = active | (cnt <= 8)[:, None]  # too few on-samples: all of the burst
     count = use.sum(axis=1)
     m = count - 1  # moving means of 2 over consecutive used values (count ≥ 7 here)
     hz = np.float32(fs_hz / (2 * np.pi))
@@ -179,7 +250,7 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
     csum = np.zeros((rows, v.shape[1] + 1))
     np.cumsum(v, axis=1, out=csum[:, 1:])  # +inf past a row's m values: only csum[:, :m + 1] is read
     total = _take(csum, m)
-    # 1-D 2-means on sorted rows, as the one-burst form: a split is a search, a mean a difference of
+    # 1-D 2-means on sorted rows: a split is a search, a mean a difference of
     # prefix sums. A row whose split stops moving has converged (its means no longer change).
     running = np.ones(rows, dtype=bool)
     k_prev = np.full(rows, -1)
@@ -211,8 +282,7 @@ def _sort_rows(v: np.ndarray) -> np.ndarray:
 
     A radix pass on 16-bit keys of each row's finite range puts the values
     nearly in order; the stable sort that follows (a merge of sorted runs)
-    then has little left to do and gives exactly ``np.sort``'s values
-    (as :func:`rfclassify.dsp.features._sorted` for one row).
+    then has little left to do and gives exactly ``np.sort``'s values.
     """
     rows, width = v.shape
     if width < 256:
@@ -264,15 +334,30 @@ def _order_key(v: np.ndarray) -> np.ndarray:
     return np.where(b < 0, b ^ np.int32(0x7FFFFFFF), b).astype(np.int64)
 
 
+@lru_cache(maxsize=64)
+def _chirp(n: int, fs_hz: float, bw_hz: float, t_sym_s: float) -> np.ndarray:
+    """One up-chirp sweeping ``bw_hz`` in ``t_sym_s`` (cached: the same few are used for every burst)."""
+    t = np.arange(n) / fs_hz
+    slope = bw_hz / t_sym_s
+    f = -bw_hz / 2 + slope * t
+    return np.exp(2j * np.pi * np.cumsum(f) / fs_hz).astype(np.complex64)
+
+
+@lru_cache(maxsize=64)
+def _dechirp_ref(n: int, fs_hz: float, bw_hz: float, t_sym_s: float) -> np.ndarray:
+    """The conjugate of :func:`_chirp`: multiplying by it de-chirps (cached like it)."""
+    return np.conj(_chirp(n, fs_hz, bw_hz, t_sym_s))
+
+
 def _nearest_lora_bw(bandwidth_hz: np.ndarray) -> np.ndarray:
-    """:func:`rfclassify.dsp.features._nearest_lora_bw` of every value."""
-    bws = np.array(F.LORA_BWS_HZ)
+    """The standard LoRa bandwidth nearest each value in log scale."""
+    bws = np.array(LORA_BWS_HZ)
     d = np.abs(np.log(bws[None, :] / np.maximum(np.asarray(bandwidth_hz, dtype=np.float64), 1.0)[:, None]))
     return bws[np.argmin(d, axis=1)]
 
 
 def _window_starts(span: np.ndarray, num: np.ndarray, max_windows: int) -> np.ndarray:
-    """:func:`rfclassify.dsp.features._window_starts` of every row: ``(rows, max_windows)``, entries past ``num`` unused."""
+    """``np.linspace(0, span, num).astype(int)`` of every row: ``(rows, max_windows)``, entries past ``num`` unused (0)."""
     i = np.arange(max_windows)[None, :]
     step = span[:, None] / np.maximum(num - 1, 1)[:, None]
     starts = (i * step).astype(np.intp)
@@ -284,7 +369,23 @@ def _window_starts(span: np.ndarray, num: np.ndarray, max_windows: int) -> np.nd
 def chirp_features(
     x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, active: np.ndarray, max_windows: int = 4
 ) -> Rows:
-    """:func:`rfclassify.dsp.features.chirp_features` of every row, given the rows' :func:`active_mask`; ``bandwidth_hz`` per row."""
+    """LoRa-style linear chirp of every row: IF slope and de-chirp concentration.
+
+    ``chirp_slope_hz_per_s``: |slope| from the median phase step between
+    block sums of the lag product ``x[n+L]·conj(x[n])`` (a tone at
+    slope·L/fs for a linear chirp; the wraps of LoRa symbols affect only the
+    blocks that straddle them, which the median ignores), over the row's
+    on-span (first to last sample of its :func:`active_mask`, if more than 32);
+    ``chirp_sf_est``: log2(BW²/slope) with BW the standard LoRa bandwidth
+    nearest ``bandwidth_hz`` (per row); ``dechirp_sf``: the SF (5–12, within
+    ±1 of the rounded ``chirp_sf_est``: the slope already says which symbol
+    lengths can fit) whose conjugate up-chirp concentrates one symbol best
+    (up to ``max_windows`` symbol windows spread over the on-span), and
+    ``dechirp_gain_db`` that concentration (peak FFT bin power over mean bin
+    power, in dB; about 10·log10(ln N) for noise, near 10·log10(N) for a
+    clean chirp). The de-chirp search runs only where ``chirp_sf_est`` is
+    within :data:`CHIRP_SF_GATE`; otherwise both are 0.
+    """
     rows, n = x.shape
     out = {k: np.zeros(rows) for k in ("chirp_slope_hz_per_s", "chirp_sf_est", "dechirp_sf", "dechirp_gain_db")}
     if n < 32:
@@ -328,7 +429,7 @@ def chirp_features(
     with np.errstate(divide="ignore"):
         sf_est = np.where(slope > 0, np.log2(bw * bw / np.where(slope > 0, slope, 1.0)), 0.0)
     out["chirp_sf_est"] = sf_est
-    gated = (F.CHIRP_SF_GATE[0] <= sf_est) & (sf_est <= F.CHIRP_SF_GATE[1])
+    gated = (CHIRP_SF_GATE[0] <= sf_est) & (sf_est <= CHIRP_SF_GATE[1])
     sf_mid = np.round(sf_est)
     best_sf, best_gain = np.zeros(rows), np.zeros(rows)
     sfs = range(max(5, int(sf_mid[gated].min()) - 1), min(12, int(sf_mid[gated].max()) + 1) + 1) if gated.any() else ()
@@ -340,7 +441,7 @@ def chirp_features(
             r = np.flatnonzero(cand & (bw == b) & (length >= ns))
             if ns < 16 or len(r) == 0:
                 continue
-            ref = F._dechirp_ref(ns, fs_hz, float(b), t_sym)
+            ref = _dechirp_ref(ns, fs_hz, float(b), t_sym)
             span = length[r] - ns
             num = np.minimum(max_windows, 1 + span // max(ns, 1))
             w0 = start[r, None] + _window_starts(span, num, max_windows)  # (rows, windows)
@@ -359,9 +460,19 @@ def chirp_features(
 
 
 def cp_features(
-    x: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = F.CP_CANDIDATES_S, p: np.ndarray | None = None
+    x: np.ndarray, fs_hz: float, candidates_s: Sequence[float] = CP_CANDIDATES_S, p: np.ndarray | None = None
 ) -> Rows:
-    """:func:`rfclassify.dsp.features.cp_features` of every row (``p``: its :func:`power`, if known)."""
+    """Cyclic-prefix correlation of every row: normalised |Σ x[n]·conj(x[n+N])| for each candidate useful-symbol length.
+
+    Each value is the correlation at the lag minus the larger one a quarter
+    symbol either side (a CP is a *peak* in lag; a narrowband signal
+    correlates at every short lag alike): about CP/(symbol+CP) for a clean
+    OFDM burst (0.2 for Wi-Fi, ~0.07 for LTE-like numerology) and near 0 for
+    noise or single-carrier signals. Lags under 8 samples are 0. Returns
+    ``cp_best_lag_s`` and ``cp_best_corr`` over all candidates, plus
+    ``cp_corr_3u2`` (3.2 µs) and ``cp_corr_66u7`` (66.7 µs). ``p``: the rows'
+    :func:`power`, if known.
+    """
     rows, n = x.shape
     p = power(x) if p is None else p
     # Energies of x[:−lag] and x[lag:]: the total less a short head or tail (lags are at most a
@@ -399,10 +510,36 @@ def cp_features(
     }
 
 
+@lru_cache(maxsize=128)
+def _periodicity_bins(m: int, rate_hz: float, lo_hz: float, hi_hz: float) -> tuple[np.ndarray, int, int, tuple[tuple[int, int], ...]]:
+    """Bin frequencies of an ``m``-point real FFT at ``rate_hz``, the bins in ``[lo_hz, hi_hz]`` and near each line rate.
+
+    The bins are runs of consecutive indices (the frequencies increase), so
+    they are returned as ``start, stop`` pairs: ``(f, b0, b1, lines)``.
+    """
+    f = np.fft.rfftfreq(m, 1 / rate_hz)
+    band = np.flatnonzero((f >= lo_hz) & (f <= hi_hz))
+    res = rate_hz / m
+    lines = []
+    for lr in LINE_RATES_HZ:
+        near = np.flatnonzero(np.abs(f - lr) <= max(0.01 * lr, res))
+        lines.append((int(near[0]), int(near[-1]) + 1) if len(near) else (0, 0))
+    b0, b1 = (int(band[0]), int(band[-1]) + 1) if len(band) else (0, 0)
+    return f, b0, b1, tuple(lines)
+
+
 def periodicity_features(
     x: np.ndarray, fs_hz: float, steps: np.ndarray, lo_hz: float = 2e3, hi_hz: float = 60e3, amp: np.ndarray | None = None
 ) -> Rows:
-    """:func:`rfclassify.dsp.features.periodicity_features` of every row, given the rows' :func:`phase_steps` (and ``|x|``, if known)."""
+    """Strongest line of each row's envelope and IF spectra between ``lo_hz`` and ``hi_hz``, and the video line-rate score.
+
+    ``env_peak_hz``: frequency of the strongest line (the envelope's unless
+    the IF's is stronger); ``env_peak_db``: its power over the median of the
+    band; ``line_rate_db``: the best of the PAL/NTSC line rates (±1 % or one
+    resolution bin) over that median. ``steps``: the rows'
+    :func:`phase_steps` (of ``x`` or of longer rows ``x`` begins); ``amp``:
+    ``|x|``, if known.
+    """
     rows, n = x.shape
     out = {k: np.zeros(rows) for k in ("env_peak_hz", "env_peak_db", "line_rate_db")}
     dec = max(1, int(fs_hz // (4 * hi_hz)))
@@ -411,10 +548,10 @@ def periodicity_features(
         return out
     m = nn // dec
     env = _block_means(np.abs(x[:, :nn]) if amp is None else amp[:, :nn], dec)
-    # The IF of the span's last sample repeats its predecessor's (as the one-burst form).
+    # The IF of the span's last sample repeats its predecessor's.
     inst = _block_means(np.concatenate((steps[:, : nn - 1], steps[:, nn - 2 : nn - 1]), axis=1), dec)
     rate = fs_hz / dec
-    f, b0, b1, lines = F._periodicity_bins(m, rate, lo_hz, hi_hz)
+    f, b0, b1, lines = _periodicity_bins(m, rate, lo_hz, hi_hz)
     if b1 - b0 < 8:
         return out
     sig = np.empty((rows, 2, m), dtype=np.float32)  # float32: the FFT runs in single precision
@@ -460,7 +597,7 @@ def _hann32(n: int) -> np.ndarray:
 
 
 def iq_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, max_samples: int = 1 << 13) -> Rows:
-    """All IQ features of every row (as :func:`rfclassify.features.burst.iq_features` of each).
+    """All IQ features of every row.
 
     ``x``: ``(rows, n)`` complex64 analysis spans of equal length, ``n`` at
     most ``4 · max_samples`` (periodicity's span); the other features take
