@@ -83,23 +83,12 @@ FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
 def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
     """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×).
 
-    The one-burst functions of :mod:`rfclassify.dsp.features`; many bursts of
-    one length go faster as rows (:func:`iq_feature_columns`), with the same
-    values up to float rounding.
+    :func:`rfclassify.dsp.features_rows.iq_features` on a batch of one; many
+    bursts go through :func:`iq_feature_columns`.
     """
-    x = np.asarray(iq, dtype=np.complex64)
-    head = x[:max_samples]
-    longer = x[: 4 * max_samples]
-    steps = F.phase_steps(longer)  # shared: the head's are a prefix
-    on = F.active_indices(head)
-    out: dict[str, float] = {}
-    out.update(F.spectral_features(head, fs_hz, bandwidth_hz))
-    out.update(F.envelope_features(head))
-    out.update(F.fsk_features(head, fs_hz, active=on, steps=steps))
-    out.update(F.chirp_features(head, fs_hz, bandwidth_hz, active=on))
-    out.update(F.cp_features(head, fs_hz))
-    out.update(F.periodicity_features(longer, fs_hz, steps=steps))
-    return out
+    x = np.asarray(iq, dtype=np.complex64)[None, : 4 * max_samples]
+    rows = R.iq_features(x, fs_hz, np.array([bandwidth_hz], dtype=np.float64), max_samples)
+    return {name: float(v[0]) for name, v in rows.items()}
 
 
 #: Samples per batch of equal-length bursts: the 2-D temporaries stay a few MB (at 2^17 and more, glibc
@@ -113,10 +102,8 @@ def iq_feature_columns(bursts: Sequence[Any], max_samples: int = 1 << 13) -> tup
     Bursts whose analysis spans (:func:`analysis_iq`, cut at ``4 · max_samples``)
     have the same length and rate are measured together, as the rows of one
     2-D array (:mod:`rfclassify.dsp.features_rows`): one numpy pass per group
-    instead of one Python call per burst and feature. A burst alone in its
-    group goes through :func:`iq_features`, whose one-burst functions carry
-    less overhead than the rows form on a single row (same values up to
-    float rounding: ``tests/test_features_rows.py``).
+    instead of one Python call per burst and feature (a burst alone in its
+    group is a batch of one).
     """
     groups: dict[tuple[float, int], list[int]] = {}
     spans: dict[int, np.ndarray] = {}
@@ -130,12 +117,6 @@ def iq_feature_columns(bursts: Sequence[Any], max_samples: int = 1 << 13) -> tup
     order: list[int] = []
     parts: list[dict[str, np.ndarray]] = []
     for (fs_hz, n), members in groups.items():
-        if len(members) == 1:
-            k = members[0]
-            one = iq_features(spans[k], fs_hz, bursts[k].detection.bandwidth_hz, max_samples)
-            parts.append({name: np.array([v]) for name, v in one.items()})
-            order.append(k)
-            continue
         step = max(1, BATCH_SAMPLES // n)
         for i in range(0, len(members), step):
             chunk = members[i : i + step]
