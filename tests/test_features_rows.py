@@ -80,14 +80,17 @@ def test_a_burst_alone_equals_its_row_in_a_batch(bursts):
         np.testing.assert_allclose(alone[continuous], X[k, continuous], rtol=1e-3, atol=1e-5)
 
 
-def test_row_search_equals_searchsorted():
+@pytest.mark.parametrize("width", [40, 2100])  # a comparison pass, int64 keys
+def test_row_search_equals_searchsorted(width):
     rng = np.random.default_rng(3)
-    v = np.sort(np.r_["-1", rng.standard_normal((6, 40)), np.zeros((6, 3)), -np.zeros((6, 2))].astype(np.float32), axis=1)
-    v[:, 35:] = np.inf  # padding, as the FSK rows use it
+    v = np.sort(np.r_["-1", rng.standard_normal((6, width)), np.zeros((6, 3)), -np.zeros((6, 2))].astype(np.float32), axis=1)
+    v[:, width - 5 :] = np.inf  # padding, as the FSK rows use it
     x = np.r_[rng.standard_normal(4), 0.0, -1e-300]
-    search = R._RowSearch(v)
+    search, one = R._RowSearch(v), [R._RowSearch(v[r : r + 1]) for r in range(6)]  # all rows; each alone
     for q in (x, np.float64(v[np.arange(6), 7]), np.nextafter(np.float64(v[np.arange(6), 7]), -1)):
-        assert search.count_le(q).tolist() == [int(np.searchsorted(v[r], q[r], side="right")) for r in range(6)]
+        want = [int(np.count_nonzero(v[r] <= q[r])) for r in range(6)]
+        assert search.count_le(q).tolist() == want
+        assert [int(one[r].count_le(q[r : r + 1])[0]) for r in range(6)] == want
 
 
 @pytest.mark.parametrize("span,num", [(0, 1), (0, 4), (5, 2), (5, 4), (1000, 3), (1000, 4), (7, 4), (7083 - 756, 4), (12345, 3)])

@@ -241,7 +241,7 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
         v = np.take_along_axis(st, np.argsort(~use, axis=1, kind="stable"), axis=1) * hz
         v = 0.5 * (v[:, :-1] + v[:, 1:])
         v[np.arange(v.shape[1]) >= m[:, None]] = np.inf
-    v = _sort_rows(v)
+    v = _sort_rows(v)[:, : int(m.max())]  # past a row's m values: +inf
     j = np.arange(v.shape[1])
     valid = j < m[:, None]  # a row's values, sorted
     search = _RowSearch(v)
@@ -313,7 +313,7 @@ class _RowSearch:
     def __init__(self, v: np.ndarray) -> None:
         rows, width = v.shape
         self.v = v
-        if width < self.MIN_WIDTH:
+        if width < self.MIN_WIDTH or rows == 1:
             return
         self.offset = np.arange(rows, dtype=np.int64) << 32
         self.keys = (_order_key(v) + self.offset[:, None]).ravel()
@@ -321,6 +321,8 @@ class _RowSearch:
 
     def count_le(self, x: np.ndarray) -> np.ndarray:
         """Per row, how many values are ≤ ``x[row]`` (float64)."""
+        if len(self.v) == 1:
+            return self.v[0].searchsorted(x, side="right")
         if self.v.shape[1] < self.MIN_WIDTH:
             return np.count_nonzero(self.v <= x[:, None], axis=1)
         f = x.astype(np.float32)
@@ -403,10 +405,15 @@ def chirp_features(
         r, nblk = r[nblk >= 3], nblk[nblk >= 3]
         if len(r) == 0:
             continue
-        if lag <= 32:
-            # Sums of lag consecutive lag products starting at every sample (lag strided adds: numpy's
-            # reduction over a short inner axis is slow), then each row's blocks from its on-start.
-            xr = x if len(r) == rows else x[r]
+        xr = x if len(r) == rows else x[r]
+        m = int(nblk.max()) * lag
+        s0 = int(start[r[0]])
+        if (start[r] == s0).all():
+            # One on-start for all (a batch of one, or rows on from their first sample): blocks by slicing.
+            zb = _block_sums(xr[:, s0 + lag : s0 + lag + m] * np.conj(xr[:, s0 : s0 + m]), lag)
+        elif lag <= 32:
+            # Sums of lag consecutive lag products starting at every sample (lag strided adds: a
+            # gather of each row from its on-start costs more), then each row's blocks from its on-start.
             z = xr[:, lag:] * np.conj(xr[:, :-lag])  # z[t] = x[t+lag]·conj(x[t])
             width = n - 2 * lag + 1
             win = z[:, :width].copy()
@@ -415,9 +422,8 @@ def chirp_features(
             blk = np.minimum(start[r, None] + lag * np.arange(int(nblk.max())), width - 1)
             zb = win[np.arange(len(r))[:, None], blk]
         else:
-            m = int(nblk.max()) * lag
-            y = x[r[:, None], np.minimum(start[r, None] + np.arange(m + lag), n - 1)]  # rows from their on-start
-            zb = (y[:, lag : lag + m] * np.conj(y[:, :m])).reshape(len(r), -1, lag).sum(axis=2)
+            y = xr[np.arange(len(r))[:, None], np.minimum(start[r, None] + np.arange(m + lag), n - 1)]  # rows from their on-start
+            zb = _block_sums(y[:, lag : lag + m] * np.conj(y[:, :m]), lag)
         st = np.angle(zb[:, 1:] * np.conj(zb[:, :-1]))
         ns = nblk - 1  # steps between a row's own blocks
         st[np.arange(st.shape[1]) >= ns[:, None]] = np.inf
@@ -576,16 +582,22 @@ def periodicity_features(
     return out
 
 
-def _block_means(a: np.ndarray, dec: int) -> np.ndarray:
-    """Means of ``dec`` consecutive values along the rows of ``a`` (width a multiple of ``dec``), float32.
+def _block_sums(a: np.ndarray, k: int, dtype: np.dtype | type | None = None) -> np.ndarray:
+    """Sums of ``k`` consecutive values along the rows of ``a`` (width a multiple of ``k``), in ``dtype`` (``a``'s if None).
 
-    For a few values per block, ``dec`` strided adds: numpy's reduction over a short inner axis is slow.
+    For a few values per block, ``k`` strided adds: numpy's reduction over a short inner axis is slow.
     """
-    if dec > 16:
-        return a.reshape(len(a), -1, dec).mean(axis=2, dtype=np.float32)
-    out = a[:, 0::dec].astype(np.float32)
-    for i in range(1, dec):
-        out += a[:, i::dec]
+    if k > 32:
+        return a.reshape(len(a), -1, k).sum(axis=2, dtype=dtype)
+    out = a[:, 0::k].astype(a.dtype if dtype is None else dtype)
+    for i in range(1, k):
+        out += a[:, i::k]
+    return out
+
+
+def _block_means(a: np.ndarray, dec: int) -> np.ndarray:
+    """Means of ``dec`` consecutive values along the rows of ``a`` (width a multiple of ``dec``), float32."""
+    out = _block_sums(a, dec, np.float32)
     out *= np.float32(1 / dec)
     return out
 
