@@ -225,6 +225,8 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
     if n < 8:
         z = np.zeros(rows)
         return {"if_std_hz": z, "fsk_deviation_hz": z.copy(), "fsk_separation": z.copy()}
+    if rows == 1:
+        return _fsk_one(fs_hz, active[0], steps[0, : n - 1])
     st = steps[:, : n - 1]
     cnt = active.sum(axis=1)
     use = active | (cnt <= 8)[:, None]  # too few on-samples: all of the burst
@@ -275,6 +277,39 @@ def fsk_features(x: np.ndarray, fs_hz: float, active: np.ndarray, steps: np.ndar
     dev[~valid] = 0.0
     if_std = np.sqrt(dev.sum(axis=1) / m)
     return {"if_std_hz": if_std, "fsk_deviation_hz": 0.5 * (hi - lo), "fsk_separation": (hi - lo) / within}
+
+
+def _fsk_one(fs_hz: float, active: np.ndarray, steps: np.ndarray) -> Rows:
+    """:func:`fsk_features` of a batch of one, with Python scalars where the rows form spends numpy calls on 1-element arrays.
+
+    A burst alone in its length group is common in the pipeline's batches (a quarter of the bench
+    scene's); the rows form costs it several times as much (fixed numpy overhead).
+    """
+    use = active if np.count_nonzero(active) > 8 else np.ones_like(active)
+    v = steps[use].astype(np.float64)
+    v = 0.5 * (v[:-1] + v[1:])  # moving means of 2 over consecutive used values
+    v *= fs_hz / (2 * np.pi)
+    v.sort()
+    n = len(v)
+    csum = np.concatenate(([0.0], v)).cumsum()
+    (p20, a20, b20), (p80, a80, b80) = _rank_pair(n, 20), _rank_pair(n, 80)
+    lo, hi = v[a20] + (v[b20] - v[a20]) * (p20 - a20), v[a80] + (v[b80] - v[a80]) * (p80 - a80)
+    for _ in range(8):
+        k = int(v.searchsorted(0.5 * (lo + hi), side="right"))
+        if k == 0 or k == n:
+            break
+        lo, hi = csum[k] / k, (csum[n] - csum[k]) / (n - k)
+    k = int(v.searchsorted(0.5 * (lo + hi), side="right"))
+    within = np.sqrt((_sq_dev(v[:k]) + _sq_dev(v[k:])) / n) + 1e-9
+    return {"if_std_hz": np.array([np.sqrt(_sq_dev(v) / n)]), "fsk_deviation_hz": np.array([0.5 * (hi - lo)]), "fsk_separation": np.array([(hi - lo) / within])}
+
+
+def _sq_dev(v: np.ndarray) -> float:
+    """Sum of the squared deviations of 1-D ``v`` from its mean (0 if empty), without numpy's ``var`` wrappers."""
+    if len(v) == 0:
+        return 0.0
+    d = v - np.add.reduce(v) / len(v)
+    return float(np.add.reduce(d * d))
 
 
 def _sort_rows(v: np.ndarray) -> np.ndarray:
@@ -392,6 +427,8 @@ def chirp_features(
     out = {k: np.zeros(rows) for k in ("chirp_slope_hz_per_s", "chirp_sf_est", "dechirp_sf", "dechirp_gain_db")}
     if n < 32:
         return out
+    if rows == 1:
+        return _chirp_one(x[0], fs_hz, float(_nearest_lora_bw(bandwidth_hz)[0]), active[0], max_windows)
     bw = _nearest_lora_bw(bandwidth_hz)
     # Only where the burst is on (first to last on-sample) if it is on for more than 32 samples.
     crop = active.sum(axis=1) > 32
@@ -463,6 +500,44 @@ def chirp_features(
     out["dechirp_sf"] = best_sf
     out["dechirp_gain_db"] = best_gain
     return out
+
+
+def _chirp_one(iq: np.ndarray, fs_hz: float, bw: float, active: np.ndarray, max_windows: int) -> Rows:
+    """:func:`chirp_features` of a batch of one (LoRa bandwidth ``bw`` already chosen), with Python scalars where the
+    rows form spends numpy calls on 1-element arrays (as :func:`_fsk_one`)."""
+    out = {"chirp_slope_hz_per_s": 0.0, "chirp_sf_est": 0.0, "dechirp_sf": 0.0, "dechirp_gain_db": 0.0}
+    on = np.flatnonzero(active)
+    if len(on) > 32:
+        iq = iq[on[0] : on[-1] + 1]
+    lag = max(1, round(4 * fs_hz / bw))
+    nblk = (len(iq) - lag) // lag
+    if len(iq) > lag + 2 and nblk >= 3:
+        m = nblk * lag
+        zb = _block_sums((iq[lag : lag + m] * np.conj(iq[:m]))[None], lag)[0]
+        st = np.angle(zb[1:] * np.conj(zb[:-1]))
+        st.sort()
+        med = 0.5 * (st[(len(st) - 1) // 2] + st[len(st) // 2])
+        slope = float(abs(med / lag * fs_hz / (2 * np.pi)) * fs_hz / lag)
+        out["chirp_slope_hz_per_s"] = slope
+        out["chirp_sf_est"] = float(np.log2(bw * bw / slope)) if slope > 0 else 0.0
+    sf_est = out["chirp_sf_est"]
+    if CHIRP_SF_GATE[0] <= sf_est <= CHIRP_SF_GATE[1]:
+        sf_mid = round(sf_est)
+        for sf in range(max(5, sf_mid - 1), min(12, sf_mid + 1) + 1):
+            t_sym = 2**sf / bw
+            ns = round(t_sym * fs_hz)
+            if ns < 16 or ns > len(iq):
+                continue
+            span = len(iq) - ns
+            num = min(max_windows, 1 + span // ns)
+            starts = _window_starts(np.array([span]), np.array([num]), num)[0]
+            seg = np.stack([iq[s0 : s0 + ns] for s0 in starts]) * _dechirp_ref(ns, fs_hz, bw, t_sym)
+            spec = np.abs(_sfft.fft(seg, axis=-1, overwrite_x=True))
+            np.square(spec, out=spec)
+            gain_db = float(10 * np.log10(np.max(spec.max(axis=1) / (np.add.reduce(spec, axis=1) / ns + 1e-30))))
+            if gain_db > out["dechirp_gain_db"]:
+                out["dechirp_sf"], out["dechirp_gain_db"] = float(sf), gain_db
+    return {k: np.array([v]) for k, v in out.items()}
 
 
 def cp_features(
