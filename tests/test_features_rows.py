@@ -2,11 +2,12 @@
 against the same burst measured alone (a batch of one), on real detections in synthesized recordings.
 
 Tolerance: a batch reduces along the same rows as a batch of one, but numpy may vectorise a reduction
-over a 2-D array differently from one over a single row, so sums can round differently. Every such
-difference is a rounding of order 1e-6 relative, so continuous columns must agree to 1e-3 relative (or
-1e-5 absolute, for correlations and kurtoses near 0). A discrete column (an argmax: de-chirp SF, CP
-lag, strongest line) can flip when two candidates tie to within those roundings, so it must agree on
-all but 1 % of bursts.
+over a 2-D array differently from one over a single row, and a batch of one takes the FSK and chirp
+features with Python scalars (float64 IF values where the rows use float32; other block sums), so
+sums round differently. Every such difference is a rounding of order 1e-6 relative, so continuous
+columns must agree to 1e-3 relative (or 1e-5 absolute, for correlations and kurtoses near 0). A
+discrete column (an argmax: de-chirp SF, CP lag, strongest line) can flip when two candidates tie to
+within those roundings, so it must agree on all but 1 % of bursts.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ its one-burst functions; :func:`rfclassify.features.burst.iq_feature_columns`
 groups the bursts of one length. A burst's own on-time (:func:`active_mask`)
 and crop (the de-chirp's on-span) differ from row to row; they become
 boolean masks and per-row counts, so one numpy call serves all rows instead
-of one per burst. Sources of the physics:
+of one per burst. On a batch of one, where that saves nothing and the calls
+on 1-element arrays cost most, the FSK and chirp features take the same steps
+with Python scalars (:func:`_fsk_one`, :func:`_chirp_one`). Sources of the physics:
 
 - Occupied bandwidth: ITU-R SM.328 (99 % power); spectral flatness
   (geometric over arithmetic mean) and spectral kurtosis (Antoni, "The
