@@ -97,3 +97,23 @@ def frequency_axis_hz(nfft: int, sample_rate_hz: float, center_freq_hz: float = 
 def to_db(power: np.ndarray, floor: float = 1e-20) -> np.ndarray:
     """10·log10 of linear power, clipped at ``floor`` (float32)."""
     return (10.0 * np.log10(np.maximum(power, floor))).astype(np.float32)
+
+
+def power_spectrogram_rows(x: np.ndarray, nfft: int, hop: int | None = None) -> np.ndarray:
+    """:func:`power_spectrogram` of every row of 2-D ``x`` (equal-length signals): shape ``(rows, frames, nfft)``."""
+    hop = nfft if hop is None else hop
+    x = np.ascontiguousarray(x, dtype=np.complex64)
+    rows, n = x.shape
+    n_frames = frame_count(n, nfft, hop)
+    if n_frames == 0:
+        return np.zeros((rows, 0, nfft), dtype=np.float32)
+    frames = np.lib.stride_tricks.as_strided(
+        x, shape=(rows, n_frames, nfft), strides=(x.strides[0], hop * x.strides[1], x.strides[1]), writeable=False
+    )
+    spec = _sfft.fft(frames * _shifting_window(nfft), axis=-1, overwrite_x=True)
+    power = spec.real**2
+    power += spec.imag**2
+    power *= _scale(nfft)
+    if nfft % 2:
+        power = np.fft.fftshift(power, axes=-1)
+    return power

@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from rfclassify.detection import MIN_SPAN_SAMPLES
 from rfclassify.dsp import features as F
+from rfclassify.dsp import features_rows as R
 from rfclassify.dsp.airtime import airtime_s
 
 FEATURE_SCHEMA_VERSION = 4
@@ -80,20 +81,55 @@ FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
 
 
 def iq_features(iq: np.ndarray, fs_hz: float, bandwidth_hz: float, max_samples: int = 1 << 13) -> dict[str, float]:
-    """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×)."""
-    x = np.asarray(iq, dtype=np.complex64)
-    head = x[:max_samples]
-    longer = x[: 4 * max_samples]
-    steps = F.phase_steps(longer)  # shared: the head's are a prefix
-    on = F.active_indices(head)
-    out: dict[str, float] = {}
-    out.update(F.spectral_features(head, fs_hz, bandwidth_hz))
-    out.update(F.envelope_features(head))
-    out.update(F.fsk_features(head, fs_hz, active=on, steps=steps))
-    out.update(F.chirp_features(head, fs_hz, bandwidth_hz, active=on))
-    out.update(F.cp_features(head, fs_hz))
-    out.update(F.periodicity_features(longer, fs_hz, steps=steps))
-    return out
+    """All IQ-derived features of one burst (at most ``max_samples`` analysed; periodicity gets up to 4×).
+
+    :func:`rfclassify.dsp.features_rows.iq_features` on a batch of one; many
+    bursts go through :func:`iq_feature_columns`.
+    """
+    x = np.asarray(iq, dtype=np.complex64)[None, : 4 * max_samples]
+    rows = R.iq_features(x, fs_hz, np.array([bandwidth_hz], dtype=np.float64), max_samples)
+    return {name: float(v[0]) for name, v in rows.items()}
+
+
+#: Samples per batch of equal-length bursts: the 2-D temporaries stay a few MB (at 2^17 and more, glibc
+#: trims them from the heap after each batch and the next faults them back in, ~150 faults per burst).
+BATCH_SAMPLES = 1 << 16
+
+
+def iq_feature_columns(bursts: Sequence[Any], max_samples: int = 1 << 13) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``(rows, columns)``: the indices of the bursts with IQ features, and those features (one array per name, in ``rows`` order).
+
+    Bursts whose analysis spans (:func:`analysis_iq`, cut at ``4 · max_samples``)
+    have the same length and rate are measured together, as the rows of one
+    2-D array (:mod:`rfclassify.dsp.features_rows`): one numpy pass per group
+    instead of one Python call per burst and feature (a burst alone in its
+    group is a batch of one).
+    """
+    groups: dict[tuple[float, int], list[int]] = {}
+    spans: dict[int, np.ndarray] = {}
+    for k, burst in enumerate(bursts):
+        iq = getattr(burst, "iq", None)
+        if iq is None or len(iq) < MIN_ANALYSIS_SAMPLES:
+            continue
+        x = analysis_iq(burst)[: 4 * max_samples]
+        spans[k] = x
+        groups.setdefault((float(burst.iq_rate_hz), len(x)), []).append(k)
+    order: list[int] = []
+    parts: list[dict[str, np.ndarray]] = []
+    for (fs_hz, n), members in groups.items():
+        step = max(1, BATCH_SAMPLES // n)
+        for i in range(0, len(members), step):
+            chunk = members[i : i + step]
+            x = np.empty((len(chunk), n), dtype=np.complex64)
+            for row, k in zip(x, chunk):
+                row[:] = spans[k]
+            bw = np.array([bursts[k].detection.bandwidth_hz for k in chunk], dtype=np.float64)
+            parts.append(R.iq_features(x, fs_hz, bw, max_samples))
+            order.extend(chunk)
+    if not parts:
+        return np.zeros(0, dtype=np.intp), {}
+    cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    return np.array(order, dtype=np.intp), cols
 
 
 def span_indices(burst: Any) -> tuple[int, int]:
@@ -123,30 +159,40 @@ def analysis_iq(burst: Any, min_samples: int = MIN_ANALYSIS_SAMPLES) -> np.ndarr
 
 def burst_features(burst: Any, context: dict[str, float] | None = None, max_samples: int = 1 << 13) -> np.ndarray:
     """The feature row (float32, ``len(FEATURE_NAMES)``) of one :class:`~rfclassify.detection.DetectedBurst`."""
-    det = burst.detection
-    row = dict.fromkeys(FEATURE_NAMES, MISSING)
-    row.update(
-        duration_s=det.duration_s,
-        bandwidth_hz=det.bandwidth_hz,
-        snr_db=det.snr_db,
-        peak_db=det.peak_db,
-        offset_hz=det.offset_hz,
-        rf_mhz=det.freq_hz / 1e6 if det.center_freq_hz else 0.0,
-        clipped=float(det.edge_low or det.edge_high or det.split_before or det.split_after),
-    )
-    iq = getattr(burst, "iq", None)
-    if iq is not None and len(iq) >= MIN_ANALYSIS_SAMPLES:
-        row.update(iq_features(analysis_iq(burst), burst.iq_rate_hz, det.bandwidth_hz, max_samples))
-        row["has_iq"] = 1.0
-    if iq is not None:
-        # Also for snippets too short for the other IQ features: a 0.4 ms OOK pulse decimated to
-        # ~40 kS/s has ~60 samples, and its air time is still there to the sample.
-        row["airtime_s"] = airtime_s(iq, burst.iq_rate_hz, span_indices(burst))
-    if context:
-        row.update({k: v for k, v in context.items() if k in row})
-    vec = np.array([row[name] for name in FEATURE_NAMES], dtype=np.float64)
-    vec[~np.isfinite(vec)] = MISSING
-    return vec.astype(np.float32)
+    return _feature_rows([burst], [context], max_samples)[0]
+
+
+def _feature_rows(bursts: Sequence[Any], contexts: Sequence[dict[str, float] | None], max_samples: int) -> np.ndarray:
+    """Feature rows (float32) of ``bursts``, each with its context (or none)."""
+    out = np.full((len(bursts), len(FEATURE_NAMES)), MISSING, dtype=np.float64)
+    col = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    for k, burst in enumerate(bursts):
+        det = burst.detection
+        row = out[k]
+        row[col["duration_s"]] = det.duration_s
+        row[col["bandwidth_hz"]] = det.bandwidth_hz
+        row[col["snr_db"]] = det.snr_db
+        row[col["peak_db"]] = det.peak_db
+        row[col["offset_hz"]] = det.offset_hz
+        row[col["rf_mhz"]] = det.freq_hz / 1e6 if det.center_freq_hz else 0.0
+        row[col["clipped"]] = float(det.edge_low or det.edge_high or det.split_before or det.split_after)
+        iq = getattr(burst, "iq", None)
+        if iq is not None:
+            # Also for snippets too short for the other IQ features: a 0.4 ms OOK pulse decimated to
+            # ~40 kS/s has ~60 samples, and its air time is still there to the sample.
+            row[col["airtime_s"]] = airtime_s(iq, burst.iq_rate_hz, span_indices(burst))
+        ctx = contexts[k]
+        if ctx:
+            for name, v in ctx.items():
+                if name in col:
+                    row[col[name]] = v
+    rows, cols = iq_feature_columns(bursts, max_samples)
+    if len(rows):
+        out[rows, col["has_iq"]] = 1.0
+        for name, v in cols.items():
+            out[rows, col[name]] = v
+    out[~np.isfinite(out)] = MISSING
+    return out.astype(np.float32)
 
 
 class BurstFeatures(TransformerMixin, BaseEstimator):
@@ -181,9 +227,9 @@ class BurstFeatures(TransformerMixin, BaseEstimator):
         # Streams bring their own (causal) context; a recording's bursts get it from each other.
         needed = any(getattr(b, "context", None) is None for b in bursts)
         contexts = F.context_table(bursts, self.context_window_s) if needed else [None] * len(bursts)
-        for k, burst in enumerate(bursts):
-            ctx = burst.context if burst.context is not None else contexts[k]
-            out[k] = burst_features(burst, ctx, self.max_samples)
+        ctxs = [b.context if b.context is not None else contexts[k] for k, b in enumerate(bursts)]
+        if bursts:
+            out[:] = _feature_rows(bursts, ctxs, self.max_samples)
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
