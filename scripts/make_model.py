@@ -44,7 +44,7 @@ TIMES = ROOT / "datasets" / "make-model-times.json"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-class", type=int, default=12, help="recordings per class and receiver")
+    parser.add_argument("--per-class", type=int, default=24, help="recordings per class and receiver")
     parser.add_argument("--duration", type=float, default=0.5, help="seconds per recording")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "models" / "default.joblib"))

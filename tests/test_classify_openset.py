@@ -11,11 +11,12 @@ from rfclassify.classify.openset import (
     REASON_OK,
     REASON_OUT_OF_DISTRIBUTION,
     OpenSetClassifier,
+    TailQuantileScaler,
 )
 from rfclassify.signatures.base import UNKNOWN
 
 
-@parametrize_with_checks([OpenSetClassifier(max_iter=20, cv=2)])
+@parametrize_with_checks([OpenSetClassifier(max_iter=20, cv=2), TailQuantileScaler(n_quantiles=50)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -47,6 +48,21 @@ def test_far_from_every_class_is_unknown():
     assert set(decision.reasons) == {REASON_OUT_OF_DISTRIBUTION}
     # the closed-set prediction still names a class: the open rule is what refuses it
     assert set(model.predict(outliers)) <= {"a", "b", "c"}
+
+
+def test_tail_quantile_scaler_is_quantiles_inside_and_linear_beyond():
+    rng = np.random.default_rng(5)
+    # a duration-like feature spanning decades: 0.4 ms pulses and a few 250 ms trains
+    x = np.concatenate([rng.lognormal(np.log(4e-4), 0.3, 980), rng.uniform(0.2, 0.25, 20)])[:, None]
+    scaler = TailQuantileScaler().fit(x)
+    inside = scaler.transform(np.array([[4e-4], [0.22]]))
+    assert 0.3 < inside[0, 0] < 0.7 and 0.98 < inside[1, 0] <= 1.0  # the long train sits at its quantile
+    # beyond the range, distance keeps growing with the excess (a plain quantile transform clips at 1)
+    top, spread = scaler.max_[0], scaler.spread_[0]
+    far = scaler.transform(np.array([[top + spread], [top + 10 * spread]]))
+    assert far[0, 0] == pytest.approx(2.0, abs=1e-6) and far[1, 0] == pytest.approx(11.0, abs=1e-6)
+    below = scaler.transform(np.array([[scaler.min_[0] - 3 * spread]]))
+    assert below[0, 0] == pytest.approx(-3.0, abs=1e-6)
 
 
 def test_ambiguous_is_low_confidence():

@@ -77,6 +77,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
     false_drone_examples: list[dict[str, Any]] = []
     confirmed_drones: set[tuple[str, str]] = set()
     wrong_drone_emitters = 0
+    wrong_drone_examples: list[dict[str, Any]] = []
     offset = 0
     for rec in recs:
         n = len(rec.y)
@@ -134,6 +135,12 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
             confirmed_drones |= hits
             if not hits:
                 wrong_drone_emitters += 1
+                if len(wrong_drone_examples) < 20:
+                    wrong_drone_examples.append(
+                        {"recording": Path(rec.path).name, "label": em.label, "bursts": len(em.bursts),
+                         "t_start_s": round(float(em.t_start_s), 4),
+                         "truth": max(set(truths), key=truths.count)}
+                    )
     y_true = np.array(all_true)
     y_pred = np.array(all_pred)
     labels_present = sorted(set(all_true) | set(all_pred))
@@ -197,6 +204,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
         if drone_keys else None,
         "drone_detection_probability_by_snr_db": {b: round(float(np.mean(v)), 4) for b, v in sorted(pd_bins.items())},
         "wrong_drone_emitters": wrong_drone_emitters,
+        "wrong_drone_examples": wrong_drone_examples,
     }
 
 
