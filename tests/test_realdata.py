@@ -1,9 +1,10 @@
 """The shipped model on real public recordings (../shared/realdata; evaluation only, never training).
 
 Runs ``classify`` over every file of ``expected.csv``. What must hold: no
-drone is reported in a recording where none may be, and the DJI DroneID
-recording is reported as ``dji-ocusync``. How well labels match otherwise is
-measured by scripts/bench_accuracy.py and written to BENCHMARKS.md.
+drone is reported in a recording where none may be, and every file with an
+expected label (the DJI DroneID recording as ``dji-ocusync``, the Wi-Fi, BLE
+and OOK captures as theirs) has it among its reported emitters. The table is
+written to BENCHMARKS.md by scripts/bench_accuracy.py.
 """
 
 from __future__ import annotations
@@ -41,12 +42,12 @@ def classifier() -> Classifier:
 
 
 @pytest.mark.parametrize("row", [_param(r) for r in ROWS])
-def test_no_false_drone_and_expected_drone(row, classifier):
+def test_no_false_drone_and_expected_label(row, classifier):
     result = classify_real(row, classifier)
     if not result.drone_allowed:
         drones = [r["label"] for r in result.records if r["drone"]]
         assert not drones, f"{row['file']}: reported drone links {drones} in a drone-free recording"
-    else:
+    if result.expected_label:
         assert result.expected_label in result.labels, (
             f"{row['file']}: expected {result.expected_label}, reported {result.labels}"
         )
