@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -63,6 +65,19 @@ def test_tail_quantile_scaler_is_quantiles_inside_and_linear_beyond():
     assert far[0, 0] == pytest.approx(2.0, abs=1e-6) and far[1, 0] == pytest.approx(11.0, abs=1e-6)
     below = scaler.transform(np.array([[scaler.min_[0] - 3 * spread]]))
     assert below[0, 0] == pytest.approx(-3.0, abs=1e-6)
+
+
+def test_a_class_too_small_for_the_distance_rule_is_judged_by_confidence():
+    rng = np.random.default_rng(6)
+    X, y = _blobs(rng)
+    X = np.vstack([X, [[12.0, 12.0, 12.0, 12.0], [12.5, 12.0, 12.0, 12.0]]])
+    y = np.concatenate([y, ["d", "d"]])  # two examples: fewer than n_neighbors + 1
+    model = OpenSetClassifier(max_iter=50, cv=2).fit(X, y)
+    assert not np.isfinite(model.thresholds_[list(model.classes_).index("d")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no inf / inf on the way
+        decision = model.predict_open(np.array([[12.2, 12.0, 12.0, 12.0]]))
+    assert np.isfinite(decision.distance_ratio).all() and decision.reasons[0] != REASON_OUT_OF_DISTRIBUTION
 
 
 def test_ambiguous_is_low_confidence():

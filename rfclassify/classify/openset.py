@@ -246,8 +246,11 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         ratio = np.zeros(len(X))
         for k in np.unique(top):
             rows = top == k
+            threshold = self.thresholds_[k]
+            if not np.isfinite(threshold):  # too few examples for a distance rule: confidence alone decides
+                continue
             kth = self._kth_distance(Xs[rows], self.references_[k])
-            ratio[rows] = kth / self.thresholds_[k] if self.thresholds_[k] > 0 else np.inf
+            ratio[rows] = kth / threshold if threshold > 0 else np.inf
         closed = self.classes_[top]
         labels = closed.astype(object)
         reasons = np.full(len(X), REASON_OK, dtype=object)
