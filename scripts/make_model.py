@@ -2,7 +2,8 @@
 """`make model`: rebuild models/default.joblib reproducibly (fixed seeds, recorded in the sidecar).
 
 1. Synthesize the training set with ``rfclassify synth`` logic (seed 1): every
-   label, both receiver models (RTL-SDR 2.4 MS/s cu8 and 20 MS/s ci8), SNR
+   label, both receiver models (RTL-SDR cu8 at 2.4/2.048/1.024/0.25 MS/s as
+   the signal fits, wideband ci8 at 20/15.36/30.72 MS/s), SNR
    from −5 to 25 dB, clutter in 30 % of class recordings, plus mixed scenes,
    plus 1.3 s recordings of DJI DroneID bursts on the watched channel,
    plus as many again of the classes with the most air modes
@@ -20,7 +21,8 @@
    annotations) with 3-fold cross-validation grouped by recording.
 3. Write models/default.joblib and its sidecar models/default.json.
 
-The dataset goes to datasets/train-seed1/ (ignored by git; reused if present).
+The datasets go to datasets/train-seed1-*/ and train-seed2-*/ (ignored by git; reused while the
+synthesizer's code is unchanged).
 Evaluation uses other seeds (scripts/bench_accuracy.py).
 """
 

@@ -46,6 +46,16 @@ def _snr_bin(snr_db: float) -> str | None:
     return None
 
 
+#: Most false or wrong drone emitters listed by name in the metrics.
+MAX_EXAMPLES = 20
+
+
+def _drone_example(rec: RecordingFeatures, emitter: Any, truths: list[str]) -> dict[str, Any]:
+    """A confirmed drone emitter for the report: recording, label, bursts, start and the commonest true label."""
+    return {"recording": Path(rec.path).name, "label": emitter.label, "bursts": len(emitter.bursts),
+            "t_start_s": round(float(emitter.t_start_s), 4), "truth": max(set(truths), key=truths.count)}
+
+
 def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dict[str, Any]:
     """All metrics for precomputed recording features and a loaded :class:`Classifier`."""
     from sklearn.metrics import (
@@ -124,23 +134,15 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
             truths = [str(rec.y[k]) for k in rows]
             if not rec.has_drone:
                 false_drone_emitters += 1
-                if len(false_drone_examples) < 20:
-                    false_drone_examples.append(
-                        {"recording": Path(rec.path).name, "label": em.label, "bursts": len(em.bursts),
-                         "t_start_s": round(float(em.t_start_s), 4),
-                         "truth": max(set(truths), key=truths.count)}
-                    )
+                if len(false_drone_examples) < MAX_EXAMPLES:
+                    false_drone_examples.append(_drone_example(rec, em, truths))
                 continue
             hits = {(rec.path, str(rec.emitter[k])) for k in rows if str(rec.y[k]) == label and rec.emitter[k]}
             confirmed_drones |= hits
             if not hits:
                 wrong_drone_emitters += 1
-                if len(wrong_drone_examples) < 20:
-                    wrong_drone_examples.append(
-                        {"recording": Path(rec.path).name, "label": em.label, "bursts": len(em.bursts),
-                         "t_start_s": round(float(em.t_start_s), 4),
-                         "truth": max(set(truths), key=truths.count)}
-                    )
+                if len(wrong_drone_examples) < MAX_EXAMPLES:
+                    wrong_drone_examples.append(_drone_example(rec, em, truths))
     y_true = np.array(all_true)
     y_pred = np.array(all_pred)
     labels_present = sorted(set(all_true) | set(all_pred))

@@ -50,13 +50,18 @@ def power_spectrogram(x: np.ndarray, nfft: int = 1024, hop: int | None = None) -
         frames = np.lib.stride_tricks.as_strided(
             x, shape=(n_frames, nfft), strides=(hop * x.strides[0], x.strides[0]), writeable=False
         )
+    return _frame_power(frames, nfft)
+
+
+def _frame_power(frames: np.ndarray, nfft: int) -> np.ndarray:
+    """Windowed, FFT-shifted, normalised power of ``frames`` (last axis ``nfft`` samples), float32."""
     # Multiplying frame samples by (-1)^n shifts the spectrum by nfft/2 bins: fftshift for free.
-    spec = _sfft.fft(frames * _shifting_window(nfft), axis=1, overwrite_x=True)
+    spec = _sfft.fft(frames * _shifting_window(nfft), axis=-1, overwrite_x=True)
     power = spec.real**2
     power += spec.imag**2
     power *= _scale(nfft)
     if nfft % 2:
-        power = np.fft.fftshift(power, axes=1)
+        power = np.fft.fftshift(power, axes=-1)
     return power
 
 
@@ -110,10 +115,4 @@ def power_spectrogram_rows(x: np.ndarray, nfft: int, hop: int | None = None) -> 
     frames = np.lib.stride_tricks.as_strided(
         x, shape=(rows, n_frames, nfft), strides=(x.strides[0], hop * x.strides[1], x.strides[1]), writeable=False
     )
-    spec = _sfft.fft(frames * _shifting_window(nfft), axis=-1, overwrite_x=True)
-    power = spec.real**2
-    power += spec.imag**2
-    power *= _scale(nfft)
-    if nfft % 2:
-        power = np.fft.fftshift(power, axes=-1)
-    return power
+    return _frame_power(frames, nfft)
