@@ -44,3 +44,23 @@ def test_a_speck_of_a_wide_emission_is_a_fragment() -> None:
     # Only what the window shows counts: a 2.4 MS/s receiver sees 2.4 MHz of it, 1 MHz is no speck.
     assert not is_fragment(2.4395e9, 2.4405e9, ofdm, 2.44e9, 2.4e6)
     assert not is_fragment(914.9e6, 915.1e6, {"core:label": "ook-ism"}, 915e6, 2.4e6)  # no edges: never
+
+
+def test_an_emission_mostly_outside_the_window_is_a_sliver() -> None:
+    from rfclassify.classify.labels import is_sliver, visible_fraction
+
+    def band(lo: float, hi: float) -> dict:
+        return {"core:label": "x", "core:freq_lower_edge": lo, "core:freq_upper_edge": hi}
+
+    fc, fs = 2442.12e6, 2.4e6  # window 2440.92–2443.32 MHz
+    wifi_outside = band(2423.171e6, 2440.984e6)  # channel centred 10 MHz below: 64 kHz of it inside
+    assert visible_fraction(wifi_outside, fc, fs) < 0.03 and is_sliver(wifi_outside, fc, fs)
+    # A channel wider than the window, centred in it, shows all the window can: not a sliver.
+    assert visible_fraction(band(2433e6, 2451e6), fc, fs) == 1.0
+    assert visible_fraction(band(2441.4e6, 2442.6e6), fc, fs) == 1.0  # Bluetooth inside
+    edge = band(2443.09e6, 2444.29e6)  # 1.2 MHz channel, 0.23 MHz inside: the window's skirt
+    assert is_sliver(edge, fc, fs)
+    most = band(2442.7e6, 2443.7e6)  # 0.62 of it inside
+    assert abs(visible_fraction(most, fc, fs) - 0.62) < 1e-6 and not is_sliver(most, fc, fs)
+    assert visible_fraction({"core:label": "ook-ism"}, fc, fs) == 1.0  # no edges: never a sliver
+    assert visible_fraction(band(2450e6, 2451e6), fc, fs) == 0.0

@@ -10,7 +10,11 @@ Emitter level: the bursts matched to one ground-truth emitter (its
 ``rfclassify:emitter_id``) are aggregated as the tracker would (mean
 log-probability, evidence-capped) and the emitter counts as correct when
 the aggregate names its label and fewer than half its bursts were refused
-as ``unknown``. False drone detections are counted by running the full
+as ``unknown``. Detections of an emission the receiver's window shows only a
+sliver of (``RecordingFeatures.observable``; see
+:func:`rfclassify.classify.labels.is_sliver`) are not scored, neither per
+burst nor per emitter; ``emitter_accuracy_with_slivers_snr_ge_10db`` gives
+the figure with them, for comparison. False drone detections are counted by running the full
 tracker over each drone-free recording and counting emitters reported as
 drones. The drone detection probability is the share of ground-truth drone
 emitters with at least ``DRONE_MIN_BURSTS`` detections that the tracker
@@ -24,6 +28,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -56,6 +61,27 @@ def _drone_example(rec: RecordingFeatures, emitter: Any, truths: list[str]) -> d
             "t_start_s": round(float(emitter.t_start_s), 4), "truth": max(set(truths), key=truths.count)}
 
 
+@dataclass
+class _EmitterScore:
+    """One ground-truth emitter's detections, aggregated as the tracker would (see the module docstring)."""
+
+    truth: str = ""
+    snr_db: float = float("nan")
+    n: int = 0
+    unknown: int = 0
+    log_proba: Any = 0.0
+
+    def add(self, truth: str, snr_db: float, proba: np.ndarray, unknown: bool) -> None:
+        self.truth, self.snr_db = truth, snr_db
+        self.n += 1
+        self.unknown += int(unknown)
+        self.log_proba = self.log_proba + np.log(np.clip(proba, 1e-4, 1))
+
+    def correct(self, classes: Sequence[str]) -> bool:
+        """The aggregate names the true label and fewer than half of the detections were refused."""
+        return classes[int(np.argmax(self.log_proba))] == self.truth and self.unknown * 2 < self.n
+
+
 def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dict[str, Any]:
     """All metrics for precomputed recording features and a loaded :class:`Classifier`."""
     from sklearn.metrics import (
@@ -78,37 +104,35 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
     all_true: list[str] = []
     all_pred: list[str] = []
     all_snr: list[float] = []
-    emitter_rows: dict[tuple[str, str], list[int]] = defaultdict(list)
-    emitter_logp: dict[tuple[str, str], np.ndarray] = {}
-    emitter_unknown: dict[tuple[str, str], int] = defaultdict(int)
-    emitter_truth: dict[tuple[str, str], tuple[str, float]] = {}
+    scored_emitters: dict[tuple[str, str], _EmitterScore] = defaultdict(_EmitterScore)
+    all_emitters: dict[tuple[str, str], _EmitterScore] = defaultdict(_EmitterScore)  # slivers included
+    unobservable = 0
     drone_free_hours = 0.0
     false_drone_emitters = 0
     false_drone_examples: list[dict[str, Any]] = []
     confirmed_drones: set[tuple[str, str]] = set()
     wrong_drone_emitters = 0
     wrong_drone_examples: list[dict[str, Any]] = []
-    offset = 0
     for rec in recs:
         n = len(rec.y)
         if n:
             decision = clf.predict_open(select.transform(rec.X))
             pred = decision.labels.astype(str)
-            all_true += list(rec.y.astype(str))
-            all_pred += list(pred)
-            all_snr += list(rec.truth_snr_db)
+            scored = np.ones(n, dtype=bool) if rec.observable is None else np.asarray(rec.observable, dtype=bool)
+            unobservable += int(n - scored.sum())
+            all_true += list(rec.y[scored].astype(str))
+            all_pred += list(pred[scored])
+            all_snr += list(rec.truth_snr_db[scored])
             for k in range(n):
                 if rec.y[k] == NOISE_LABEL or not rec.emitter[k]:
                     continue
                 key = (rec.path, str(rec.emitter[k]))
-                logp = np.log(np.clip(decision.proba[k], 1e-4, 1))
-                emitter_logp[key] = emitter_logp.get(key, 0) + logp
-                emitter_rows[key].append(offset + k)
-                emitter_unknown[key] += int(pred[k] == UNKNOWN)
-                emitter_truth[key] = (str(rec.y[k]), float(rec.truth_snr_db[k]))
+                row = (str(rec.y[k]), float(rec.truth_snr_db[k]), decision.proba[k], pred[k] == UNKNOWN)
+                all_emitters[key].add(*row)
+                if scored[k]:
+                    scored_emitters[key].add(*row)
         else:
             decision = None
-        offset += n
         if not rec.has_drone:
             drone_free_hours += rec.duration_s / 3600.0
         if decision is None:
@@ -160,24 +184,27 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
     emitter_correct: dict[str, list[bool]] = defaultdict(list)
     emitter_all: list[bool] = []
     emitter_high: list[bool] = []
-    for key, logp in emitter_logp.items():
-        truth, snr = emitter_truth[key]
-        n = len(emitter_rows[key])
-        guess = classes[int(np.argmax(logp))]
-        ok = guess == truth and emitter_unknown[key] * 2 < n
+    high_misses: list[dict[str, Any]] = []
+    for (path, emitter_id), score in scored_emitters.items():
+        ok = score.correct(classes)
         emitter_all.append(ok)
-        if snr >= 10:
+        if score.snr_db >= 10:
             emitter_high.append(ok)
-        b = _snr_bin(snr)
+            if not ok and len(high_misses) < MAX_EXAMPLES:
+                high_misses.append({"recording": Path(path).name, "emitter": emitter_id, "truth": score.truth,
+                                    "called": classes[int(np.argmax(score.log_proba))], "bursts": score.n,
+                                    "unknown": score.unknown, "snr_db": round(score.snr_db, 1)})
+        b = _snr_bin(score.snr_db)
         if b is not None:
             emitter_correct[b].append(ok)
+    high_with_slivers = [e.correct(classes) for e in all_emitters.values() if e.snr_db >= 10]
     # Drone emitters the rule can confirm at all: at least DRONE_MIN_BURSTS detections (a 0.5 s
     # recording holds no DroneID burst or one; that is the recording's length, not the classifier).
-    drone_keys = [key for key, (truth, _snr) in emitter_truth.items()
-                  if REGISTRY.get(truth) and REGISTRY[truth].drone and len(emitter_rows[key]) >= DRONE_MIN_BURSTS]
+    drone_keys = [key for key, e in all_emitters.items()
+                  if REGISTRY.get(e.truth) and REGISTRY[e.truth].drone and e.n >= DRONE_MIN_BURSTS]
     pd_bins: dict[str, list[bool]] = defaultdict(list)
     for key in drone_keys:
-        b = _snr_bin(emitter_truth[key][1])
+        b = _snr_bin(all_emitters[key].snr_db)
         if b is not None:
             pd_bins[b].append(key in confirmed_drones)
     true_labels = sorted(set(all_true))
@@ -196,6 +223,11 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
         "emitter_accuracy": round(float(np.mean(emitter_all)), 4) if emitter_all else None,
         "emitter_accuracy_snr_ge_10db": round(float(np.mean(emitter_high)), 4) if emitter_high else None,
         "emitter_accuracy_by_snr_db": {b: round(float(np.mean(v)), 4) for b, v in sorted(emitter_correct.items())},
+        "emitter_misses_snr_ge_10db": high_misses,
+        "unobservable_bursts": unobservable,
+        "emitters_with_slivers_snr_ge_10db": len(high_with_slivers),
+        "emitter_accuracy_with_slivers_snr_ge_10db": round(float(np.mean(high_with_slivers)), 4)
+        if high_with_slivers else None,
         "drone_free_hours": round(drone_free_hours, 6),
         "false_drone_emitters": false_drone_emitters,
         "false_drone_detections_per_hour": round(false_drone_emitters / drone_free_hours, 2)

@@ -10,7 +10,18 @@ emission shows in the receiver's window is a *fragment* (a noise peak riding
 on a weak wide signal: a 0.1 MHz × 0.1 ms speck of a 9 MHz OcuSync or 17 MHz
 Wi-Fi packet); its shape says nothing about the emitter, so it is labelled
 ``noise`` too — otherwise the model learns to guess between the wide links
-from specks that are the same for all of them. In a
+from specks that are the same for all of them.
+
+An emission whose band lies mostly outside the receiver's window is a
+*sliver* (:func:`is_sliver`): the 64 kHz edge of a Wi-Fi channel centred
+9 MHz away, a Bluetooth channel of which the anti-alias edge lets 0.2 of
+1.2 MHz through. What the window shows of it is its spectral skirt, whose
+width, modulation and timing cannot say which link it is. Its detections
+keep their label for training (a clipped packet is still evidence of its
+link: measured, a model trained without them called 37 of 168 ELRS-900
+test packets noise and confirmed almost no drone) but are marked
+unobservable and left out of the accuracy figures; the tracker still sees
+them (a false drone made of slivers still counts). In a
 folder-per-label dataset (``DATA/elrs-900/*.cu8``) every detection of a file
 takes the folder's label.
 """
@@ -31,6 +42,14 @@ EDGE_PAD_FRACTION = 0.4
 #: above). Measured on the seed-1 training set: 80 % of wideband OcuSync, 67 % of wideband analog
 #: video and 52 % of wideband Wi-Fi detections were such specks; no narrowband link had any.
 FRAGMENT_FRACTION = 0.1
+
+
+#: An emission is a sliver when the receiver's window shows under this share of what it could show:
+#: its annotated band, or the whole window if the band is wider (a 17 MHz Wi-Fi channel centred in a
+#: 2.4 MS/s window shows all it can). Under half, the measured bandwidth is off by more than 2× and the
+#: modulation features read a skirt. Measured on the seed-1 training set: 8 % of the detections, mostly
+#: wide links (Wi-Fi, analog video) and hopping channels at the window's edges.
+VISIBLE_FRACTION = 0.5
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -98,6 +117,25 @@ def is_fragment(
         return False
     visible = min(hi, center_freq_hz + sample_rate_hz / 2) - max(lo, center_freq_hz - sample_rate_hz / 2)
     return visible > 0 and (f_hi_hz - f_lo_hz) < FRAGMENT_FRACTION * visible
+
+
+def visible_fraction(annotation: dict[str, Any], center_freq_hz: float, sample_rate_hz: float) -> float:
+    """Share of what the window ``center ± rate/2`` could show of an annotated emission that it shows (0–1).
+
+    The visible part of the annotated band over the smaller of the band and the window; 1 for an
+    annotation without frequency edges.
+    """
+    lo, hi = annotation.get("core:freq_lower_edge"), annotation.get("core:freq_upper_edge")
+    if lo is None or hi is None or hi <= lo:
+        return 1.0
+    half = sample_rate_hz / 2
+    visible = _overlap(lo, hi, center_freq_hz - half, center_freq_hz + half)
+    return min(1.0, visible / min(hi - lo, sample_rate_hz))
+
+
+def is_sliver(annotation: dict[str, Any], center_freq_hz: float, sample_rate_hz: float) -> bool:
+    """True if the window shows under :data:`VISIBLE_FRACTION` of what it could of the emission (see above)."""
+    return visible_fraction(annotation, center_freq_hz, sample_rate_hz) < VISIBLE_FRACTION
 
 
 def label_for(

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rfclassify.classify.labels import NOISE_LABEL, is_fragment, match_annotation
+from rfclassify.classify.labels import NOISE_LABEL, is_fragment, is_sliver, match_annotation
 from rfclassify.errors import InputError
 from rfclassify.signatures import REGISTRY, UNKNOWN, labels
 
@@ -45,6 +45,9 @@ class RecordingFeatures:
     center_freq_hz: np.ndarray
     duration_s: float
     truth_labels: set[str] = field(default_factory=set)
+    #: False where the detection's emission is a sliver (:func:`rfclassify.classify.labels.is_sliver`):
+    #: trained on, not scored; ``None``: every detection is observable.
+    observable: np.ndarray | None = None
 
     @property
     def has_drone(self) -> bool:
@@ -91,17 +94,19 @@ def extract_recording(path: str | Path, folder_label: str | None = None) -> Reco
         bursts = list(detect_and_contextualize(source.blocks()))
         duration = float(source.info.duration_s or 0.0)
     X = BurstFeatures().fit([]).transform(bursts) if bursts else np.zeros((0, 0), np.float32)
-    ys, snrs, emitters = [], [], []
+    ys, snrs, emitters, observable = [], [], [], []
     for burst in bursts:
         det = burst.detection
         if folder_label is not None:
             ys.append(folder_label)
             snrs.append(np.nan)
             emitters.append("folder")
+            observable.append(True)
             continue
         ann = match_annotation(det.t_start_s, det.t_end_s, det.f_lo_hz, det.f_hi_hz, annotations, rate)
         if ann is not None and is_fragment(det.f_lo_hz, det.f_hi_hz, ann, det.center_freq_hz, rate):
             ann = None  # a speck of a wide emission: no identity (see rfclassify.classify.labels)
+        observable.append(ann is None or not is_sliver(ann, det.center_freq_hz, rate))
         ys.append(NOISE_LABEL if ann is None else str(ann["core:label"]))
         snrs.append(np.nan if ann is None else float(ann.get("rfclassify:snr_db", np.nan)))
         emitters.append("" if ann is None else str(ann.get("rfclassify:emitter_id", ann["core:label"])))
@@ -124,6 +129,7 @@ def extract_recording(path: str | Path, folder_label: str | None = None) -> Reco
         center_freq_hz=col(lambda d: d.center_freq_hz),
         duration_s=duration,
         truth_labels=truth,
+        observable=np.array(observable, dtype=bool),
     )
 
 
