@@ -135,34 +135,42 @@ def synthesize(path: Path, receiver_kind: str, seconds: float, segment_s: float,
     return info
 
 
-def reference(meta: Path) -> dict[str, float]:
-    """Raw read+convert rate, and a bare scipy STFT + power over the same blocks at the detector's FFT size."""
+def reference(meta: Path, passes: int = 3) -> dict[str, float]:
+    """Raw read+convert rate, and a bare scipy STFT + power over the same blocks at the detector's FFT size.
+
+    The best of ``passes`` passes for each (the first may read a cold page cache; CPU time counts the
+    kernel's copies, so the read rate varied 1.5× between single passes).
+    """
     import scipy.fft as sfft
 
     from rfclassify.detection import BurstDetector
     from rfclassify.sources import open_source
 
-    with open_source(str(meta)) as src:
-        fs = src.info.sample_rate_hz
-        nfft = BurstDetector().nfft_for(fs)
-        win = np.hanning(nfft).astype(np.float32)
-        n, t_read, t_stft = 0, 0.0, 0.0
-        it = iter(src.blocks())
-        while True:
-            t0 = _cpu()
-            block = next(it, None)
-            t1 = _cpu()
-            if block is None:
-                break
-            t_read += t1 - t0
-            x = block.samples
-            m = len(x) // nfft * nfft
-            spec = sfft.fft(x[:m].reshape(-1, nfft) * win, axis=1, overwrite_x=True)
-            power = spec.real**2 + spec.imag**2
-            t_stft += _cpu() - t1
-            n += len(x)
-            del power
-    return {"samples": n, "rate_hz": fs, "nfft": nfft, "read_msps": n / t_read / 1e6, "stft_msps": n / t_stft / 1e6}
+    best_read = best_stft = float("inf")
+    for _ in range(passes):
+        with open_source(str(meta)) as src:
+            fs = src.info.sample_rate_hz
+            nfft = BurstDetector().nfft_for(fs)
+            win = np.hanning(nfft).astype(np.float32)
+            n, t_read, t_stft = 0, 0.0, 0.0
+            it = iter(src.blocks())
+            while True:
+                t0 = _cpu()
+                block = next(it, None)
+                t1 = _cpu()
+                if block is None:
+                    break
+                t_read += t1 - t0
+                x = block.samples
+                m = len(x) // nfft * nfft
+                spec = sfft.fft(x[:m].reshape(-1, nfft) * win, axis=1, overwrite_x=True)
+                power = spec.real**2 + spec.imag**2
+                t_stft += _cpu() - t1
+                n += len(x)
+                del power
+        best_read, best_stft = min(best_read, t_read), min(best_stft, t_stft)
+    return {"samples": n, "rate_hz": fs, "nfft": nfft, "read_msps": n / best_read / 1e6,
+            "stft_msps": n / best_stft / 1e6}
 
 
 def detect_run(meta: Path) -> dict[str, Any]:
@@ -347,13 +355,16 @@ def report(res: dict[str, Any]) -> str:
     target_s = rtl["samples"] / (0.4 * ref_r["stft_msps"] * 1e6)
     left_s = target_s - rtl["samples"] / (floor_msps * 1e6)
     dets = res.get("det_rtl", {}).get("detections")
-    lines.append(
-        f"- The 40 % bound, 2.4 MS/s: reading + converting and the bare STFT alone run at {floor_msps:.0f} MS/s "
-        f"({floor_msps / ref_r['stft_msps']:.0%} of the bare STFT). 40 % allows {target_s:.2f} s for the "
-        f"{RTL_SECONDS:g} s recording, which leaves {left_s:.2f} s for the noise floor, the detection mask and "
-        "its labelling, the baseband IQ, features and classification"
-        + (f" of {dets} detections ({left_s / dets * 1e3:.3f} ms each)" if dets else "") + "."
-    )
+    bound = (f"- The 40 % bound, 2.4 MS/s: reading + converting and the bare STFT alone run at {floor_msps:.0f} MS/s "
+             f"({floor_msps / ref_r['stft_msps']:.0%} of the bare STFT). 40 % allows {target_s:.2f} s for the "
+             f"{RTL_SECONDS:g} s recording, ")
+    if left_s > 0:
+        bound += ("which leaves " + f"{left_s:.2f} s for the noise floor, the detection mask and its labelling, "
+                  "the baseband IQ, features and classification"
+                  + (f" of {dets} detections ({left_s / dets * 1e3:.3f} ms each)" if dets else "") + ".")
+    else:
+        bound += "less than reading and the STFT alone take: no pipeline that reads the samples and takes their STFT can meet it."
+    lines.append(bound)
     if "det_rtl" in res:
         parts = []
         for name, r, d in (("2.4 MS/s", rtl, res["det_rtl"]), ("20 MS/s", wb, res["det_wb"])):
