@@ -111,3 +111,52 @@ def test_blips_shorter_than_the_links_packets_are_no_drone():
         (em,) = tracker.close_all()
         rec = emitter_summary(tracker, em, "x")
         assert rec["drone"] is drone and rec["label"] == ("elrs-900" if drone else "unknown")
+
+
+def refused(t: float, leaning: str, p: float, reason: str = "low_confidence", freq: float = 915e6) -> BurstDecision:
+    """A burst the open-set rule refused (``unknown``) whose best class is ``leaning`` at ``p``."""
+    b = burst(t, leaning, p, freq)
+    b.label, b.reason = "unknown", reason
+    return b
+
+
+def test_a_low_confidence_refusal_joins_the_emitter_of_the_class_it_leans_to() -> None:
+    # Two packets of an OOK link, one accepted at 0.9 and one refused at 0.45: one emitter, in either order.
+    for order in ((0, 1), (1, 0)):
+        tracker = EmitterTracker(CLASSES)
+        pair = (burst(0.0, "ook-ism", 0.9), refused(0.01, "ook-ism", 0.45))
+        for i in order:
+            tracker.add(pair[i])
+        (em,) = tracker.close_all()
+        rec = emitter_summary(tracker, em, "x")
+        assert rec["label"] == "ook-ism" and rec["bursts"] == 2 and em.n_accepted == 1
+
+
+def test_refusals_alone_stay_unknown_and_far_ones_are_never_grouped() -> None:
+    tracker = EmitterTracker(CLASSES)
+    for k in range(5):
+        tracker.add(refused(0.01 * k, "ook-ism", 0.45))
+    tracker.add(refused(0.2, "ook-ism", 0.45, reason="out_of_distribution", freq=916e6))
+    tracker.add(refused(0.3, "noise", 0.45, freq=917e6))  # leaning to noise: no class to join
+    recs = [emitter_summary(tracker, em, "x") for em in tracker.close_all()]
+    assert [r["label"] for r in recs] == ["unknown"] * 3
+    assert recs[0]["candidate"] == "ook-ism" and recs[0]["bursts"] == 5
+
+
+def test_grouped_refusals_neither_make_nor_break_a_drone_claim() -> None:
+    confirmed = EmitterTracker(CLASSES)
+    for k in range(DRONE_MIN_BURSTS):
+        confirmed.add(burst(0.01 * k, "elrs-900", 0.95, dur=0.005))
+    for k in range(20):  # many weak ones leaning to the same link
+        confirmed.add(refused(0.1 + 0.01 * k, "elrs-900", 0.4))
+    (em,) = confirmed.close_all()
+    assert em.n_total == DRONE_MIN_BURSTS + 20
+    assert emitter_summary(confirmed, em, "x")["label"] == "elrs-900"
+    short = EmitterTracker(CLASSES)
+    for k in range(DRONE_MIN_BURSTS - 1):
+        short.add(burst(0.01 * k, "elrs-900", 0.95, dur=0.005))
+    for k in range(20):
+        short.add(refused(0.1 + 0.01 * k, "elrs-900", 0.45))
+    (em,) = short.close_all()
+    rec = emitter_summary(short, em, "x")
+    assert rec["label"] == "unknown" and rec["candidate"] == "elrs-900"

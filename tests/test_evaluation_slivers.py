@@ -46,3 +46,23 @@ def test_sliver_detections_are_not_scored(recording: RecordingFeatures) -> None:
     # ... and the figure with slivers still shows the miss.
     assert sliver["emitter_accuracy_with_slivers_snr_ge_10db"] == 0.0
     assert sliver["emitters_with_slivers_snr_ge_10db"] == 1
+
+
+def test_emitter_score_counts_refusals_as_the_tracker_groups_them() -> None:
+    from rfclassify.classify.evaluation import _EmitterScore
+
+    classes = ["bluetooth", "elrs-2g4", "noise"]
+    p_bt = np.array([0.48, 0.45, 0.07])
+
+    def score(*rows: tuple[str, str]) -> bool:
+        s = _EmitterScore()
+        for predicted, grouped in rows:
+            s.add("bluetooth", 15.0, p_bt, predicted, grouped)
+        return s.correct(classes)
+
+    # One packet accepted, one refused at 0.48 leaning to Bluetooth: one Bluetooth emitter, as reported.
+    assert score(("bluetooth", "bluetooth"), ("unknown", "bluetooth"))
+    # Refusals alone are reported unknown: not a correct Bluetooth emitter.
+    assert not score(("unknown", "bluetooth"), ("unknown", "bluetooth"))
+    # Half refused with no class to join (far from every class): a miss, as before.
+    assert not score(("bluetooth", "bluetooth"), ("unknown", "unknown"))

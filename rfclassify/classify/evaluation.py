@@ -9,8 +9,10 @@ hour of recordings whose ground truth holds no drone), ``confusion.png`` and
 Emitter level: the bursts matched to one ground-truth emitter (its
 ``rfclassify:emitter_id``) are aggregated as the tracker would (mean
 log-probability, evidence-capped) and the emitter counts as correct when
-the aggregate names its label and fewer than half its bursts were refused
-as ``unknown``. Detections of an emission the receiver's window shows only a
+the aggregate names its label, at least one burst was called it, and fewer
+than half its bursts were refused as ``unknown`` with no class to be grouped
+under (a burst refused for low confidence counts for the class it leans to,
+as the tracker groups it). Detections of an emission the receiver's window shows only a
 sliver of (``RecordingFeatures.observable``; see
 :func:`rfclassify.classify.labels.is_sliver`) are not scored, neither per
 burst nor per emitter; ``emitter_accuracy_with_slivers_snr_ge_10db`` gives
@@ -68,18 +70,23 @@ class _EmitterScore:
     truth: str = ""
     snr_db: float = float("nan")
     n: int = 0
-    unknown: int = 0
+    unknown: int = 0  # refused and grouped under no class (far from every class, or leaning to noise)
+    accepted: int = 0  # called the true label
     log_proba: Any = 0.0
 
-    def add(self, truth: str, snr_db: float, proba: np.ndarray, unknown: bool) -> None:
+    def add(self, truth: str, snr_db: float, proba: np.ndarray, predicted: str, grouped: str) -> None:
         self.truth, self.snr_db = truth, snr_db
         self.n += 1
-        self.unknown += int(unknown)
+        self.unknown += int(grouped == UNKNOWN)
+        self.accepted += int(predicted == truth)
         self.log_proba = self.log_proba + np.log(np.clip(proba, 1e-4, 1))
 
     def correct(self, classes: Sequence[str]) -> bool:
-        """The aggregate names the true label and fewer than half of the detections were refused."""
-        return classes[int(np.argmax(self.log_proba))] == self.truth and self.unknown * 2 < self.n
+        """The aggregate names the true label, at least one detection was called it, and fewer than half
+        were refused without a class to group them under (as the tracker reports, see
+        :func:`rfclassify.classify.tracking.grouping_label`)."""
+        return (classes[int(np.argmax(self.log_proba))] == self.truth and self.accepted > 0
+                and self.unknown * 2 < self.n)
 
 
 def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dict[str, Any]:
@@ -95,6 +102,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
         DRONE_MIN_BURSTS,
         BurstDecision,
         EmitterTracker,
+        grouping_label,
         reported_label,
     )
 
@@ -127,7 +135,8 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
                 if rec.y[k] == NOISE_LABEL or not rec.emitter[k]:
                     continue
                 key = (rec.path, str(rec.emitter[k]))
-                row = (str(rec.y[k]), float(rec.truth_snr_db[k]), decision.proba[k], pred[k] == UNKNOWN)
+                grouped = grouping_label(pred[k], str(decision.reasons[k]), decision.proba[k], classes)
+                row = (str(rec.y[k]), float(rec.truth_snr_db[k]), decision.proba[k], pred[k], grouped)
                 all_emitters[key].add(*row)
                 if scored[k]:
                     scored_emitters[key].add(*row)

@@ -2,6 +2,8 @@
 
 A drone control link sends hundreds of bursts a second; a user wants one
 line per link, not one per burst. Bursts are grouped by their open-set label
+(a burst refused only for low confidence by the class it leans to, see
+:func:`grouping_label`)
 and by the signature band they fall in (for an unclassified burst, by its
 frequency), and split into separate emitters when the link is quiet for
 longer than ``gap_s``. Confidence accumulates: the emitter's class
@@ -23,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from rfclassify.classify.labels import NOISE_LABEL
+from rfclassify.classify.openset import REASON_LOW_CONFIDENCE
 from rfclassify.signatures import REGISTRY, UNKNOWN
 
 
@@ -62,7 +66,12 @@ class Emitter:
     evidence_n: int = 0  # bursts summed in ``log_proba_sum`` and ``confidence_sum``
     confidence_sum: float = 0.0
     channels: list[float] = field(default_factory=list)  # distinct centres (see CHANNEL_RESOLUTION_HZ)
-    n_packets: int = 0  # bursts long enough to be whole packets of ``label`` (see shortest_packet_s)
+    n_accepted: int = 0  # bursts whose own decision was ``label`` (the rest were refused for low confidence)
+    n_packets: int = 0  # accepted bursts long enough to be whole packets of ``label`` (see shortest_packet_s)
+    # The same evidence from the accepted bursts alone: a drone claim is judged on them (drone_evidence).
+    accepted_log_proba_sum: np.ndarray | None = None
+    accepted_evidence_n: int = 0
+    accepted_confidence_sum: float = 0.0
 
     @property
     def t_start_s(self) -> float:
@@ -79,7 +88,6 @@ class Emitter:
             self.t_first_s = burst.t_start_s
         self.t_last_s = max(self.t_last_s, burst.t_end_s)
         self.n_total += 1
-        self.n_packets += burst.t_end_s - burst.t_start_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
         self.evidence_n += 1
         self.confidence_sum += burst.confidence
         f = burst.freq_hz
@@ -87,6 +95,25 @@ class Emitter:
             self.channels.append(f)
         logp = np.log(np.clip(burst.proba, 1e-4, 1.0))
         self.log_proba_sum = logp if self.log_proba_sum is None else self.log_proba_sum + logp
+        if burst.label == self.label:
+            self.n_accepted += 1
+            self.n_packets += burst.t_end_s - burst.t_start_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
+            self.accepted_evidence_n += 1
+            self.accepted_confidence_sum += burst.confidence
+            self.accepted_log_proba_sum = (logp if self.accepted_log_proba_sum is None
+                                           else self.accepted_log_proba_sum + logp)
+
+    def reset_evidence(self, bursts: list[BurstDecision]) -> None:
+        """Recompute the evidence sums from ``bursts`` only (a node keeps the latest bursts of a long emitter)."""
+        accepted = [b for b in bursts if b.label == self.label]
+        logp = np.log(np.clip(np.stack([b.proba for b in bursts]), 1e-4, 1.0))
+        self.log_proba_sum = logp.sum(axis=0)
+        self.evidence_n = len(bursts)
+        self.confidence_sum = float(sum(b.confidence for b in bursts))
+        self.accepted_evidence_n = len(accepted)
+        self.accepted_confidence_sum = float(sum(b.confidence for b in accepted))
+        self.accepted_log_proba_sum = (
+            np.log(np.clip(np.stack([b.proba for b in accepted]), 1e-4, 1.0)).sum(axis=0) if accepted else None)
 
 
 #: An emitter's burst centred closer than this to one of its known channels is on that channel;
@@ -104,6 +131,23 @@ def _band_key(label: str, freq_hz: float, bandwidth_hz: float) -> str:
                 return band.name
     step = max(bandwidth_hz, 100e3)
     return f"{round(freq_hz / step) * step / 1e6:.3f}MHz"
+
+
+def grouping_label(label: str, reason: str, proba: np.ndarray, classes: list[str]) -> str:
+    """The label a burst is grouped under: its own, or for a low-confidence refusal its best class.
+
+    A burst refused only for low confidence (not for being far from every
+    class) is still evidence of the class it leans to: it joins that
+    class's emitter in its band and adds its probabilities there, so two
+    packets of a clipped Bluetooth channel at 0.87 and 0.48 make one
+    emitter, not a Bluetooth and an ``unknown``. An emitter none of whose
+    own bursts was accepted is reported ``unknown`` (:func:`reported_label`).
+    A best class of ``noise`` stays ``unknown``.
+    """
+    if label != UNKNOWN or reason != REASON_LOW_CONFIDENCE:
+        return label
+    best = classes[int(np.argmax(proba))]
+    return best if best in REGISTRY and best != NOISE_LABEL else label
 
 
 class EmitterTracker:
@@ -126,16 +170,21 @@ class EmitterTracker:
         self.finished: list[Emitter] = []
         self._next_id = 1
 
+    def group_label(self, burst: BurstDecision) -> str:
+        """The label a burst is grouped under (:func:`grouping_label`)."""
+        return grouping_label(burst.label, burst.reason, burst.proba, self.classes)
+
     def add(self, burst: BurstDecision) -> tuple[Emitter, bool]:
         """Add a burst; returns its emitter and whether that emitter is new."""
-        key = (burst.label, _band_key(burst.label, burst.freq_hz, burst.f_hi_hz - burst.f_lo_hz))
+        label = self.group_label(burst)
+        key = (label, _band_key(label, burst.freq_hz, burst.f_hi_hz - burst.f_lo_hz))
         emitter = self.active.get(key)
         if emitter is not None and burst.t_start_s - emitter.t_end_s > self.gap_s:
             self.finished.append(self.active.pop(key))
             emitter = None
         is_new = emitter is None
         if emitter is None:
-            emitter = Emitter(key=key, label=burst.label, emitter_id=self._next_id)
+            emitter = Emitter(key=key, label=label, emitter_id=self._next_id)
             self._next_id += 1
             self.active[key] = emitter
         emitter.add(burst)
@@ -158,23 +207,25 @@ class EmitterTracker:
         self.active = {}
         return sorted(self.finished, key=lambda e: e.t_start_s)
 
-    def posterior(self, emitter: Emitter) -> np.ndarray:
-        """Accumulated class posterior of an emitter (see the module docstring)."""
-        n = emitter.evidence_n
-        assert emitter.log_proba_sum is not None
+    def posterior(self, emitter: Emitter, accepted_only: bool = False) -> np.ndarray:
+        """Accumulated class posterior of an emitter (see the module docstring); optionally of its accepted bursts."""
+        n = emitter.accepted_evidence_n if accepted_only else emitter.evidence_n
+        total = emitter.accepted_log_proba_sum if accepted_only else emitter.log_proba_sum
+        if total is None or n == 0:
+            return np.full(len(self.classes), 1.0 / max(len(self.classes), 1))
         weight = min(n, self.max_evidence)
-        z = emitter.log_proba_sum / n * weight
+        z = total / n * weight
         z = z - z.max()
         p = np.exp(z)
         return p / p.sum()
 
-    def confidence(self, emitter: Emitter) -> float:
+    def confidence(self, emitter: Emitter, accepted_only: bool = False) -> float:
         """Accumulated confidence that the emitter is of its label (0–1).
 
         For ``unknown`` emitters it is the confidence that it is *none* of the
         classes' best guess, i.e. one minus the accumulated top probability.
         """
-        post = self.posterior(emitter)
+        post = self.posterior(emitter, accepted_only)
         if emitter.label in self.classes:
             return float(post[self.classes.index(emitter.label)])
         return float(1.0 - post.max())
@@ -216,20 +267,30 @@ def shortest_packet_s(label: str) -> float:
 
 
 def mean_burst_confidence(emitter: Emitter) -> float:
-    """Mean of the per-burst calibrated confidences of an emitter's bursts (0 without bursts)."""
-    return emitter.confidence_sum / emitter.evidence_n if emitter.evidence_n else 0.0
+    """Mean of the per-burst calibrated confidences of an emitter's accepted bursts (0 without any)."""
+    return emitter.accepted_confidence_sum / emitter.accepted_evidence_n if emitter.accepted_evidence_n else 0.0
 
 
 def drone_evidence(tracker: EmitterTracker, emitter: Emitter, min_confidence: float = DRONE_MIN_CONFIDENCE,
                    min_bursts: int = DRONE_MIN_BURSTS) -> bool:
-    """True if an emitter's bursts justify naming it a drone link (see :data:`DRONE_MIN_MEAN_CONFIDENCE`)."""
-    return (emitter.n_total >= min_bursts and tracker.confidence(emitter) >= min_confidence
+    """True if an emitter's bursts justify naming it a drone link (see :data:`DRONE_MIN_MEAN_CONFIDENCE`).
+
+    Judged on the bursts the classifier accepted under the label: the low-confidence ones grouped with
+    them (:func:`grouping_label`) neither make nor break a drone claim.
+    """
+    return (emitter.n_accepted >= min_bursts and tracker.confidence(emitter, accepted_only=True) >= min_confidence
             and mean_burst_confidence(emitter) >= DRONE_MIN_MEAN_CONFIDENCE
             and emitter.n_packets >= min_bursts)
 
 
 def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str | None]:
-    """(label to report, unconfirmed candidate or None) after the drone-confirmation rule."""
+    """(label to report, unconfirmed candidate or None) after the drone-confirmation rule.
+
+    An emitter made only of low-confidence refusals (see :meth:`EmitterTracker.group_label`) is
+    ``unknown`` with its label as the candidate, whatever it is.
+    """
+    if emitter.label != UNKNOWN and not emitter.n_accepted:
+        return UNKNOWN, emitter.label
     sig = REGISTRY.get(emitter.label)
     if sig is None or not sig.drone:
         return emitter.label, None

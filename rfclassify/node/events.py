@@ -84,10 +84,7 @@ def trim_emitter(emitter: Emitter, keep: int) -> None:
     if len(emitter.bursts) <= keep:
         return
     emitter.bursts = emitter.bursts[-keep:]
-    logp = np.log(np.clip(np.stack([b.proba for b in emitter.bursts]), 1e-4, 1.0))
-    emitter.log_proba_sum = logp.sum(axis=0)
-    emitter.evidence_n = len(emitter.bursts)
-    emitter.confidence_sum = float(sum(b.confidence for b in emitter.bursts))
+    emitter.reset_evidence(emitter.bursts)
 
 
 class EventEngine:
@@ -142,7 +139,8 @@ class EventEngine:
             if sig is not None and sig.drone:  # a drone claim: the classify rule too, at the node's thresholds
                 ok = drone_evidence(self.tracker, emitter, p.min_confidence, p.min_bursts)
             else:
-                ok = emitter.n_total >= p.min_bursts and self.tracker.confidence(emitter) >= p.min_confidence
+                ok = (emitter.n_total >= p.min_bursts and emitter.n_accepted > 0
+                      and self.tracker.confidence(emitter) >= p.min_confidence)
             if ok:
                 state.confirmed = True
                 state.last_event_s = now_s
