@@ -322,7 +322,12 @@ def test_sigterm_flushes_outputs_and_exits_zero(server: RtlTcpServer, tiny_model
     )
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and '"event":"start"' not in (out.read_text() if out.exists() else ""):
+
+        def written() -> str:
+            return out.read_text() if out.exists() else ""
+
+        # Both kinds of record on file first: a start can come before the first heartbeat is due (0.5 s).
+        while time.monotonic() < deadline and not all(k in written() for k in ('"event":"start"', '"event":"heartbeat"')):
             assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
