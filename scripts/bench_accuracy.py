@@ -50,6 +50,13 @@ def out_of_class_signals(fs_hz: float = 2.4e6, duration_s: float = 1.0, seed: in
     }
 
 
+def _training_seeds(meta: dict) -> list:
+    """Synthesis seeds of the model's training data, from its sidecar recipe (``?`` if not recorded)."""
+    synth = meta.get("recipe", {}).get("synth", {})
+    seeds = [synth.get("seed", "?")] + [v["seed"] for v in synth.values() if isinstance(v, dict) and "seed" in v]
+    return list(dict.fromkeys(seeds))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-class", type=int, default=12, help="test recordings per class and receiver")
@@ -120,7 +127,7 @@ def main() -> int:
 
     lines = [header("Accuracy (default model, data never used in training)"), ""]
     lines.append(f"Model `{clf.path.name if clf.path else ''}` sha256 `{clf.meta.get('sha256', '')[:16]}…`, "
-                 f"trained on seed {clf.meta.get('recipe', {}).get('synth', {}).get('seed', '?')}; "
+                 f"trained on seeds {', '.join(map(str, _training_seeds(clf.meta)))}; "
                  f"test sets seeds {', '.join(map(str, TEST_SEEDS))} pooled ({metrics['recordings']} recordings, "
                  f"{metrics['bursts']} scored bursts; per seed in brackets). "
                  f"Run time {elapsed:.0f} s. Full report: `reports/accuracy-test/`.")
