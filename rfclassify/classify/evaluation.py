@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from rfclassify.classify.labels import NOISE_LABEL
+from rfclassify.classify.tracking import log_evidence
 from rfclassify.classify.training import RecordingFeatures
 from rfclassify.signatures import REGISTRY, UNKNOWN
 
@@ -79,13 +80,17 @@ class _EmitterScore:
         self.n += 1
         self.unknown += int(grouped == UNKNOWN)
         self.accepted += int(predicted == truth)
-        self.log_proba = self.log_proba + np.log(np.clip(proba, 1e-4, 1))
+        self.log_proba = self.log_proba + log_evidence(proba)
+
+    def called(self, classes: Sequence[str]) -> str:
+        """The label the aggregated evidence names."""
+        return classes[int(np.argmax(self.log_proba))]
 
     def correct(self, classes: Sequence[str]) -> bool:
         """The aggregate names the true label, at least one detection was called it, and fewer than half
         were refused without a class to group them under (as the tracker reports, see
         :func:`rfclassify.classify.tracking.grouping_label`)."""
-        return (classes[int(np.argmax(self.log_proba))] == self.truth and self.accepted > 0
+        return (self.called(classes) == self.truth and self.accepted > 0
                 and self.unknown * 2 < self.n)
 
 
@@ -201,7 +206,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
             emitter_high.append(ok)
             if not ok and len(high_misses) < MAX_EXAMPLES:
                 high_misses.append({"recording": Path(path).name, "emitter": emitter_id, "truth": score.truth,
-                                    "called": classes[int(np.argmax(score.log_proba))], "bursts": score.n,
+                                    "called": score.called(classes), "bursts": score.n,
                                     "unknown": score.unknown, "snr_db": round(score.snr_db, 1)})
         b = _snr_bin(score.snr_db)
         if b is not None:

@@ -88,16 +88,21 @@ class Emitter:
             self.t_first_s = burst.t_start_s
         self.t_last_s = max(self.t_last_s, burst.t_end_s)
         self.n_total += 1
-        self.evidence_n += 1
-        self.confidence_sum += burst.confidence
         f = burst.freq_hz
         if all(abs(f - c) >= CHANNEL_RESOLUTION_HZ for c in self.channels):
             self.channels.append(f)
-        logp = np.log(np.clip(burst.proba, 1e-4, 1.0))
-        self.log_proba_sum = logp if self.log_proba_sum is None else self.log_proba_sum + logp
         if burst.label == self.label:
             self.n_accepted += 1
             self.n_packets += burst.t_end_s - burst.t_start_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
+        self._add_evidence(burst)
+
+    def _add_evidence(self, burst: BurstDecision) -> None:
+        """Add a burst to the evidence sums (all bursts, and the accepted ones)."""
+        logp = log_evidence(burst.proba)
+        self.evidence_n += 1
+        self.confidence_sum += burst.confidence
+        self.log_proba_sum = logp if self.log_proba_sum is None else self.log_proba_sum + logp
+        if burst.label == self.label:
             self.accepted_evidence_n += 1
             self.accepted_confidence_sum += burst.confidence
             self.accepted_log_proba_sum = (logp if self.accepted_log_proba_sum is None
@@ -105,15 +110,17 @@ class Emitter:
 
     def reset_evidence(self, bursts: list[BurstDecision]) -> None:
         """Recompute the evidence sums from ``bursts`` only (a node keeps the latest bursts of a long emitter)."""
-        accepted = [b for b in bursts if b.label == self.label]
-        logp = np.log(np.clip(np.stack([b.proba for b in bursts]), 1e-4, 1.0))
-        self.log_proba_sum = logp.sum(axis=0)
-        self.evidence_n = len(bursts)
-        self.confidence_sum = float(sum(b.confidence for b in bursts))
-        self.accepted_evidence_n = len(accepted)
-        self.accepted_confidence_sum = float(sum(b.confidence for b in accepted))
-        self.accepted_log_proba_sum = (
-            np.log(np.clip(np.stack([b.proba for b in accepted]), 1e-4, 1.0)).sum(axis=0) if accepted else None)
+        self.log_proba_sum = self.accepted_log_proba_sum = None
+        self.evidence_n = self.accepted_evidence_n = 0
+        self.confidence_sum = self.accepted_confidence_sum = 0.0
+        for burst in bursts:
+            self._add_evidence(burst)
+
+
+def log_evidence(proba: np.ndarray) -> np.ndarray:
+    """The per-class log-probabilities a burst adds to its emitter's evidence (clipped at 1e-4, so one
+    burst cannot veto a class)."""
+    return np.log(np.clip(proba, 1e-4, 1.0))
 
 
 #: An emitter's burst centred closer than this to one of its known channels is on that channel;
@@ -170,13 +177,9 @@ class EmitterTracker:
         self.finished: list[Emitter] = []
         self._next_id = 1
 
-    def group_label(self, burst: BurstDecision) -> str:
-        """The label a burst is grouped under (:func:`grouping_label`)."""
-        return grouping_label(burst.label, burst.reason, burst.proba, self.classes)
-
     def add(self, burst: BurstDecision) -> tuple[Emitter, bool]:
         """Add a burst; returns its emitter and whether that emitter is new."""
-        label = self.group_label(burst)
+        label = grouping_label(burst.label, burst.reason, burst.proba, self.classes)
         key = (label, _band_key(label, burst.freq_hz, burst.f_hi_hz - burst.f_lo_hz))
         emitter = self.active.get(key)
         if emitter is not None and burst.t_start_s - emitter.t_end_s > self.gap_s:
@@ -286,7 +289,7 @@ def drone_evidence(tracker: EmitterTracker, emitter: Emitter, min_confidence: fl
 def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str | None]:
     """(label to report, unconfirmed candidate or None) after the drone-confirmation rule.
 
-    An emitter made only of low-confidence refusals (see :meth:`EmitterTracker.group_label`) is
+    An emitter made only of low-confidence refusals (see :func:`grouping_label`) is
     ``unknown`` with its label as the candidate, whatever it is.
     """
     if emitter.label != UNKNOWN and not emitter.n_accepted:
