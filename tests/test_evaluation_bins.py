@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from rfclassify.classify import evaluation
 from rfclassify.classify.evaluation import SNR_BINS_DB, snr_bin_edges
 
@@ -16,7 +18,7 @@ def test_bins_are_ordered_by_snr_not_by_text():
 
 
 def test_bin_edges_round_trip_and_centres():
-    for lo, hi in zip(SNR_BINS_DB, SNR_BINS_DB[1:]):
+    for lo, hi in pairwise(SNR_BINS_DB):
         name = evaluation._snr_bin((lo + hi) / 2)
         assert snr_bin_edges(name) == (lo, hi)
     assert sum(snr_bin_edges("+25..+40")) / 2 == 32.5
