@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -187,7 +188,7 @@ def test_overflow_counts_dropped_samples_and_keeps_time():
         src.num_samples = 400_000
         blocks = list(src.blocks(1 << 14))
         dropped = src.dropped_samples
-    gaps = [b.sample_index - (a.sample_index + len(a.samples)) for a, b in zip(blocks, blocks[1:])]
+    gaps = [b.sample_index - (a.sample_index + len(a.samples)) for a, b in itertools.pairwise(blocks)]
     assert sum(1 for g in gaps if g > 0) == 1
     jump = max(gaps)
     assert 50_000 < jump < 200_000 and dropped == jump  # the lost 0.1 s, measured on the wall clock
