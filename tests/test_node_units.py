@@ -191,7 +191,7 @@ def test_noise_floor_estimate_of_known_noise() -> None:
 def test_bursts_after_a_gap_or_retune_keep_their_iq() -> None:
     """A live source's reconnection (a gap in sample indices) or a retune starts a new detector stream
     at a non-zero sample index: its bursts must still carry their baseband IQ, as if the stream began at 0."""
-    from rfclassify.detection import BurstDetector
+    from rfclassify.detect.burst_detector import BurstDetector
 
     fs, n = 2.4e6, 1 << 16
     rng = np.random.default_rng(3)

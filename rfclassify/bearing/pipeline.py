@@ -12,7 +12,7 @@ Two kinds of recording:
   (:mod:`rfclassify.bearing.rotating`).
 
 Emitters are found on the channel-summed power spectrogram by
-:func:`find_emitters`: the project detector (:func:`rfclassify.dsp.detect.detect`)
+:func:`find_emitters`: the project detector (:func:`rfclassify.detect.engine.detect`)
 when it is installed, else the small energy detector :func:`energy_detections`
 here (the project detector on request). Detections that overlap in frequency are one emitter (one channel of a
 hopping link is one emitter here; the classify pipeline's tracker groups
@@ -234,7 +234,7 @@ def energy_detections(
 
 def _project_detections(power: np.ndarray, sample_rate_hz: float, center_freq_hz: float) -> list[EmitterBand] | None:
     try:
-        from rfclassify.dsp.detect import detect
+        from rfclassify.detect.engine import detect
         from rfclassify.dsp.noise import estimate_floor
     except ImportError:
         return None
@@ -289,7 +289,7 @@ def find_emitters(
     """Emitters in ``(n,)`` or ``(n, M)`` samples: detections on the channel-summed spectrogram, grouped.
 
     ``use_project_detector`` switches from :func:`energy_detections` to
-    :func:`rfclassify.dsp.detect.detect` (when installed).
+    :func:`rfclassify.detect.engine.detect` (when installed).
     """
     power = summed_power(samples)
     if len(power) == 0:
