@@ -241,15 +241,19 @@ def test_percentile_helper_equals_numpy(n):
         assert percentile(x, q) == pytest.approx(float(np.percentile(x, q)), abs=1e-12)
 
 
-def test_active_mask_covers_the_burst_not_the_margins():
+def test_fsk_and_chirp_features_given_the_power_equal_computed():
     rng = np.random.default_rng(4)
     fs = 1e6
     x = gfsk(rng.integers(0, 2, 300), 100e3, 50e3, fs, bt=None)
     x = np.concatenate((_noise(rng, 500, 1e-3), x, _noise(rng, 500, 1e-3)))
-    on = R.active_mask(_row(x))
+    r = _row(x)
+    on = R.active_mask(r)
     assert 0.8 * 300 * 10 < np.count_nonzero(on) < 1.1 * 300 * 10  # the burst's own samples, not the quiet margins
-    # Given the power it would compute (as iq_features passes it), the mask is the same.
-    assert np.array_equal(R.active_mask(_row(x), p=R.power(_row(x))), on)
+    on_p = R.active_mask(r, p=R.power(r))  # the power known, as iq_features passes it
+    steps = R.phase_steps(r)
+    assert _one(R.fsk_features(r, fs, on_p, steps)) == _one(R.fsk_features(r, fs, on, steps))
+    bw = np.array([200e3])
+    assert _one(R.chirp_features(r, fs, bw, on_p)) == _one(R.chirp_features(r, fs, bw, on))
 
 
 def test_iq_features_measure_the_detection_not_the_margin():

@@ -9,9 +9,9 @@
   detector's look-ahead, never the whole stream),
 - the per-chunk noise medians of the floor history,
 
-and the engine. Frames, floor
-chunks and labelling chunks are all counted from the first sample of the
-stream, so the detections are the same for any block size (tested).
+and the engine. Frames, floor chunks and labelling chunks are all counted
+from the first sample of the stream, so the detections are the same for any
+block size (tested).
 
 Each :class:`DetectedBurst` carries its IQ at baseband: the detection's time
 span with ``margin_s`` on each side (at most ``max_iq_s`` from its start),
