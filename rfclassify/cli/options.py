@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from rfclassify.sources.datatypes import SOURCE_FORMATS
 from rfclassify.units import parse_duration, parse_frequency, parse_size
 
 
@@ -27,8 +28,6 @@ class _Parsed(click.ParamType):
 FREQ = _Parsed("freq", parse_frequency)
 DURATION = _Parsed("duration", parse_duration)
 SIZE = _Parsed("size", parse_size)
-
-SOURCE_FORMATS = ("cu8", "cs8", "cs16", "cf32")
 
 
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:

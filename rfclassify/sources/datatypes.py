@@ -32,6 +32,9 @@ class DataType:
         return 2 * self.component.itemsize
 
 
+#: The raw sample formats people name (``--format``): rtl_sdr, HackRF, int16 and GNU Radio complex64.
+SOURCE_FORMATS = ("cu8", "cs8", "cs16", "cf32")
+
 DATATYPES: dict[str, DataType] = {
     "cu8": DataType("cu8", np.dtype(np.uint8), 1 / 127.5, 127.5),
     "ci8": DataType("ci8", np.dtype(np.int8), 1 / 128.0, 0.0),
