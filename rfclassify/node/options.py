@@ -116,7 +116,7 @@ class NodeOptions:
     )
     dwell_s: float = option("dwell", DURATION, "Time per scan centre (e.g. 0.5s).", default=0.5, unit="s")
     heartbeat_s: float = option(
-        "heartbeat", DURATION, "Heartbeat interval (0 = none; from Python the default is none).",
+        "heartbeat", DURATION, "Heartbeat interval (0 = none).",
         default=0.0, cli_default=10.0, unit="s",
     )
     record_dir: str | None = option(

@@ -74,6 +74,14 @@ class Option:
         """``value`` as people write it (``0.5s``, ``2G``, ``915M``)."""
         return "none" if value is None else self.kind.show(value)
 
+    def bounds(self) -> str:
+        """The bounds as text (``0..1``, ``>= 1``, ``> 0``), empty if none."""
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g}..{self.high:g}"
+        if self.low is not None:
+            return f"{'>' if self.low_open else '>='} {self.low:g}"
+        return f"<= {self.high:g}" if self.high is not None else ""
+
     def check(self, value: Any) -> None:
         """Raise ``ValueError`` if ``value`` is outside the bounds."""
         if value is None or (self.low is None and self.high is None):
@@ -96,8 +104,12 @@ class Option:
 
     def describe(self) -> str:
         """One line for a docstring: name, kind, unit, default, help."""
+        kind = f"one of {', '.join(self.kind.choices)}" if self.kind.choices else self.kind.name
         unit = f", {self.unit}" if self.unit else ""
-        return f"{self.name} ({self.kind.name}{unit}; default {self.show(self.default)}): {self.help}"
+        default = f"default {self.show(self.default)}"
+        if self.cli_default is not _SAME:
+            default += f", {self.show(self.cli_default)} on the command line"
+        return f"{self.name} ({kind}{unit}; {default}): {self.help}"
 
 
 @dataclasses.dataclass(frozen=True)
