@@ -23,8 +23,10 @@ from typing import Any
 
 import click
 
-from rfclassify.cli.options import DURATION, FREQ
+from rfclassify.cli.options import DURATION, FREQ, declared_options
 from rfclassify.errors import InputError, SourceUnavailable
+from rfclassify.node.options import NodeOptions
+from rfclassify.options.declare import named
 from rfclassify.sources import is_live_spec, open_source
 from rfclassify.sources.rtltcp import LiveSource
 from rfclassify.sources.sigmf_io import SigMFWriter, sigmf_paths
@@ -109,9 +111,7 @@ def _status_printer(event: dict[str, Any]) -> None:
     "--rate", type=FREQ, default="2.4M", show_default=True, help="Sample rate, e.g. 2400k."
 )
 @click.option("--gain", default="auto", show_default=True, help="Tuner gain in dB, or 'auto'.")
-@click.option("--ppm", type=int, default=0, show_default=True, help="Crystal correction in ppm.")
-@click.option("--agc", is_flag=True, help="Enable the RTL2832's digital AGC.")
-@click.option("--bias-tee", is_flag=True, help="Power an active antenna (dongles with a bias tee).")
+@declared_options(*named(NodeOptions, "ppm", "agc", "bias_tee"))
 @click.option(
     "--duration", type=DURATION, required=True, help="How long to record, e.g. 10s or 2min."
 )

@@ -159,6 +159,12 @@ def declared(cls: type) -> tuple[Option, ...]:
     return tuple(out)
 
 
+def named(cls: type, *names: str) -> tuple[Option, ...]:
+    """The options of ``cls`` called ``names``, in that order (for a command that shares some of them)."""
+    by_name = {o.name: o for o in declared(cls)}
+    return tuple(by_name[n] for n in names)
+
+
 def groups(cls: type) -> list[tuple[Group, tuple[str, ...]]]:
     """The groups of ``cls`` (at any depth) with the names of their options."""
     out: list[tuple[Group, tuple[str, ...]]] = []
