@@ -22,7 +22,7 @@ from typing import Any
 
 from rfclassify.bearing.doa import METHODS
 from rfclassify.options.array import ArrayOptions
-from rfclassify.options.declare import Option, check_bounds, declared, group, option
+from rfclassify.options.declare import Option, check_fields, declared, group, option
 from rfclassify.options.kinds import (
     DIRECTORY,
     DURATION,
@@ -73,7 +73,7 @@ class EventPolicy:
     keep_bursts: int = 256
 
     def __post_init__(self) -> None:
-        check_bounds(self)
+        check_fields(self)
         if self.keep_bursts < 1:
             raise ValueError("keep_bursts must be at least 1")
 
@@ -151,8 +151,7 @@ class NodeOptions:
     bearing_span_s: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.bearing_method not in METHODS:
-            raise ValueError(f"bearing method must be one of {', '.join(METHODS)}, not {self.bearing_method!r}")
+        check_fields(self)
         if self.bearing_window_s <= 0 or self.bearing_span_s <= 0:
             raise ValueError("bearing_window_s and bearing_span_s must be positive")
 

@@ -83,8 +83,12 @@ class Option:
         return f"<= {self.high:g}" if self.high is not None else ""
 
     def check(self, value: Any) -> None:
-        """Raise ``ValueError`` if ``value`` is outside the bounds."""
-        if value is None or (self.low is None and self.high is None):
+        """Raise ``ValueError`` if ``value`` is not one of the choices or is outside the bounds."""
+        if value is None:
+            return
+        if self.kind.choices and value not in self.kind.choices:
+            raise ValueError(f"expected one of {', '.join(self.kind.choices)}, not {value!r}")
+        if self.low is None and self.high is None:
             return
         if self.low is not None and self.high is not None and not self.low <= value <= self.high:
             raise ValueError(f"must be within {self.low:g}..{self.high:g}, not {value:g}")
@@ -237,10 +241,10 @@ def build(cls: type, values: Mapping[str, Any], where: object, **direct: Any) ->
     return construct(cls, parse_values(declared(cls), values, where), where, **direct)
 
 
-def check_bounds(instance: Any) -> None:
-    """Raise ``ValueError`` naming the option if a declared field of ``instance`` is out of its bounds.
+def check_fields(instance: Any) -> None:
+    """Raise ``ValueError`` naming the option if a declared field of ``instance`` is not a choice or out of bounds.
 
-    For ``__post_init__``: the bounds hold however the dataclass is made.
+    For ``__post_init__``: choices and bounds hold however the dataclass is made.
     """
     for f in dataclasses.fields(instance):
         opt: Option | None = f.metadata.get(_OPTION)
