@@ -12,9 +12,10 @@ import pytest
 from rfclassify.classify.tracking import BurstDecision
 from rfclassify.errors import InputError
 from rfclassify.node.config import load_config
-from rfclassify.node.events import EventEngine, EventPolicy
+from rfclassify.node.events import EventEngine
 from rfclassify.node.evidence import IQRing, enforce_limit
 from rfclassify.node.heartbeat import noise_floor_dbfs
+from rfclassify.node.options import EventPolicy
 from rfclassify.node.outputs import JsonlOutput, open_output, parse_mqtt_url
 from rfclassify.node.scan import Scanner, scan_centres
 from rfclassify.sources.base import Block

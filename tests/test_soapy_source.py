@@ -296,3 +296,14 @@ def test_real_soapy_device_streams():
         assert isinstance(src, SoapySource)
         src.num_samples = 200_000
         assert sum(len(b.samples) for b in src.blocks()) == 200_000
+
+
+def test_receiver_settings_are_refused_where_the_receiver_has_none():
+    from rfclassify.sources import device_settings
+
+    assert device_settings("soapy:driver=hackrf", bandwidth_hz=20e6) == {"bandwidth_hz": 20e6}
+    assert device_settings("rtlsdr:", agc=True) == {"agc": True, "bias_tee": False}
+    with pytest.raises(InputError, match="RTL-SDR settings"):
+        device_settings("soapy:driver=hackrf", bias_tee=True)
+    with pytest.raises(InputError, match="SoapySDR device's filter"):
+        device_settings("rtl_tcp://127.0.0.1:1234", bandwidth_hz=2e6)

@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from rfclassify.bearing.cli_options import array_options
-from rfclassify.cli.options import FREQ, SOURCE_FORMATS
+from rfclassify.cli.options import FREQ
 from rfclassify.errors import InputError
+from rfclassify.sources import SOURCE_FORMATS
 
 
 def _table(records: list[dict]) -> str:

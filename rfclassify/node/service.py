@@ -29,84 +29,19 @@ from __future__ import annotations
 
 import collections
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rfclassify.errors import InputError, SourceUnavailable
-from rfclassify.node.events import EventEngine, EventPolicy, find_emitter, iso_utc
+from rfclassify.node.events import EventEngine, find_emitter, iso_utc
 from rfclassify.node.heartbeat import HeartbeatMeter, noise_floor_dbfs
+from rfclassify.node.options import NodeOptions
 from rfclassify.sources.base import Source
 
 log = logging.getLogger("rfclassify.node")
-
-DEFAULT_BLOCK_SAMPLES = 1 << 16
-GiB = 2**30
-
-
-@dataclass
-class NodeOptions:
-    """Everything ``rfclassify watch`` can be told (see ``rfclassify watch --help``). Units in names."""
-
-    freq_hz: float | None = None
-    rate_hz: float | None = None
-    format: str | None = None
-    gain: str | float | None = None
-    ppm: int = 0
-    model: str | None = None
-    sensor_id: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    heading_deg: float | None = None
-    scan: str | None = None
-    dwell_s: float = 0.5
-    heartbeat_s: float = 0.0
-    record_dir: str | None = None
-    record_max_bytes: int = 2 * GiB
-    record_pre_s: float = 2.0
-    record_post_s: float = 2.0
-    realtime: bool = False
-    policy: EventPolicy = field(default_factory=EventPolicy)
-    block_samples: int = DEFAULT_BLOCK_SAMPLES
-    max_batch_delay_s: float = 0.1
-    max_batch: int = 64
-    backoff_s: tuple[float, float] = (1.0, 60.0)
-    source_overrides: dict[str, Any] = field(default_factory=dict)
-    #: Coherent-array sources (see :mod:`rfclassify.node.bearing`): the array (``None``: the
-    #: recording's ``rfclassify:array``), the DOA method, a calibration (path or loaded), how much
-    #: IQ of every channel is kept, and how much of an emitter's recent signal an estimate uses.
-    geometry: Any = None
-    bearing_method: str = "music"
-    calibration: Any = None
-    bearing_window_s: float = 0.5
-    bearing_span_s: float = 0.1
-
-    def __post_init__(self) -> None:
-        from rfclassify.bearing.doa import METHODS
-
-        if self.bearing_method not in METHODS:
-            raise ValueError(f"bearing method must be one of {', '.join(METHODS)}, not {self.bearing_method!r}")
-        if self.bearing_window_s <= 0 or self.bearing_span_s <= 0:
-            raise ValueError("bearing_window_s and bearing_span_s must be positive")
-
-    @property
-    def sensor_name(self) -> str:
-        """``sensor_id`` or the host name."""
-        return self.sensor_id or socket.gethostname()
-
-    def sensor_extra(self) -> dict[str, Any]:
-        """Keys describing the node's position added to every event."""
-        extra: dict[str, Any] = {}
-        if self.lat is not None and self.lon is not None:
-            extra["sensor_lat"] = self.lat
-            extra["sensor_lon"] = self.lon
-        if self.heading_deg is not None:
-            extra["sensor_heading_deg"] = self.heading_deg
-        return extra
 
 
 def compass_bearing(bearing_deg: float, heading_deg: float) -> float:
@@ -178,7 +113,7 @@ class WatchService:
         return self._utc0 + timedelta(seconds=t_s)
 
     def _open(self) -> Source:
-        from rfclassify.sources import is_live_spec, open_source
+        from rfclassify.sources import device_settings, is_live_spec, open_source
 
         o = self.options
         if self._given_source is not None:
@@ -196,10 +131,10 @@ class WatchService:
                 reconnect=True,
                 on_status=self._on_status,
                 backoff_s=(0.5, o.backoff_s[1]),
-                **o.source_overrides,
+                **device_settings(self.spec, agc=o.agc, bias_tee=o.bias_tee, bandwidth_hz=o.bandwidth_hz),
             )
         if o.scan:
-            raise InputError(self.spec, "--scan needs a live receiver (rtlsdr: or rtl_tcp://), not a recording")
+            raise InputError(self.spec, "--scan needs a live receiver (rtlsdr:, rtl_tcp:// or soapy:), not a recording")
         return open_source(self.spec, format=o.format, rate=o.rate_hz, freq=o.freq_hz)
 
     def _heartbeat(self) -> dict[str, Any]:
@@ -262,7 +197,7 @@ class WatchService:
                     self.meter.source_state = "streaming"
                     live = hasattr(self.source, "retune")
                     if self.scanner is not None and not live:
-                        raise InputError(self.spec, "--scan needs a live receiver (rtlsdr: or rtl_tcp://)")
+                        raise InputError(self.spec, "--scan needs a live receiver (rtlsdr:, rtl_tcp:// or soapy:)")
                     try:
                         yield from self._run(self.source)
                     except SourceUnavailable as exc:
@@ -402,4 +337,4 @@ def watch_events(
     yield from service.events()
 
 
-__all__ = ["NodeOptions", "WatchService", "watch_events"]
+__all__ = ["WatchService", "watch_events"]

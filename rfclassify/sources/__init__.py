@@ -17,12 +17,38 @@ from typing import Any
 
 from rfclassify.sources.base import Block, Capture, FileSource, Source, SourceInfo
 
-__all__ = ["Block", "Capture", "FileSource", "Source", "SourceInfo", "is_live_spec", "open_source"]
+__all__ = [
+    "SOURCE_FORMATS", "Block", "Capture", "FileSource", "Source", "SourceInfo", "device_settings", "is_live_spec",
+    "open_source",
+]
+
+#: The raw sample formats people name (``--format``): rtl_sdr, HackRF, int16 and GNU Radio complex64.
+SOURCE_FORMATS = ("cu8", "cs8", "cs16", "cf32")
 
 
 def is_live_spec(spec: str) -> bool:
     """True for specs naming a live receiver rather than a file."""
     return spec.startswith(("rtlsdr:", "rtl_tcp://", "soapy:"))
+
+
+def device_settings(
+    spec: str, *, agc: bool = False, bias_tee: bool = False, bandwidth_hz: float | None = None
+) -> dict[str, Any]:
+    """The receiver-specific keywords of :func:`open_source` for live ``spec``, refusing ones it has not.
+
+    ``agc`` and ``bias_tee`` are RTL-SDR settings (dongle or ``rtl_tcp``); ``bandwidth_hz`` sets a
+    SoapySDR device's analog filter. Raises :class:`rfclassify.errors.InputError` for a setting the
+    receiver does not have, rather than ignoring it.
+    """
+    from rfclassify.errors import InputError
+
+    if spec.startswith("soapy:"):
+        if agc or bias_tee:
+            raise InputError(spec, "--agc and --bias-tee are RTL-SDR settings; a SoapySDR device has its own gain")
+        return {"bandwidth_hz": bandwidth_hz}
+    if bandwidth_hz is not None:
+        raise InputError(spec, "--bandwidth sets a SoapySDR device's filter; an RTL-SDR has none to set")
+    return {"agc": agc, "bias_tee": bias_tee}
 
 
 def open_source(
