@@ -47,7 +47,10 @@ report_id. An emitter is reported once it is confirmed (accumulated confidence
 --heartbeat: samples processed, dropped samples, noise floor, CPU %, queue depth.
 On MQTT: events on TOPIC, heartbeats on TOPIC/heartbeat, a retained
 online/offline on TOPIC/status (offline is also the broker's last will).
-SIGINT/SIGTERM flush the outputs, close the files and exit 0.
+SIGINT/SIGTERM flush the outputs, close the files and exit 0; a closed stdout
+(| head) ends the node normally. Exit status: 0 all delivered, 2 bad input
+or configuration, 3 records lost (an output could not deliver them),
+4 an output died under --require-output.
 \b
 A multi-channel (coherent array) source also gets bearing_deg/bearing_std_deg
 (and bearing_method, bearing_ambiguity, bearing_mirror_deg) on its start,
@@ -110,8 +113,13 @@ def _node_options(kw: dict[str, Any], policy: Any) -> Any:
 @click.option("--scan", default=None, metavar="LO:HI|F1,F2,…",
               help="Scan a band (902M:928M) or a list of centres, dwelling --dwell on each.")
 @click.option("--dwell", type=DURATION, default=0.5, show_default=True, help="Time per scan centre (e.g. 0.5s).")
-@click.option("--output", "-o", "outputs", multiple=True, metavar="- | FILE.jsonl | mqtt://HOST:PORT/TOPIC",
-              help="Where events go; repeatable (default: - = stdout).")
+@click.option("--output", "-o", "outputs", multiple=True,
+              metavar="- | FILE.jsonl | mqtt[s]://[USER@]HOST[:PORT]/TOPIC[?ca=…&cert=…&key=…&password_file=…]",
+              help="Where events go; repeatable (default: - = stdout). MQTT passwords: in the URL, "
+                   "?password_file=FILE or $RFCLASSIFY_MQTT_PASSWORD (never logged).")
+@click.option("--require-output", is_flag=True,
+              help="Stop (exit status 4) as soon as an output cannot deliver: a broker refusing the login, "
+                   "unreachable for 5 s, or a file that cannot be written.")
 @click.option("--heartbeat", type=DURATION, default=10.0, show_default=True,
               help="Heartbeat interval (0 = none).")
 @click.option("--record-dir", default=None, type=click.Path(file_okay=False),
@@ -147,7 +155,13 @@ def command(ctx: click.Context, source: str | None, **kw: Any) -> None:
     from rfclassify.errors import InputError
     from rfclassify.node.config import load_config
     from rfclassify.node.events import EventPolicy
-    from rfclassify.node.outputs import open_output
+    from rfclassify.node.outputs import (
+        EXIT_LOST,
+        EXIT_OUTPUT_DEAD,
+        OutputSet,
+        OutputWatchdog,
+        open_output,
+    )
     from rfclassify.node.service import WatchService
 
     logging.basicConfig(
@@ -196,23 +210,33 @@ def command(ctx: click.Context, source: str | None, **kw: Any) -> None:
             raise InputError(options.scan, str(exc)) from None
     elif options.freq_hz is None and source.startswith(("rtlsdr:", "rtl_tcp://")):
         raise InputError(source, "no centre frequency: give --freq (e.g. --freq 915M) or --scan")
-    outputs = []
+    outputs = OutputSet([])
+    dead: list[str] = []
     try:
         for spec in kw["outputs"] or ("-",):
-            outputs.append(open_output(spec, client_id=f"rfclassify-{options.sensor_name}"))
+            outputs.outputs.append(open_output(spec, client_id=f"rfclassify-{options.sensor_name}"))
         service = WatchService(source, options)
 
         def on_signal(signum: int, _frame: Any) -> None:
             service.stop()
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        watchdog = OutputWatchdog(outputs, service.stop) if kw["require_output"] else None
         try:
             for event in service.events():
-                for out in outputs:
-                    out.write(event)
+                outputs.write(event)
+                if outputs.reader_gone:
+                    service.stop()  # stdout's reader left (| head): a normal end
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            if watchdog is not None:
+                dead += watchdog.finish()
     finally:
-        for out in outputs:
-            out.close()
+        lost = outputs.close()
+    if dead:
+        click.echo(f"rfclassify: error: {dead[0]}; stopped (--require-output)", err=True)
+        sys.exit(EXIT_OUTPUT_DEAD)
+    if lost:
+        click.echo(f"rfclassify: error: {lost} record(s) not delivered (see the warnings above)", err=True)
+        sys.exit(EXIT_LOST)

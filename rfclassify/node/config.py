@@ -35,6 +35,7 @@ CONFIG_KEYS: dict[str, str] = {
     "scan": "str",
     "dwell": "duration",
     "output": "list",
+    "require_output": "bool",
     "heartbeat": "duration",
     "record_dir": "str",
     "record_max": "size",
