@@ -47,14 +47,13 @@ from typing import IO, Any, Protocol
 
 from rfclassify.errors import InputError
 from rfclassify.node.mqtt_settings import MqttSettings, parse_mqtt_url, redact_url
+from rfclassify.private_files import open_fd
 
 log = logging.getLogger("rfclassify.node")
 
 DEFAULT_MAX_QUEUED = 100_000
 #: An output not connected for this long counts as dead for ``--require-output``.
 REQUIRE_OUTPUT_GRACE_S = 5.0
-#: File mode of event logs the node creates (they carry the sensor's position).
-PRIVATE_FILE_MODE = 0o600
 #: ``rfclassify watch`` exit status when records were lost (an output could not deliver them).
 EXIT_LOST = 3
 #: ``rfclassify watch --require-output`` exit status when an output died.
@@ -150,16 +149,9 @@ class JsonlOutput:
         if self.path.is_dir():
             raise InputError(self.path, "is a directory; --output needs a file name such as events.jsonl")
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-            os.fchmod(fd, PRIVATE_FILE_MODE)  # the umask may have removed bits, never added: make it exact
-        except FileExistsError:
-            fd = None  # an existing log keeps the mode its owner gave it
-        except OSError as exc:
-            raise InputError(self.path, f"cannot create: {exc.strerror or exc}") from None
-        try:
-            if fd is None:
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-            self._file: IO[str] | None = open(fd, "a", encoding="utf-8")  # noqa: SIM115
+            self._file: IO[str] | None = open(  # noqa: SIM115 - closed in close()
+                open_fd(self.path, os.O_WRONLY | os.O_APPEND, private=True), "a", encoding="utf-8"
+            )
         except OSError as exc:
             raise InputError(self.path, f"cannot open for appending: {exc.strerror or exc}") from None
 
