@@ -171,6 +171,7 @@ def test_evidence_snippets_are_sigmf_with_the_detection_annotated(elrs_cu8: Path
     assert starts
     metas = sorted(record.glob("evidence-*.sigmf-meta"))
     assert len(metas) == len(starts)
+    assert {p.stat().st_mode & 0o777 for p in record.glob("evidence-*")} == {0o600}  # they carry the position
     with open_source(str(metas[0])) as src:
         anns = src.annotations
         assert src.info.sample_rate_hz == 2.4e6 and src.info.center_freq_hz == 915e6

@@ -115,7 +115,7 @@ def parse_mqtt_url(url: str, environ: Mapping[str, str] | None = None) -> MqttSe
     topic = parts.path.lstrip("/").rstrip("/")
     if not parts.hostname or not topic:
         raise InputError(shown, f"no broker or topic (expected {scheme}://HOST:PORT/TOPIC, e.g. {scheme}://localhost/rfclassify)")
-    if parts.fragment or "#" in topic or "+" in topic:
+    if "#" in url or "+" in topic:  # urlsplit takes "#" for a fragment, even an empty one
         raise InputError(shown, "an MQTT topic to publish on cannot contain the wildcards # or +")
     query: dict[str, str] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False):
