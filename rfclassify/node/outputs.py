@@ -318,8 +318,12 @@ class MqttOutput:
         if self.connected.is_set():
             self._down_since = time.monotonic()
         self.connected.clear()
-        if not self._closed and self.refused is None:
+        if self._closed or self.refused is not None:
+            return
+        if self._was_connected:
             self._report("lost", f"{self.display}: connection to the broker lost ({reason}); buffering, retrying")
+        else:
+            self._report("closed", f"{self.display}: cannot connect: the broker closed the connection ({reason}); retrying")
 
     # -- Output -----------------------------------------------------------------------------
     def write(self, record: dict[str, Any]) -> None:
@@ -382,7 +386,7 @@ class MqttOutput:
 def _reason(exc: BaseException) -> str:
     """A short reason for a connection error (``Connection refused``, the TLS verification failure …)."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS: {exc.verify_message or exc.reason}"
+        return f"TLS certificate verify failed: {exc.verify_message or exc.reason}"
     if isinstance(exc, ssl.SSLError):
         return f"TLS: {exc.reason or exc}"
     if isinstance(exc, OSError) and exc.strerror:
