@@ -246,6 +246,88 @@ def test_broker_with_password_file_refuses_anonymous_and_wrong_password_accepts_
     assert SECRET not in caplog.text
 
 
+class Mqtt311Gate:
+    """A TCP relay in front of a real Mosquitto that answers an MQTT 5 CONNECT as a 3.1.1-only broker does.
+
+    MQTT 3.1.1 section 3.2.2.3: a server that does not support the protocol
+    level sends CONNACK with return code 1 and closes the connection. Any
+    other connection is relayed to the broker byte for byte.
+    """
+
+    def __init__(self, broker_port: int) -> None:
+        import socket
+        import threading
+
+        self.broker_port = broker_port
+        self.refused_v5 = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            head = client.recv(64)  # CONNECT's fixed header, "MQTT" and the protocol level fit in 9 bytes
+            i = 1
+            while head[i] & 0x80:  # the remaining-length varint
+                i += 1
+            level = head[i + 1 + 6]  # after the 2-byte length and "MQTT"
+            if level == 5:
+                self.refused_v5 += 1
+                client.sendall(bytes([0x20, 0x02, 0x00, 0x01]))
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.broker_port))
+            upstream.sendall(head)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: Any, b: Any) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            a.close()
+            b.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_mqtt5_falls_back_to_311_on_a_broker_without_it(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, "rfclassify")
+    broker = Broker(tmp_path).start()
+    gate = Mqtt311Gate(broker.port)
+    topic = "site/old-broker"
+    sub = Subscriber(broker.port, topic)
+    try:
+        out = MqttOutput(f"mqtt://127.0.0.1:{gate.port}/{topic}")
+        assert out.connected.wait(10)
+        assert out.protocol == "3.1.1" and gate.refused_v5 == 1
+        assert _delivered(out, sub, topic, "over-311")
+        out.close()
+        assert out.status()["lost"] == 0
+        shown = f"mqtt://127.0.0.1:{gate.port}/{topic}"
+        assert [r.getMessage() for r in caplog.records] == [
+            f"{shown}: the broker has no MQTT 5; using MQTT 3.1.1", f"{shown}: connected to the broker (MQTT 3.1.1)"]
+        forced = MqttOutput(f"mqtt://127.0.0.1:{gate.port}/{topic}?protocol=5", connect_timeout_s=2)
+        assert not forced.connected.wait(2.5) and forced.protocol == "5"  # no fallback when 5 is asked for
+        forced.close()
+    finally:
+        sub.close()
+        gate.close()
+        broker.stop()
+
+
 def test_two_nodes_with_one_sensor_id_do_not_knock_each_other_off(tmp_path: Path) -> None:
     broker = Broker(tmp_path).start()
     try:

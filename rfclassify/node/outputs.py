@@ -295,6 +295,7 @@ class MqttOutput:
                 client._protocol = mqtt.MQTTv311
                 client._clean_session = True
                 self.protocol = "3.1.1"
+                self._problem = "downgraded"  # the broker's hang-up that follows is expected
                 log.warning("%s: the broker has no MQTT 5; using MQTT 3.1.1", self.display)
                 return
             if name in _LOGIN_REFUSALS:
@@ -318,7 +319,7 @@ class MqttOutput:
         if self.connected.is_set():
             self._down_since = time.monotonic()
         self.connected.clear()
-        if self._closed or self.refused is not None:
+        if self._closed or self.refused is not None or self._problem == "downgraded":
             return
         if self._was_connected:
             self._report("lost", f"{self.display}: connection to the broker lost ({reason}); buffering, retrying")
