@@ -6,8 +6,8 @@
    the signal fits, wideband ci8 at 20/15.36/30.72 MS/s), SNR
    from −5 to 25 dB, clutter in 30 % of class recordings, plus mixed scenes,
    plus 1.3 s recordings of DJI DroneID bursts on the watched channel,
-   plus as many again of the classes with the most air modes
-   (:data:`MORE_MODES`, seed 2): ExpressLRS 2.4 GHz has eight (two FLRC, six
+   plus as many again of the classes with the most air modes (signatures
+   with ``training_sets=2``, seed 2): ExpressLRS 2.4 GHz has eight (two FLRC, six
    LoRa), and with one draw per recording the 389 µs FLRC packets came up in
    one wideband training recording of twelve; Bluetooth has BR ACL (DH1, DH3,
    DH5), SCO, POLL, LE advertising and LE connections, and its 1.6 ms DH3
@@ -38,8 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SEED = 1
 SNR_DB = (-5.0, 25.0)
 DRONEID_S = 1.3  # two or three DroneID bursts (600 ms period) per recording
-#: Classes whose builders draw among the most air modes: a second set of recordings (seed TRAIN_SEED + 1).
-MORE_MODES = ("elrs-2g4", "bluetooth", "ook-ism")
 #: Wall times of the last run (synthesis; feature extraction + training), read by scripts/bench.py.
 TIMES = ROOT / "datasets" / "make-model-times.json"
 
@@ -54,6 +52,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from rfclassify.classify.training import train
+    from rfclassify.signatures import REGISTRY
     from rfclassify.synth.dataset import DRONEID, code_fingerprint
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -68,9 +67,11 @@ def main() -> int:
     droneid = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED}-droneid-{args.per_class}x{DRONEID_S:g}s").name)
     ensure_dataset(droneid, classes=[DRONEID], per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
                    duration_s=DRONEID_S, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3, mixed=0)
-    more = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED + 1}-{'+'.join(MORE_MODES)}-"
+    # Classes whose builders draw among the most air modes get a second, independently seeded set.
+    more_modes = [label for label, sig in REGISTRY.items() if sig.training_sets > 1]
+    more = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED + 1}-{'+'.join(more_modes)}-"
                                       f"{args.per_class}x{args.duration:g}s").name)
-    ensure_dataset(more, classes=list(MORE_MODES), per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
+    ensure_dataset(more, classes=list(more_modes), per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
                    duration_s=args.duration, seed=TRAIN_SEED + 1, jobs=args.jobs, clutter_probability=0.3, mixed=0)
     t_synth = time.time() - t0
     t1 = time.time()
@@ -82,7 +83,7 @@ def main() -> int:
                 "synth": {"seed": TRAIN_SEED, "per_class": args.per_class, "duration_s": args.duration,
                           "snr_db": list(SNR_DB), "receivers": "both", "clutter_probability": 0.3,
                           "droneid": {"per_class": args.per_class, "duration_s": DRONEID_S},
-                          "more_modes": {"classes": list(MORE_MODES), "seed": TRAIN_SEED + 1,
+                          "more_modes": {"classes": list(more_modes), "seed": TRAIN_SEED + 1,
                                          "per_class": args.per_class, "duration_s": args.duration}},
                 "synth_seconds": round(t_synth, 1),
                 "synth_code": code_fingerprint(),
@@ -102,6 +103,10 @@ def main() -> int:
     print(f"model: {args.out} ({size_mb:.2f} MB), {side['training_data']['bursts']} bursts, "
           f"synth {t_synth:.0f} s, features+train {t_train:.0f} s")
     print(f"cross-validation: {side['cross_validation']}")
+    # The README's label table lists what the model knows: rewrite it from the registry it was trained on.
+    import readme_labels
+
+    readme_labels.main_rewrite()
     return 0
 
 

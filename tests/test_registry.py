@@ -1,9 +1,9 @@
-"""The signature registry agrees with SIGNATURES.md, the drone-models data file and itself.
+"""The signature registry agrees with SIGNATURES.md and with itself.
 
 SIGNATURES.md (in ``shared/`` beside the checkout) is the spec of the label
 taxonomy; every list of labels in the package derives from the registry, so
 the registry must hold exactly the spec's labels with the spec's drone flags,
-and every label must have a drone-models entry.
+and every drone label must name its drone models.
 """
 
 from __future__ import annotations
@@ -14,17 +14,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rfclassify.signatures import LINKS, REGISTRY, UNKNOWN, EmitRequest, drone_labels, get, labels
-from rfclassify.signatures.models import models_for, models_table
+from rfclassify.signatures import (
+    LINKS,
+    REGISTRY,
+    UNKNOWN,
+    EmitRequest,
+    drone_labels,
+    get,
+    labels,
+    models_for,
+)
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "SIGNATURES.md"
+#: The physical spec travels with the repository; ``shared/`` beside the checkout holds the upstream copy.
+SPEC = Path(__file__).resolve().parents[1] / "docs" / "SIGNATURES.md"
+UPSTREAM_SPEC = Path(__file__).resolve().parents[2] / "shared" / "SIGNATURES.md"
 N_LABELS = 13
 
 
 def _tables() -> dict[bool, dict[str, list[str]]]:
     """{drone flag: {label: row cells}} from the two tables of SIGNATURES.md."""
-    if not SPEC.exists():
-        pytest.skip(f"{SPEC} not present (shared/ is not beside this checkout)")
     tables: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
     section: bool | None = None
     for line in SPEC.read_text(encoding="utf-8").splitlines():
@@ -35,6 +43,15 @@ def _tables() -> dict[bool, dict[str, list[str]]]:
         if row and section is not None:
             tables[section][row.group(1)] = [c.strip() for c in row.group(2).split("|")]
     return tables
+
+
+def test_spec_copy_is_current():
+    """docs/SIGNATURES.md is the upstream spec of shared/, when that is beside the checkout."""
+    if not UPSTREAM_SPEC.exists():
+        pytest.skip(f"{UPSTREAM_SPEC} not present (shared/ is not beside this checkout)")
+    assert SPEC.read_text(encoding="utf-8") == UPSTREAM_SPEC.read_text(encoding="utf-8"), (
+        f"copy {UPSTREAM_SPEC} to {SPEC}"
+    )
 
 
 def test_spec_parses_into_two_tables():
@@ -75,9 +92,6 @@ def test_links_are_valid():
 
 
 def test_every_label_has_a_models_entry():
-    tables = _tables()
-    table = models_table()
-    assert set(table) == set(tables[True]) | set(tables[False])
     for label in labels():
         models = models_for(label)
         assert isinstance(models, list) and all(isinstance(m, str) and m for m in models)
@@ -131,3 +145,100 @@ def test_every_signature_emits_for_one_second(label):
             assert b.link in LINKS
             assert 0.0 < b.power_fraction <= 1.0
             assert float(np.mean(np.abs(b.samples) ** 2)) == pytest.approx(1.0, rel=0.05)
+
+
+# -- discovery: a protocol is one module ------------------------------------------------------------
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "rfclassify" / "signatures" / "_template.py"
+
+
+def _package(tmp_path, monkeypatch, name: str, modules: dict[str, str]) -> str:
+    """A temporary package ``name`` holding ``modules`` (file name → source), importable."""
+    pkg = tmp_path / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for file, text in modules.items():
+        (pkg / file).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return name
+
+
+def _dummy_source(label: str = "dummy-link", drone: bool = True) -> str:
+    text = TEMPLATE.read_text().replace('label="template-link"', f'label="{label}"')
+    if drone:
+        text = text.replace(
+            '    drone=False,\n    link="none",',
+            '    drone=True,\n    link="control",\n    drone_models=("Dummy quad",),\n'
+            '    drone_model_sources=("a test",),',
+        )
+    return text
+
+
+def test_discovery_finds_a_module_without_any_list(tmp_path, monkeypatch):
+    from rfclassify.signatures import discover
+
+    name = _package(tmp_path, monkeypatch, "sigpkg_ok", {"dummy_link.py": _dummy_source(), "_notes.py": "X = 1\n"})
+    found = discover(name)
+    assert list(found) == ["dummy-link"]
+    assert found["dummy-link"].drone_models == ("Dummy quad",)
+
+
+def test_a_broken_signature_module_raises(tmp_path, monkeypatch):
+    from rfclassify.signatures import RegistryError, discover
+
+    name = _package(tmp_path, monkeypatch, "sigpkg_broken", {"good.py": _dummy_source(), "bad.py": "import no_such_mod\n"})
+    with pytest.raises(RegistryError, match="sigpkg_broken.bad"):
+        discover(name)
+    name = _package(tmp_path, monkeypatch, "sigpkg_empty", {"empty.py": "X = 1\n"})
+    with pytest.raises(RegistryError, match="defines no SIGNATURE"):
+        discover(name)
+    twice = {"a.py": _dummy_source(), "b.py": _dummy_source()}
+    name = _package(tmp_path, monkeypatch, "sigpkg_twice", twice)
+    with pytest.raises(RegistryError, match="two signature modules"):
+        discover(name)
+
+
+def test_a_drone_module_without_models_is_refused(tmp_path, monkeypatch):
+    from rfclassify.signatures import RegistryError, discover
+
+    text = _dummy_source().replace('    drone_models=("Dummy quad",),\n', "")
+    name = _package(tmp_path, monkeypatch, "sigpkg_nomodels", {"dummy_link.py": text})
+    with pytest.raises(RegistryError, match="drone models"):
+        discover(name)
+
+
+def test_a_new_protocol_appears_in_every_derived_list(tmp_path, monkeypatch):
+    """One module in a temp package, added to the registry: every list derived from it shows the label."""
+    import sys
+
+    from click.testing import CliRunner
+
+    from rfclassify.classify.tracking import label_fields
+    from rfclassify.cli.main import main as cli
+    from rfclassify.signatures import REGISTRY, discover
+
+    name = _package(tmp_path, monkeypatch, "sigpkg_new", {"dummy_link.py": _dummy_source()})
+    extra = discover(name)
+    monkeypatch.setitem(REGISTRY, "dummy-link", extra["dummy-link"])
+    assert "dummy-link" in labels() and "dummy-link" in drone_labels()
+    assert models_for("dummy-link") == ["Dummy quad"]
+    assert label_fields("dummy-link") == {"drone": True, "link": "control", "models": ["Dummy quad"]}
+    synth = ["synth", "--out", str(tmp_path / "out"), "--per-class", "0", "--receiver", "rtlsdr", "--classes"]
+    assert CliRunner().invoke(cli, [*synth, "dummy-link"]).exit_code == 0
+    assert CliRunner().invoke(cli, [*synth, "dummy-linq"]).exit_code == 2
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    try:
+        import readme_labels
+    finally:
+        sys.path.pop(0)
+    assert "| `dummy-link` | yes | control | 902–928 |" in readme_labels.render()
+
+
+def test_readme_label_table_is_current():
+    """The README's table is derived from the registry (scripts/readme_labels.py, run by make model)."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "readme_labels.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

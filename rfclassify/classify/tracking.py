@@ -304,12 +304,10 @@ def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str 
 
 def label_fields(label: str) -> dict[str, Any]:
     """``drone``, ``link`` and ``models`` of a label from the registry (``unknown``: no drone, no link)."""
-    from rfclassify.signatures.models import models_for
-
     sig = REGISTRY.get(label)
     if sig is None:
         return {"drone": False, "link": "none", "models": []}
-    return {"drone": bool(sig.drone), "link": sig.link, "models": models_for(label)}
+    return {"drone": bool(sig.drone), "link": sig.link, "models": list(sig.drone_models)}
 
 
 def emitter_summary(

@@ -1,50 +1,69 @@
-"""The signature registry: one module per label, one line here registers it.
+"""The signature registry: one module per label, found by discovery.
 
-Every list of labels in rfclassify (CLI choices, model classes, tests, docs)
-comes from :data:`REGISTRY`; nothing else spells the labels out.
+Every module of this package whose name does not start with ``_`` (and is
+not :mod:`~rfclassify.signatures.base`) is a signature module and must
+define ``SIGNATURE``; a module that fails to import, or lacks it, raises at
+import time instead of being skipped, so a broken protocol cannot silently
+vanish from the model. Adding a protocol is one new module (start from
+``_template.py``, whose docstring is the checklist), ``make model`` and tests.
+
+Every list of labels in rfclassify (CLI choices, model classes, drone
+models, training recipes, tests, docs) comes from :data:`REGISTRY`; nothing
+else spells the labels out. Labels are listed by each signature's ``order``
+and then by label.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from types import ModuleType
 
 from rfclassify.signatures.base import LINKS, UNKNOWN, Band, Burst, EmitRequest, Signature
 
-# One line per signature module, in the order labels are listed everywhere.
-_MODULES: tuple[str, ...] = (
-    "elrs_900",
-    "elrs_2g4",
-    "crossfire",
-    "frsky_d16",
-    "afhds_2a",
-    "dsmx",
-    "dji_ocusync",
-    "analog_video",
-    "wifi",
-    "bluetooth",
-    "lora_iot",
-    "ook_ism",
-    "noise",
-)
+#: Modules of this package that hold shared code, not a signature.
+_NOT_SIGNATURES = frozenset({"base"})
 
 
-def _load() -> dict[str, Signature]:
-    registry: dict[str, Signature] = {}
-    for name in _MODULES:
+class RegistryError(ImportError):
+    """A signature module is broken: it fails to import, lacks ``SIGNATURE`` or repeats a label."""
+
+
+def signature_modules(package: ModuleType) -> list[str]:
+    """Names of the signature modules of ``package`` (not ``_private``, not ``base``), sorted."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_") and info.name not in _NOT_SIGNATURES and not info.ispkg
+    )
+
+
+def discover(package_name: str = __name__) -> dict[str, Signature]:
+    """Import every signature module of ``package_name``; label → signature, in listing order.
+
+    Raises :class:`RegistryError` naming the module for any broken one.
+    """
+    package = importlib.import_module(package_name)
+    found: list[Signature] = []
+    for name in signature_modules(package):
+        qualified = f"{package_name}.{name}"
         try:
-            module = importlib.import_module(f"rfclassify.signatures.{name}")
-        except ModuleNotFoundError as exc:  # a module still being written
-            if exc.name == f"rfclassify.signatures.{name}":
-                continue
-            raise
-        sig: Signature = module.SIGNATURE
+            module = importlib.import_module(qualified)
+        except Exception as exc:
+            raise RegistryError(f"signature module {qualified} failed to import: {exc}") from exc
+        sig = getattr(module, "SIGNATURE", None)
+        if not isinstance(sig, Signature):
+            raise RegistryError(f"signature module {qualified} defines no SIGNATURE (a Signature)")
+        found.append(sig)
+    registry: dict[str, Signature] = {}
+    for sig in sorted(found, key=lambda s: (s.order, s.label)):
         if sig.label in registry:
-            raise ValueError(f"label {sig.label!r} registered twice")
+            raise RegistryError(f"label {sig.label!r} is defined by two signature modules")
         registry[sig.label] = sig
     return registry
 
 
-REGISTRY: dict[str, Signature] = _load()
+REGISTRY: dict[str, Signature] = discover()
 
 
 def labels() -> tuple[str, ...]:
@@ -65,6 +84,16 @@ def get(label: str) -> Signature:
         raise KeyError(f"unknown label {label!r}; known: {', '.join(REGISTRY)}") from None
 
 
+def models_for(label: str) -> list[str]:
+    """Drone models and families known to use the link ``label`` (``[]`` for non-drone labels and ``unknown``).
+
+    Raises ``KeyError`` for a label the registry does not know.
+    """
+    if label == UNKNOWN:
+        return []
+    return list(get(label).drone_models)
+
+
 __all__ = [
     "LINKS",
     "REGISTRY",
@@ -72,8 +101,11 @@ __all__ = [
     "Band",
     "Burst",
     "EmitRequest",
+    "RegistryError",
     "Signature",
+    "discover",
     "drone_labels",
     "get",
     "labels",
+    "models_for",
 ]

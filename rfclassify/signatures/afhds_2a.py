@@ -148,4 +148,14 @@ SIGNATURE = Signature(
         "AMICCOM A7105 datasheet v1.1 (500 kb/s, 500 kHz channel step, FEC, preamble/ID)",
         "matthewmoto/atmega_a7105 libraries/a7105/a7105.h (data-rate register mapping)",
     ),
+    order=4,
+    drone_models=(
+        "Hobby quadcopters and fixed-wing with FlySky FS-iA6B/FS-iA10B/FS-A8S receivers",
+        "Eachine Wizard X220 and similar RTF FPV kits",
+        "FlySky FS-i6/FS-i6X handsets (handset side)",
+    ),
+    drone_model_sources=(
+        "FlySky product pages: FS-i6, FS-i6X handsets; FS-iA6B, FS-iA10B, FS-A8S receivers (AFHDS 2A)",
+        "Eachine Wizard X220 RTF kit listing (ships with FlySky FS-i6)",
+    ),
 )

@@ -417,4 +417,14 @@ SIGNATURE = Signature(
         "ITU-R BT.470-6 / BT.1700 (PAL, NTSC line and field timing)",
         "Betaflight src/main/drivers/vtx_rtc6705.c and ArduPilot libraries/AP_VideoTX (5.8 GHz and 1.3 GHz channels)",
     ),
+    order=7,
+    drone_models=(
+        "Analog 5.8 GHz FPV quadcopters (racing, freestyle)",
+        "Analog tiny whoops (BetaFPV, HappyModel)",
+        "1.2/1.3 GHz long-range analog FPV (quadcopters, fixed-wing)",
+    ),
+    drone_model_sources=(
+        "manufacturer product pages of analog 5.8 GHz video transmitters (TBS Unify Pro, RushFPV Tank) and analog BNF whoops (BetaFPV, HappyModel)",
+        "1.2/1.3 GHz analog long-range FPV equipment listings",
+    ),
 )

@@ -104,6 +104,16 @@ class Signature:
     ``timing`` holds the numbers a test or a feature can check (seconds and
     Hz, units in the key names, e.g. ``{"packet_interval_s": 0.005}``).
     ``sources`` lists the public sources the numbers come from.
+
+    The rest is what the tools derive from the class, so that a protocol
+    lives in its one module: ``drone_models`` are the drone models and
+    families known to use the link (what a detection carries as ``models``;
+    empty for non-drone classes), ``drone_model_sources`` where that list
+    comes from; ``order`` places the label in every listing (README tables,
+    CLI choices, the synthesizer's per-class seed keys: changing an existing
+    class's order changes its synthesized recordings); ``training_sets`` is how
+    many independently seeded sets of recordings ``make model`` synthesizes
+    for the class (2 for classes whose builders draw among many air modes).
     """
 
     label: str
@@ -116,10 +126,22 @@ class Signature:
     builder: Builder
     description: str = ""
     sources: tuple[str, ...] = ()
+    drone_models: tuple[str, ...] = ()
+    drone_model_sources: tuple[str, ...] = ()
+    order: int = 1000
+    training_sets: int = 1
 
     def __post_init__(self) -> None:
         if self.link not in LINKS:
             raise ValueError(f"{self.label}: link {self.link!r} not in {LINKS}")
+        if self.drone and not self.drone_models:
+            raise ValueError(f"{self.label}: a drone link must name the drone models known to use it")
+        if self.drone_models and not self.drone_model_sources:
+            raise ValueError(f"{self.label}: drone_models need drone_model_sources (public sources)")
+        if not self.drone and self.drone_models:
+            raise ValueError(f"{self.label}: a non-drone class lists no drone models")
+        if self.training_sets < 1:
+            raise ValueError(f"{self.label}: training_sets must be at least 1")
 
     def emit(self, request: EmitRequest) -> list[Burst]:
         """Run the builder; bursts come back sorted by start time."""

@@ -239,4 +239,6 @@ SIGNATURE = Signature(
         "Bluetooth Core Specification v5.3 Vol 2 Part B (slots, hopping, packet types and air times)",
         "Bluetooth Core Specification v5.3 Vol 6 Parts A/B (LE channels, advertising events, PDU format)",
     ),
+    order=9,
+    training_sets=2,
 )

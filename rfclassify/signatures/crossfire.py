@@ -128,4 +128,15 @@ SIGNATURE = Signature(
         "Semtech SX1272 datasheet (FSK and LoRa modems, LoRa time on air)",
         "assumption: channel plan, FSK bit rate/deviation, LoRa SF/BW, telemetry ratio (see module docstring)",
     ),
+    order=2,
+    drone_models=(
+        "TBS Crossfire long-range FPV quadcopters (Nano RX, Diversity RX)",
+        "TBS Source One / Source X long-range builds",
+        "Fixed-wing FPV with TBS Crossfire",
+        "TBS Tango 2 / Mambo handsets, Crossfire Micro TX (handset side)",
+    ),
+    drone_model_sources=(
+        "Team BlackSheep product pages and manual: TBS Crossfire (Nano RX, Diversity RX, Micro TX, Tango 2, Mambo)",
+        "TBS Source One open-source frame documentation (builds flown with Crossfire)",
+    ),
 )

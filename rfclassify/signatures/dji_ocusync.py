@@ -295,4 +295,19 @@ SIGNATURE = Signature(
         "proto17/dji_droneid README.md, matlab/updated_scripts/create_zc.m",
         "3GPP TS 36.211 §6.12 (LTE OFDM numerology)",
     ),
+    order=6,
+    drone_models=(
+        "DJI Mavic 2 Pro/Zoom",
+        "DJI Mavic Air 2, Air 2S, Air 3",
+        "DJI Mavic 3 family",
+        "DJI Mini 2, Mini 3, Mini 3 Pro, Mini 4 Pro",
+        "DJI FPV, Avata, Avata 2 and O3 Air Unit FPV builds",
+        "DJI Phantom 4 Pro V2.0",
+        "DJI Matrice 30 / 300 RTK (OcuSync / O3 Enterprise)",
+    ),
+    drone_model_sources=(
+        "DJI product specification pages (video transmission system: OcuSync 2.0 / O2, O3, O4, OcuSync Enterprise)",
+        "Schiller et al., 'Drone Security and the Mysterious Case of DJI's DroneID', NDSS 2023 (devices analysed: DJI Mini 2, Mavic Air 2, Mavic 2, Mavic 3 and others)",
+        "proto17/dji_droneid (DroneID from OcuSync drones)",
+    ),
 )

@@ -132,4 +132,14 @@ SIGNATURE = Signature(
         "DIY-Multiprotocol-TX-Module Multiprotocol/DSM_cyrf6936.ino (timing, hop set, CYRF config)",
         "Cypress CYRF6936 WirelessUSB LP datasheet (channel plan, 1 Mchip/s GFSK, DSSS modes)",
     ),
+    order=5,
+    drone_models=(
+        "Blade 350 QX, Blade Chroma",
+        "Blade Inductrix FPV BNF",
+        "Horizon Hobby BNF aircraft with Spektrum DSMX receivers (AR-series, SPM4648)",
+        "Spektrum DX/NX/iX handsets (handset side)",
+    ),
+    drone_model_sources=(
+        "Horizon Hobby / Spektrum product pages: DSMX receivers (AR-series, SPM4648), Blade 350 QX, Blade Inductrix FPV BNF, Blade Chroma",
+    ),
 )

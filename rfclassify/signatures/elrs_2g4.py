@@ -155,4 +155,17 @@ SIGNATURE = Signature(
         "ExpressLRS src/lib/FHSS/FHSS.cpp (ISM2G4 domain, FHSSrandomiseFHSSsequence)",
         "Semtech SX1280/SX1281 datasheet (LoRa BW 812.5 kHz, FLRC bit rates and Gaussian BT)",
     ),
+    order=1,
+    drone_models=(
+        "ExpressLRS 2.4 GHz FPV quadcopters (freestyle, racing, cinewhoop)",
+        "BetaFPV Meteor65/75 Pro ELRS BNF",
+        "HappyModel Mobula7/8 ELRS BNF",
+        "HappyModel EP1/EP2, BetaFPV ELRS Lite, RadioMaster RP1/RP2/RP3 receivers",
+        "RadioMaster Pocket/Boxer/TX16S ELRS handsets (handset side)",
+    ),
+    drone_model_sources=(
+        "ExpressLRS documentation, 'Supported Hardware' (expresslrs.org): 2.4 GHz receivers, TX modules and handsets with internal ELRS",
+        "manufacturer product pages: BetaFPV Meteor65/75 Pro ELRS BNF, HappyModel Mobula7/8 ELRS BNF, HappyModel EP1/EP2, RadioMaster RP1/RP2/RP3, RadioMaster Pocket/Boxer/TX16S ELRS",
+    ),
+    training_sets=2,
 )

@@ -304,4 +304,16 @@ SIGNATURE = Signature(
         "Semtech SX1276/77/78/79 datasheet §4.1.1 (LoRa packet structure, time on air)",
         "Semtech AN1200.22 LoRa Modulation Basics",
     ),
+    order=0,
+    drone_models=(
+        "ExpressLRS 900 MHz long-range FPV quadcopters (DIY builds)",
+        "ExpressLRS 900 MHz fixed-wing and long-range wing builds",
+        "HappyModel ES900RX receiver",
+        "BetaFPV ELRS Nano 915/868 MHz receiver",
+        "RadioMaster Bandit 900 MHz ELRS TX module (handset side)",
+    ),
+    drone_model_sources=(
+        "ExpressLRS documentation, 'Supported Hardware' (expresslrs.org): 900 MHz receivers and TX modules",
+        "manufacturer product pages: HappyModel ES900RX, BetaFPV ELRS Nano 915/868 MHz, RadioMaster Bandit",
+    ),
 )

@@ -210,4 +210,14 @@ SIGNATURE = Signature(
         "DIY-Multiprotocol-TX-Module Multiprotocol/FrSkyDVX_common.ino (CC2500 registers, hop tables v1/v2)",
         "TI CC2500 datasheet SWRS040C (data rate, deviation, channel spacing, sync and preamble formulas)",
     ),
+    order=3,
+    drone_models=(
+        "FPV quadcopters with FrSky ACCST D16 receivers (XM+, R-XSR, XSR, X4R-SB)",
+        "RC aircraft and helicopters with FrSky X-series receivers",
+        "FrSky Taranis X9D/Q X7/X-Lite handsets; multiprotocol radios in FrSky X mode (handset side)",
+    ),
+    drone_model_sources=(
+        "FrSky product pages: ACCST D16 receivers (X4R-SB, XSR, XM+, R-XSR) and Taranis handsets",
+        "DIY-Multiprotocol-TX-Module protocol list (FrSky X / D16 on multiprotocol radios)",
+    ),
 )

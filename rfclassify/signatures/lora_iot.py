@@ -132,4 +132,5 @@ SIGNATURE = Signature(
         "Semtech SX1276/77/78/79 datasheet §4.1.1 (packet structure, time on air, LDRO)",
         "Semtech AN1200.22 LoRa Modulation Basics",
     ),
+    order=10,
 )

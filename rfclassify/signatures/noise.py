@@ -37,4 +37,5 @@ SIGNATURE = Signature(
     builder=_build,
     description="Nothing but the receiver: thermal noise, DC spike, IQ imbalance and quantization.",
     sources=("SIGNATURES.md (receiver models)",),
+    order=12,
 )

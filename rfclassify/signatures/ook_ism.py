@@ -248,4 +248,6 @@ SIGNATURE = Signature(
         "merbanan/rtl_433 src/devices/acurite.c (592TXR: three packets ~2.2 ms apart), oregon_scientific.c (v2.1)",
         "merbanan/rtl_433_tests 433.92 MHz recordings (pulse widths, gaps, offsets; evaluation only)",
     ),
+    order=11,
+    training_sets=2,
 )

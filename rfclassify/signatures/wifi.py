@@ -399,4 +399,5 @@ SIGNATURE = Signature(
     sources=(
         "IEEE Std 802.11-2020 clause 17 (OFDM PHY), clause 19 (HT PHY), 10.3/17.4.4 (timing), Annex E (channels)",
     ),
+    order=8,
 )
