@@ -23,13 +23,13 @@ from rfclassify.cli.main import main
 from rfclassify.cli.watch_cmd import command as watch_command
 from rfclassify.errors import InputError
 from rfclassify.node.config import load_config
-from rfclassify.node.options import OUTPUT, SOURCE, EventPolicy, NodeOptions, config_options
+from rfclassify.node.options import OUTPUT, REQUIRE_OUTPUT, SOURCE, EventPolicy, NodeOptions, config_options
 from rfclassify.options.array import ArrayOptions
 from rfclassify.options.declare import build, declared
 
 OPTIONS = declared(NodeOptions)
-#: What the command adds to the node's options: SOURCE (an argument), OUTPUT, --config and --verbose.
-COMMAND_ONLY = {"source", "output", "config_path", "verbose"}
+#: What the command adds to the node's options: SOURCE (an argument), OUTPUT, REQUIRE_OUTPUT, --config and --verbose.
+COMMAND_ONLY = {"source", "output", "require_output", "config_path", "verbose"}
 #: Keywords only Python has: the source itself, a built ArrayGeometry and the service hook.
 PYTHON_ONLY = {"source", "geometry", "on_service"}
 EXAMPLE_TOML = Path(__file__).resolve().parents[1] / "scripts" / "node.example.toml"
@@ -52,7 +52,7 @@ def test_every_declared_option_is_a_click_option_a_toml_key_and_a_keyword() -> N
     # nothing on any surface that is not declared (beside the few named extras)
     assert set(params) - {o.name for o in OPTIONS} == COMMAND_ONLY
     assert set(keywords) - {o.name for o in OPTIONS} == PYTHON_ONLY
-    assert toml_keys - {o.name for o in OPTIONS} == {SOURCE.name, OUTPUT.name}
+    assert toml_keys - {o.name for o in OPTIONS} == {SOURCE.name, OUTPUT.name, REQUIRE_OUTPUT.name}
     assert params["output"].multiple and "-o" in params["output"].opts
 
 
@@ -97,7 +97,7 @@ def test_unknown_toml_keys_and_keywords_are_refused_in_one_line(tmp_path: Path) 
     result = CliRunner().invoke(main, ["watch", "--config", str(cfg)])
     assert result.exit_code == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"rfclassify: error: {cfg}: unknown option 'fraq' (known: source, output, freq,")
+    assert line.startswith(f"rfclassify: error: {cfg}: unknown option 'fraq' (known: source, output, require-output, freq,")
     with pytest.raises(InputError) as info:
         rfclassify.watch("x.cu8", fraq="915M")
     assert "\n" not in str(info.value)

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from rfclassify.cli.options import declared_options
-from rfclassify.node.options import OUTPUT, NodeOptions
+from rfclassify.node.options import OUTPUT, REQUIRE_OUTPUT, NodeOptions
 from rfclassify.options.declare import build, declared, groups
 from rfclassify.sources import is_live_spec
 
@@ -47,7 +47,10 @@ report_id. An emitter is reported once it is confirmed (accumulated confidence
 --heartbeat: samples processed, dropped samples, noise floor, CPU %, queue depth.
 On MQTT: events on TOPIC, heartbeats on TOPIC/heartbeat, a retained
 online/offline on TOPIC/status (offline is also the broker's last will).
-SIGINT/SIGTERM flush the outputs, close the files and exit 0.
+SIGINT/SIGTERM flush the outputs, close the files and exit 0; a closed stdout
+(| head) ends the node normally. Exit status: 0 all delivered, 2 bad input
+or configuration, 3 records lost (an output could not deliver them),
+4 an output died under --require-output.
 \b
 A multi-channel (coherent array) source also gets bearing_deg/bearing_std_deg
 (and bearing_method, bearing_ambiguity, bearing_mirror_deg) on its start,
@@ -84,13 +87,13 @@ def _merge_config(ctx: click.Context, values: dict[str, Any], conf: dict[str, An
     short_help="Run as a sensor node: live detections to JSON lines / MQTT.",
 )
 @click.argument("source", required=False)
-@declared_options(*declared(NodeOptions), OUTPUT)
+@declared_options(*declared(NodeOptions), OUTPUT, REQUIRE_OUTPUT)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Read options from a TOML file (keys: the long option names); command-line options win.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log informational messages (evidence files written …).")
 @click.pass_context
 def command(ctx: click.Context, source: str | None, config_path: str | None, verbose: bool, output: tuple[str, ...],
-            **values: Any) -> None:
+            require_output: bool, **values: Any) -> None:
     """Watch SOURCE continuously and report drone radio links as they appear, last and go.
 
     SOURCE is a live receiver (rtlsdr:, rtl_tcp://HOST:PORT, soapy:driver=...) or a recording.
@@ -100,7 +103,13 @@ def command(ctx: click.Context, source: str | None, config_path: str | None, ver
     """
     from rfclassify.errors import InputError
     from rfclassify.node.config import load_config
-    from rfclassify.node.outputs import open_output
+    from rfclassify.node.outputs import (
+        EXIT_LOST,
+        EXIT_OUTPUT_DEAD,
+        OutputSet,
+        OutputWatchdog,
+        open_output,
+    )
     from rfclassify.node.service import WatchService
 
     logging.basicConfig(
@@ -114,6 +123,7 @@ def command(ctx: click.Context, source: str | None, config_path: str | None, ver
         source = source or conf.pop("source", None)
         specs = specs or conf.pop("output", [])
         conf.pop("output", None)
+        require_output = require_output or bool(conf.pop("require_output", False))
         _merge_config(ctx, values, conf)
     if not source:
         raise click.UsageError("give a SOURCE (or 'source' in --config)")
@@ -127,23 +137,33 @@ def command(ctx: click.Context, source: str | None, config_path: str | None, ver
             raise InputError(options.scan, str(exc)) from None
     elif options.freq_hz is None and is_live_spec(source):
         raise InputError(source, "no centre frequency: give --freq (e.g. --freq 915M) or --scan")
-    outputs = []
+    outputs = OutputSet([])
+    dead: list[str] = []
     try:
         for spec in specs or ["-"]:
-            outputs.append(open_output(spec, client_id=f"rfclassify-{options.sensor_name}"))
+            outputs.outputs.append(open_output(spec, client_id=f"rfclassify-{options.sensor_name}"))
         service = WatchService(source, options)
 
         def on_signal(signum: int, _frame: Any) -> None:
             service.stop()
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        watchdog = OutputWatchdog(outputs, service.stop) if require_output else None
         try:
             for event in service.events():
-                for out in outputs:
-                    out.write(event)
+                outputs.write(event)
+                if outputs.reader_gone:
+                    service.stop()  # stdout's reader left (| head): a normal end
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            if watchdog is not None:
+                dead += watchdog.finish()
     finally:
-        for out in outputs:
-            out.close()
+        lost = outputs.close()
+    if dead:
+        click.echo(f"rfclassify: error: {dead[0]}; stopped (--require-output)", err=True)
+        sys.exit(EXIT_OUTPUT_DEAD)
+    if lost:
+        click.echo(f"rfclassify: error: {lost} record(s) not delivered (see the warnings above)", err=True)
+        sys.exit(EXIT_LOST)

@@ -175,17 +175,25 @@ class NodeOptions:
 
 
 #: What to watch: a live receiver or a recording (the command's SOURCE argument).
-SOURCE = Option("source", TEXT, "What to watch: rtlsdr:, rtl_tcp://HOST:PORT or a recording.")
+SOURCE = Option("source", TEXT, "What to watch: rtlsdr:, rtl_tcp://HOST:PORT, soapy:driver=… or a recording.")
 #: Where events go (command and config file only; :func:`rfclassify.watch` yields them).
 OUTPUT = Option(
-    "output", TEXT_LIST, "Where events go; repeatable (default: - = stdout).", default=(),
-    short="-o", metavar="- | FILE.jsonl | mqtt://HOST:PORT/TOPIC", repeat=True,
+    "output", TEXT_LIST, "Where events go; repeatable (default: - = stdout). MQTT passwords: in the URL, "
+    "?password_file=FILE or $RFCLASSIFY_MQTT_PASSWORD (never logged).", default=(),
+    short="-o", metavar="- | FILE.jsonl | mqtt[s]://[USER@]HOST[:PORT]/TOPIC[?ca=…&cert=…&key=…&password_file=…]",
+    repeat=True,
+)
+#: A dead output stops the node (command and config file only).
+REQUIRE_OUTPUT = Option(
+    "require_output", FLAG, "Stop (exit status 4) as soon as an output cannot deliver: a broker refusing the "
+    "login, unreachable for 5 s, or a file that cannot be written.", default=False,
 )
 
 
 def config_options() -> tuple[Option, ...]:
-    """The keys ``node.toml`` takes: :data:`SOURCE`, :data:`OUTPUT` and every option of :class:`NodeOptions`."""
-    return (SOURCE, OUTPUT, *declared(NodeOptions))
+    """The keys ``node.toml`` takes: :data:`SOURCE`, :data:`OUTPUT`, :data:`REQUIRE_OUTPUT` and every option of
+    :class:`NodeOptions`."""
+    return (SOURCE, OUTPUT, REQUIRE_OUTPUT, *declared(NodeOptions))
 
 
-__all__ = ["CALIBRATION", "OUTPUT", "SOURCE", "EventPolicy", "NodeOptions", "config_options"]
+__all__ = ["CALIBRATION", "OUTPUT", "REQUIRE_OUTPUT", "SOURCE", "EventPolicy", "NodeOptions", "config_options"]
