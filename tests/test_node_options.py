@@ -23,7 +23,14 @@ from rfclassify.cli.main import main
 from rfclassify.cli.watch_cmd import command as watch_command
 from rfclassify.errors import InputError
 from rfclassify.node.config import load_config
-from rfclassify.node.options import OUTPUT, REQUIRE_OUTPUT, SOURCE, EventPolicy, NodeOptions, config_options
+from rfclassify.node.options import (
+    OUTPUT,
+    REQUIRE_OUTPUT,
+    SOURCE,
+    EventPolicy,
+    NodeOptions,
+    config_options,
+)
 from rfclassify.options.array import ArrayOptions
 from rfclassify.options.declare import build, declared
 
