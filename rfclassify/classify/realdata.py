@@ -62,7 +62,7 @@ def expected_rows(root: Path | None = None) -> list[dict[str, str]]:
 
 def classify_real(row: dict[str, str], classifier: Any, root: Path | None = None) -> RealResult:
     """Classify one real recording as ``expected.csv`` says to read it."""
-    from rfclassify.classify.pipeline import classify_source
+    from rfclassify.classify.recordings import classify_source
     from rfclassify.sources import open_source
 
     root = root or default_realdata_dir()

@@ -177,8 +177,8 @@ def command(
     num_samples = round(duration * rate)
     with open_source(
         source,
-        rate=rate,
-        freq=freq,
+        sample_rate_hz=rate,
+        center_freq_hz=freq,
         gain=gain,
         ppm=ppm,
         agc=agc,

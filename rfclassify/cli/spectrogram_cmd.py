@@ -78,7 +78,7 @@ def command(
     if is_live_spec(source):
         raise InputError(source, "spectrogram draws recordings; record one first with 'rfclassify capture'")
     out = Path(output)
-    with open_source(source, format=fmt, rate=rate, freq=freq) as src:
+    with open_source(source, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
         assert isinstance(src, FileSource)
         _check_output(out, _input_paths(source, src))
         fig = plot_spectrogram(

@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
-from rfclassify.bearing.cli_options import array_options, geometry_from_options
 from rfclassify.bearing.doa import METHODS
+from rfclassify.bearing.geometry import geometry_from_options
+from rfclassify.cli.array_options import array_options
 from rfclassify.cli.options import DURATION, FREQ, SIZE
 
 #: The options @array_options turns into ``geometry``.

@@ -77,7 +77,7 @@ def watch(
     to the live source (``agc``, ``bias_tee`` …).
 
     A multi-channel (coherent array) source gets ``bearing_deg`` /
-    ``bearing_std_deg`` on its events (:mod:`rfclassify.node.bearing`). The
+    ``bearing_std_deg`` on its events (:mod:`rfclassify.classify.bearings`). The
     array is ``array="uca", elements=5, radius=0.11`` (or ``"ula"`` with
     ``spacing``, or ``positions="x,y;x,y;..."``) as on the command line, or
     an :class:`~rfclassify.bearing.geometry.ArrayGeometry` as ``geometry``,
@@ -86,7 +86,7 @@ def watch(
     file from ``rfclassify calibrate`` (or a loaded calibration).
     Raises :class:`rfclassify.errors.InputError` for unusable arguments.
     """
-    from rfclassify.bearing.cli_options import geometry_from_options
+    from rfclassify.bearing.geometry import geometry_from_options
     from rfclassify.errors import InputError
 
     from_options = geometry_from_options(array, elements, radius, spacing, positions)
