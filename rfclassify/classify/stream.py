@@ -163,6 +163,11 @@ class StreamEngine(Generic[E]):
         self._pending_bytes = 0
         self.end_s: float | None = None  # stream time (s) of the end of the last block pushed
 
+    @property
+    def waiting(self) -> list[DetectedBurst]:
+        """Bursts detected but not decided yet, oldest first."""
+        return list(self._pending)
+
     def push(self, block: Block) -> StreamStep[E]:
         """Add one block; return what it caused (see :class:`StreamStep`)."""
         step: StreamStep[E] = StreamStep()
