@@ -190,11 +190,12 @@ def _classify_opened(source: Source, name: str, options: dict[str, Any]) -> list
     from rfclassify.errors import InputError
 
     geometry = _geometry(options)
-    classifier = load_classifier(options.pop("model", None))
+    model = options.pop("model", None)
     record_options = {k: options.pop(k) for k in ("per_burst", "include_noise", "drones_only", "calibration")
                       if k in options}
     if options:
         raise InputError(name, f"unknown option(s): {', '.join(sorted(options))}")
+    classifier = load_classifier(model)
     return classify_records(source, classifier, source_name=name, geometry=geometry, **record_options)
 
 
