@@ -1,7 +1,7 @@
 """The one stream engine: blocks of IQ in, classified bursts (and tracker events) out.
 
 Every path that turns IQ into decisions drives this module: ``classify``
-(:func:`rfclassify.classify.pipeline.classify_source`), training and
+(:func:`rfclassify.classify.recordings.classify_source`), training and
 evaluation (:func:`rfclassify.classify.training.extract_recording`), the
 bearing labeler (:mod:`rfclassify.classify.bearings`) and the live node
 (:class:`rfclassify.node.service.WatchService`). They differ only in their
