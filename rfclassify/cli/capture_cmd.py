@@ -184,8 +184,8 @@ def command(
     device_options = device_settings(source, agc=agc, bias_tee=bias_tee, bandwidth_hz=bandwidth)
     with open_source(
         source,
-        rate=rate,
-        freq=freq,
+        sample_rate_hz=rate,
+        center_freq_hz=freq,
         gain=gain,
         ppm=ppm,
         reconnect=reconnect,

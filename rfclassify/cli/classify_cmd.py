@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from rfclassify.bearing.cli_options import array_options
+from rfclassify.cli.array_options import array_options
 from rfclassify.cli.options import FREQ
 from rfclassify.errors import InputError
 from rfclassify.sources import SOURCE_FORMATS
@@ -62,7 +62,8 @@ def _table(records: list[dict]) -> str:
 def command(sources, rate, freq, model_path, formats, per_burst, drones_only, include_noise, geometry,
             calibration) -> None:
     """Classify the emitters in one or more recordings."""
-    from rfclassify.classify.pipeline import Classifier, classify_source
+    from rfclassify.classify.pipeline import Classifier
+    from rfclassify.classify.recordings import classify_records
     from rfclassify.sources import open_source
 
     out_formats = [f for f in formats if f in ("jsonl", "table")]
@@ -73,24 +74,17 @@ def command(sources, rate, freq, model_path, formats, per_burst, drones_only, in
     fmt = sample_formats[0] if sample_formats else None
     classifier = Classifier.load(model_path)
     for spec in sources:
-        with open_source(spec, format=fmt, rate=rate, freq=freq) as source:
+        with open_source(spec, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as source:
             total = source.info.num_samples or 0
             show = total > 20 * source.info.sample_rate_hz
             # The bar goes to stderr: stdout carries only the JSON lines (or the table).
             bar_context = click.progressbar(length=total, label=Path(spec).name, file=sys.stderr) if show else nullcontext()
             with bar_context as bar:
-                records = classify_source(
-                    source, classifier, source_name=spec, per_burst=per_burst,
-                    include_noise=include_noise, progress=bar.update if bar is not None else None,
+                records = classify_records(
+                    source, classifier, source_name=spec, per_burst=per_burst, include_noise=include_noise,
+                    drones_only=drones_only, geometry=geometry, calibration=calibration,
+                    progress=bar.update if bar is not None else None,
                 )
-            if source.info.num_channels > 1 and not per_burst:
-                from rfclassify.bearing.calibration import Calibration
-                from rfclassify.classify.bearings import attach_bearings
-
-                cal = Calibration.load(calibration) if calibration else None
-                attach_bearings(records, source, geometry, calibration=cal)
-        if drones_only:
-            records = [r for r in records if r["drone"]]
         if out_format == "table":
             click.echo(f"# {spec}: {len(records)} {'burst' if per_burst else 'emitter'}(s)")
             click.echo(_table(records))

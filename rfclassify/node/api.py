@@ -47,7 +47,7 @@ def watch(
     elsewhere).
 
     A multi-channel (coherent array) source gets ``bearing_deg`` /
-    ``bearing_std_deg`` on its events (:mod:`rfclassify.node.bearing`). The
+    ``bearing_std_deg`` on its events (:mod:`rfclassify.classify.bearings`). The
     array is ``array="uca", elements=5, radius=0.11`` (or ``"ula"`` with
     ``spacing``, or ``positions="x,y;x,y;..."``) as on the command line, or
     an :class:`~rfclassify.bearing.geometry.ArrayGeometry` as ``geometry``,

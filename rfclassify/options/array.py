@@ -37,6 +37,6 @@ class ArrayOptions:
 
         Raises :class:`~rfclassify.errors.InputError` if the options contradict each other.
         """
-        from rfclassify.bearing.cli_options import geometry_from_options
+        from rfclassify.bearing.geometry import geometry_from_options
 
         return geometry_from_options(self.array, self.elements, self.radius, self.spacing, self.positions)
