@@ -439,21 +439,27 @@ _DATA_BINS = subcarrier_bins()
 
 
 def _integer_cfo(freq: np.ndarray, zc_idx: tuple[int, int], max_shift: int) -> tuple[int, float]:
-    """Subcarrier shift that best aligns the ZC symbols, and its match quality (0..1)."""
-    best, best_q = 0, -1.0
-    used = np.flatnonzero(_ZC_USED)
-    for q in range(-max_shift, max_shift + 1):
-        num = 0j
-        den = 0.0
-        for sym, ref in zip(zc_idx, _ZC_REF, strict=True):
-            h = freq[sym, (_ZC_BINS[used] + q) % N_FFT] * np.conj(ref[used])
-            d = h[1:] * np.conj(h[:-1])
-            num += d.sum()
-            den += np.abs(d).sum()
-        quality = abs(num) / max(den, 1e-30)
-        if quality > best_q:
-            best, best_q = q, quality
-    return best, best_q
+    """Subcarrier shift that best aligns the ZC symbols, and its match quality (0..1).
+
+    The metric correlates the two ZC symbols' channel estimates subcarrier by
+    subcarrier, so neither the channel nor a timing offset matters.
+    """
+    used = _ZC_BINS[_ZC_USED]
+    shifts = np.arange(-max_shift, max_shift + 1)
+    idx = (used[None, :] + shifts[:, None]) % N_FFT
+    # A cyclic shift of a Zadoff-Chu sequence equals the sequence times a phase ramp (a
+    # time shift) that depends on the root, so one ZC symbol cannot tell a frequency
+    # shift from a delay; the two roots agree on the delay only at the true shift.
+    h = [
+        freq[sym][idx] * np.conj(ref[_ZC_USED])[None, :]
+        for sym, ref in zip(zc_idx, _ZC_REF, strict=True)
+    ]
+    cross = h[1] * np.conj(h[0])
+    num = cross.sum(axis=1)
+    den = np.abs(cross).sum(axis=1)
+    quality = np.abs(num) / np.maximum(den, 1e-30)
+    best = int(np.argmax(quality))
+    return int(shifts[best]), float(quality[best])
 
 
 @lru_cache(maxsize=4)
@@ -472,7 +478,7 @@ def _channel_projection(advance: int) -> np.ndarray:
     return q @ q.conj().T
 
 
-def demodulate_burst(x: np.ndarray, *, max_shift: int = 24) -> _Demodulated | None:
+def demodulate_burst(x: np.ndarray, *, max_shift: int = 80) -> _Demodulated | None:
     """Synchronise to a DroneID burst in ``x`` (15.36 MS/s, centred) and return its LLRs.
 
     Timing and the fractional CFO come from the cyclic prefixes, the integer CFO (in
