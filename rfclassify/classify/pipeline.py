@@ -38,14 +38,6 @@ from rfclassify.features import FEATURE_SCHEMA_VERSION
 from rfclassify.sources.base import Block, Source
 
 CONTEXT_WINDOW_S = 1.0
-#: Feature columns left out of the model: where the receiver happened to be
-#: tuned says nothing about the emitter.
-EXCLUDED_FEATURES: tuple[str, ...] = ("offset_hz",)
-#: Edges (MHz) of the coarse RF bands the model sees instead of the exact
-#: frequency: 433, 868/915, 1.2/1.3 G, 2.4 G, 5.x G fall in separate bins, and a
-#: recording whose centre frequency is nominal or a few MHz off (a
-#: downconverter, an unrecorded channel) still lands in the right one.
-BAND_EDGES_MHZ: tuple[float, ...] = (1.0, 200.0, 600.0, 700.0, 1000.0, 1500.0, 2000.0, 3000.0, 4500.0, 7000.0)
 
 
 @lru_cache(maxsize=1)
@@ -56,11 +48,6 @@ def _openmp_controller() -> ThreadpoolController:
     6 % of a live node's CPU when it ran for every small batch.
     """
     return ThreadpoolController()
-
-
-def band_code(rf_mhz: np.ndarray) -> np.ndarray:
-    """Index of the coarse band of each RF centre in MHz (0: tuning unknown)."""
-    return np.digitize(np.asarray(rf_mhz, dtype=np.float64), BAND_EDGES_MHZ).astype(np.float64)
 
 
 class CausalContext:

@@ -213,27 +213,17 @@ def stack(recs: Sequence[RecordingFeatures]) -> tuple[np.ndarray, np.ndarray, np
 
 
 def build_model(random_state: int = 0, **clf_params: Any) -> Any:
-    """The unfitted model: features → (RF → coarse band code, drop excluded columns) → open-set classifier."""
-    from sklearn.compose import ColumnTransformer
+    """The unfitted model: features → model columns (RF → coarse band code, tuning offset dropped) → open-set classifier."""
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer
 
+    from rfclassify.classify.columns import ModelColumns
     from rfclassify.classify.openset import OpenSetClassifier
-    from rfclassify.classify.pipeline import EXCLUDED_FEATURES, band_code
-    from rfclassify.features import FEATURE_NAMES, BurstFeatures
+    from rfclassify.features import BurstFeatures
 
-    drop = [FEATURE_NAMES.index(n) for n in EXCLUDED_FEATURES]
-    select = ColumnTransformer(
-        [
-            ("band", FunctionTransformer(band_code), [FEATURE_NAMES.index("rf_mhz")]),
-            ("drop", "drop", drop),
-        ],
-        remainder="passthrough",
-    )
     return Pipeline(
         [
             ("features", BurstFeatures()),
-            ("select", select),
+            ("select", ModelColumns()),
             ("clf", OpenSetClassifier(random_state=random_state, **clf_params)),
         ]
     )

@@ -1,0 +1,66 @@
+"""Which feature columns the classifier sees: the RF centre as a coarse band, the tuning offset left out.
+
+:class:`ModelColumns` is the model's second step (after
+:class:`rfclassify.features.BurstFeatures`). It is stateless and holds its
+choices as parameters (column indices, band edges), so a saved model carries
+them as plain numbers and a later change of the defaults here cannot change
+what an existing model sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from rfclassify.features import FEATURE_NAMES
+
+#: Feature columns left out of the model: where the receiver happened to be
+#: tuned says nothing about the emitter.
+EXCLUDED_FEATURES: tuple[str, ...] = ("offset_hz",)
+#: Edges (MHz) of the coarse RF bands the model sees instead of the exact
+#: frequency: 433, 868/915, 1.2/1.3 G, 2.4 G, 5.x G fall in separate bins, and a
+#: recording whose centre frequency is nominal or a few MHz off (a
+#: downconverter, an unrecorded channel) still lands in the right one.
+BAND_EDGES_MHZ: tuple[float, ...] = (1.0, 200.0, 600.0, 700.0, 1000.0, 1500.0, 2000.0, 3000.0, 4500.0, 7000.0)
+
+
+def band_code(rf_mhz: np.ndarray, edges_mhz: Sequence[float] = BAND_EDGES_MHZ) -> np.ndarray:
+    """Index of the coarse band of each RF centre in MHz (0: tuning unknown), as float64."""
+    return np.digitize(np.asarray(rf_mhz, dtype=np.float64), np.asarray(edges_mhz, dtype=np.float64)).astype(
+        np.float64
+    )
+
+
+RF_COLUMN = FEATURE_NAMES.index("rf_mhz")
+DROP_COLUMNS: tuple[int, ...] = tuple(FEATURE_NAMES.index(n) for n in EXCLUDED_FEATURES)
+
+
+class ModelColumns(TransformerMixin, BaseEstimator):
+    """Feature rows → model columns: the band code of column ``rf_column``, then every column but it and ``drop``.
+
+    ``rf_column`` and ``drop`` are indices into the feature rows,
+    ``edges_mhz`` the band edges in MHz. Output is float64.
+    """
+
+    def __init__(
+        self,
+        rf_column: int = RF_COLUMN,
+        drop: Sequence[int] = DROP_COLUMNS,
+        edges_mhz: Sequence[float] = BAND_EDGES_MHZ,
+    ) -> None:
+        self.rf_column = rf_column
+        self.drop = drop
+        self.edges_mhz = edges_mhz
+
+    def fit(self, X: Any = None, y: Any = None) -> ModelColumns:
+        """Nothing to learn; returns ``self``."""
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """``(n, 1 + n_kept)`` float64: band code, then the kept columns in their order."""
+        X = np.asarray(X)
+        keep = [k for k in range(X.shape[1]) if k != self.rf_column and k not in self.drop]
+        return np.hstack([band_code(X[:, self.rf_column], self.edges_mhz)[:, None], X[:, keep].astype(np.float64)])
