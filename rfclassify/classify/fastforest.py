@@ -185,7 +185,8 @@ class CompiledEnsemble:
 
     @classmethod
     def from_estimator(cls, est: Any) -> CompiledEnsemble:
-        """Compile ``est``; ``ValueError`` for anything else (other calibrations, categorical features)."""
+        """Compile ``est``; ``TypeError``/``ValueError`` for anything else (other estimators or calibrations,
+        categorical features)."""
         from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
         from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -194,7 +195,7 @@ class CompiledEnsemble:
             empty = np.zeros(0)
             return cls((CompiledFold(CompiledTrees.from_hgb(est), "none", np.arange(n), empty, empty, n),), n)
         if not isinstance(est, CalibratedClassifierCV):
-            raise ValueError(f"cannot compile a {type(est).__name__}")
+            raise TypeError(f"cannot compile a {type(est).__name__}")
         classes = np.asarray(est.classes_)
         folds = []
         for cc in est.calibrated_classifiers_:
@@ -242,7 +243,7 @@ class CompiledEnsemble:
 
     @classmethod
     def from_state(cls, numbers: dict[str, Any], arrays: dict[str, np.ndarray]) -> CompiledEnsemble:
-        """Rebuild from :meth:`state`'s output; ``ValueError`` naming the first inconsistency."""
+        """Rebuild from :meth:`state`'s output; ``ValueError`` (``TypeError``) naming the first inconsistency."""
         n_classes = _positive_int(numbers.get("n_classes"), "n_classes")
         fold_list = numbers.get("folds")
         if not isinstance(fold_list, list) or not fold_list:
@@ -250,7 +251,7 @@ class CompiledEnsemble:
         folds = []
         for k, f in enumerate(fold_list):
             if not isinstance(f, dict):
-                raise ValueError(f"fold {k} is not an object")
+                raise TypeError(f"fold {k} is not an object")
 
             def get(name: str, k: int = k) -> np.ndarray:
                 key = f"fold{k}.{name}"
@@ -342,7 +343,7 @@ def _compiled(calibrated: Any) -> CompiledEnsemble | None:
             return _CACHE[calibrated]
     try:
         compiled: CompiledEnsemble | None = CompiledEnsemble.from_estimator(calibrated)
-    except (AttributeError, ValueError, IndexError):
+    except (AttributeError, TypeError, ValueError, IndexError):
         compiled = None
     with _LOCK:
         _CACHE[calibrated] = compiled
