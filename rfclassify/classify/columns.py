@@ -59,6 +59,10 @@ class ModelColumns(TransformerMixin, BaseEstimator):
         """Nothing to learn; returns ``self``."""
         return self
 
+    def __sklearn_is_fitted__(self) -> bool:
+        """Always fitted: there is nothing to learn (lets a :class:`~sklearn.pipeline.Pipeline` ending here transform)."""
+        return True
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         """``(n, 1 + n_kept)`` float64: band code, then the kept columns in their order."""
         X = np.asarray(X)
