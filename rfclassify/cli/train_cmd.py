@@ -40,11 +40,11 @@ def command(data, out, jobs, cv_folds, seed, sign_key, no_sign, force) -> None:
     from rfclassify.errors import InputError
 
     model = Path(out)
-    if model.suffix != MODEL_SUFFIX:
-        raise InputError(out, f"a model file ends in {MODEL_SUFFIX}")
     for path in (model, signature_path(model)):
         if path.exists() and not force:
             raise InputError(path, "exists; use --force to replace it")
+    if model.suffix != MODEL_SUFFIX:
+        raise InputError(out, f"a model file ends in {MODEL_SUFFIX}")
     if sign_key is not None:
         load_private_key(sign_key)  # a bad key fails now, not after the training
     side = train(data, out, jobs=jobs, cv_folds=cv_folds, random_state=seed, sign=not no_sign, sign_key=sign_key)
