@@ -129,8 +129,8 @@ def _estimator(doc: dict, step: str) -> dict:
      "'Popen' is not a model part"),
     (_description(lambda doc: _estimator(doc, "clf")["params"].update(evil=1)), "takes no parameter evil"),
     (_description(lambda doc: _estimator(doc, "clf")["fitted"].update({"__class__": 1})), "not a fitted-attribute"),
-    (_description(lambda doc: _estimator(doc, "clf")["fitted"].update(x_={"$array": "../../etc"})), "bad array name"),
-    (_description(lambda doc: _estimator(doc, "clf")["fitted"].update(x_={"$eval": "1"})), "unknown or malformed tag"),
+    (_description(lambda doc: _estimator(doc, "clf")["fitted"].update(xx_={"$array": "../../etc"})), "bad array name"),
+    (_description(lambda doc: _estimator(doc, "clf")["fitted"].update(xx_={"$eval": "1"})), "unknown or malformed tag"),
 ], ids=["no-description", "missing-array", "bad-json", "version", "step-class", "nested-class", "param",
         "dunder", "array-name", "tag"])
 def test_malformed_models_are_refused(saved: Path, edit, problem: str) -> None:
