@@ -81,10 +81,9 @@ def main() -> int:
 
     import joblib
 
-    from rfclassify.classify.persistence import save_model
-
     import rfclassify.classify.pipeline as pipeline_module
     from rfclassify.classify.columns import band_code
+    from rfclassify.classify.persistence import save_model
 
     # The old pickle names the band function where it used to live; same function, new home.
     pipeline_module.band_code = band_code  # type: ignore[attr-defined]

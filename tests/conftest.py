@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from rfclassify.classify.signing import ALLOW_UNSIGNED_ENV, config_dir, generate_key, local_signing_key
+from rfclassify.classify.signing import (
+    ALLOW_UNSIGNED_ENV,
+    config_dir,
+    generate_key,
+    local_signing_key,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)

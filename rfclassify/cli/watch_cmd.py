@@ -102,7 +102,9 @@ def _node_options(kw: dict[str, Any], policy: Any) -> Any:
               help="Sample format of a raw recording whose extension does not say it.")
 @click.option("--gain", default=None, help="Tuner gain in dB, or 'auto' (default).")
 @click.option("--ppm", type=int, default=0, show_default=True, help="Crystal correction of the dongle.")
-@click.option("--model", default=None, help="Model file (default: the shipped models/default.joblib).")
+@click.option("--model", default=None, type=click.Path(dir_okay=False),
+              help="Model file (.rfcm; default: the shipped one). Others must be signed by a trusted key, "
+              "or set RFCLASSIFY_ALLOW_UNSIGNED_MODEL=1.")
 @click.option("--sensor-id", default=None, help="Name of this node in every event (default: the host name).")
 @click.option("--lat", type=float, default=None, help="Node latitude (degrees, WGS84), added to events.")
 @click.option("--lon", type=float, default=None, help="Node longitude (degrees, WGS84), added to events.")
