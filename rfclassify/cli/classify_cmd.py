@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from rfclassify.cli.array_options import array_options
-from rfclassify.cli.options import FREQ
+from rfclassify.cli.options import FREQ, model_options
 from rfclassify.errors import InputError
 from rfclassify.sources import SOURCE_FORMATS
 
@@ -48,8 +48,7 @@ def _table(records: list[dict]) -> str:
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--rate", type=FREQ, default=None, help="Sample rate (e.g. 2400k); overrides the file's.")
 @click.option("--freq", type=FREQ, default=None, help="Centre frequency (e.g. 915M); overrides the file's.")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Model file (default: the shipped models/default.joblib). Verified by SHA-256 before loading.")
+@model_options
 @click.option("--format", "formats", type=click.Choice(["jsonl", "table", *SOURCE_FORMATS]), multiple=True,
               help="Output format: jsonl (default, for machines) or table (for people); or the sample format "
               "of a raw input whose extension does not say it (cu8|cs8|cs16|cf32). Give it twice for both.")
@@ -59,8 +58,8 @@ def _table(records: list[dict]) -> str:
 @array_options
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
               help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
-def command(sources, rate, freq, model_path, formats, per_burst, drones_only, include_noise, geometry,
-            calibration) -> None:
+def command(sources, rate, freq, model_path, allow_unsigned_model, formats, per_burst, drones_only, include_noise,
+            geometry, calibration) -> None:
     """Classify the emitters in one or more recordings."""
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.recordings import classify_records
@@ -72,7 +71,7 @@ def command(sources, rate, freq, model_path, formats, per_burst, drones_only, in
         raise InputError("--format", "give at most one output format and one sample format")
     out_format = out_formats[0] if out_formats else "jsonl"
     fmt = sample_formats[0] if sample_formats else None
-    classifier = Classifier.load(model_path)
+    classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
     for spec in sources:
         with open_source(spec, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as source:
             total = source.info.num_samples or 0
