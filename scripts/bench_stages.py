@@ -30,7 +30,7 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("noise floor", "rfclassify.detect.burst_detector", "_Stream._frames"),
     ("noise floor", "rfclassify.detect.burst_detector", "_Stream.finish"),
     ("detection mask", "rfclassify.detect.engine", "DetectionEngine._mask_span"),
-    ("components (closing, labelling)", "rfclassify.detect.engine", "DetectionEngine._chunk"),
+    ("components: joining chunks, open emissions", "rfclassify.detect.engine", "DetectionEngine._chunk"),
     ("components: compiled closing + labels", "rfclassify.detect.components", "close_and_label"),
     ("refinement (edges, SNR)", "rfclassify.detect.engine", "DetectionEngine._emit"),
     ("baseband IQ of each burst", "rfclassify.detect.burst_detector", "_Stream._bursts"),
