@@ -230,7 +230,8 @@ def stage_profile(meta: Path) -> dict[str, Any]:
     """CPU seconds per pipeline stage of one ``classify`` run over ``meta`` (:mod:`bench_stages`)."""
     from bench_stages import StageTimer
 
-    from rfclassify.classify.pipeline import Classifier, classify_source
+    from rfclassify.classify.pipeline import Classifier
+    from rfclassify.classify.recordings import classify_source
     from rfclassify.sources import open_source
 
     clf = Classifier.load(os.environ.get("RFCLASSIFY_BENCH_MODEL") or None)
