@@ -70,10 +70,9 @@ def main() -> int:
     print(f"scene written: {meta}")
     run("info", str(meta))
     png = out / "demo_spectrogram.png"
-    if png.exists():
-        png.unlink()  # our own output from a previous demo run, not a recording
-    run("spectrogram", str(meta), "-o", str(png), "--classify")
-    run("classify", str(meta), "--format", "table")
+    # --force: the picture of a previous demo run is ours to replace.
+    run("spectrogram", str(meta), "-o", str(png), "--classify", "--force")
+    run("classify", str(meta), "-F", "table")
     print(f"\nspectrogram: {png}   (dashed: the annotations in {meta.name}; solid: what was found, "
           "#k: the table's row k)")
     return 0

@@ -48,7 +48,7 @@ def _tone(n: int, rate_hz: float, offset_hz: float, amp: float = 0.5, seed: int 
 def test_info_json_raw(tmp_path: Path, name: str, dt: str, extra: list[str]) -> None:
     path = tmp_path / name
     encode(_tone(4800, 2.4e6, 1e5), datatype(dt)).tofile(path)
-    code, out, err = _run("info", str(path), "--json", *extra)
+    code, out, err = _run("info", str(path), "-F", "json", *extra)
     assert code == 0, err
     info = json.loads(out)
     assert list(info) == KEYS
@@ -66,7 +66,7 @@ def test_info_json_sigmf_and_table(tmp_path: Path, dt: str) -> None:
                        captures=[{"core:sample_start": 0, "core:frequency": 915e6,
                                   "core:datetime": "2024-01-01T00:00:00Z"},
                                  {"core:sample_start": 600, "core:frequency": 916e6}])
-    code, out, _ = _run("info", str(meta), "--json")
+    code, out, _ = _run("info", str(meta), "-F", "json")
     assert code == 0
     assert json.loads(out) == {"format": "sigmf", "datatype": dt, "sample_rate_hz": 1e6, "center_freq_hz": 915e6,
                                "num_channels": 2, "num_samples": 1000, "duration_s": 0.001,
@@ -82,7 +82,7 @@ def test_info_rate_and_freq_accept_units(tmp_path: Path) -> None:
     path = tmp_path / "x.iq"
     encode(_tone(100, 1e6, 0), datatype("cf32")).tofile(path)
     for rate, freq in (("2.4M", "2.4G"), ("2400k", "2400M"), ("2.4e6", "2400000000")):
-        code, out, _ = _run("info", str(path), "--format", "cf32", "--rate", rate, "--freq", freq, "--json")
+        code, out, _ = _run("info", str(path), "--format", "cf32", "--rate", rate, "--freq", freq, "-F", "json")
         assert code == 0
         assert (json.loads(out)["sample_rate_hz"], json.loads(out)["center_freq_hz"]) == (2.4e6, 2.4e9)
 
@@ -293,7 +293,7 @@ def test_realdata_reads() -> None:
     cu8 = REALDATA / "rtl_433_tests" / "tests" / "chuango" / "01" / "gfile001.data"
     if not mavic.exists() or not cu8.exists():
         pytest.skip("shared/realdata is not beside this checkout")
-    code, out, _ = _run("info", str(mavic), "--json")
+    code, out, _ = _run("info", str(mavic), "-F", "json")
     assert code == 0
     info = json.loads(out)
     assert (info["datatype"], info["sample_rate_hz"], info["center_freq_hz"]) == ("cf32_le", 50e6, 2457.5e6)
@@ -305,7 +305,7 @@ def test_realdata_reads() -> None:
         inside = np.mean(np.abs(src.read(s0, n)) ** 2)
         before = np.mean(np.abs(src.read(0, 20_000)) ** 2)
         assert inside > 10 * before  # the annotated DroneID burst stands out of the noise
-    code, out, _ = _run("info", str(cu8), "--format", "cu8", "--rate", "250k", "--freq", "433.92M", "--json")
+    code, out, _ = _run("info", str(cu8), "--format", "cu8", "--rate", "250k", "--freq", "433.92M", "-F", "json")
     assert code == 0
     info = json.loads(out)
     assert info["num_samples"] == cu8.stat().st_size // 2 and info["duration_s"] == pytest.approx(

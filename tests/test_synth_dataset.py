@@ -124,7 +124,7 @@ def test_synth_cli_end_to_end(tmp_path):
     assert _files(out) == sorted(
         f"{c}_rtlsdr_{i:04d}.sigmf-{e}" for c in ("lora-iot", "noise") for i in range(2) for e in ("data", "meta")
     )
-    info = runner.invoke(main, ["info", "--json", str(out / "lora-iot_rtlsdr_0001.sigmf-meta")])
+    info = runner.invoke(main, ["info", "-F", "json", str(out / "lora-iot_rtlsdr_0001.sigmf-meta")])
     assert info.exit_code == 0, info.output
     assert json.loads(info.output)["sample_rate_hz"] == 2.4e6
     again = runner.invoke(main, args)

@@ -55,16 +55,18 @@ def check_plot_path(path: str) -> None:
 @array_options
 @click.option("--method", type=click.Choice(METHODS), default="music", show_default=True, help="DOA estimator.")
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
-              help="Calibration file from 'rfclassify calibrate'.")
+              help="Calibration file from 'rfclassify calibrate' (default: none).")
 @click.option("--beamwidth", type=float, default=None, metavar="DEG",
-              help="Rotating antenna: half-power beamwidth in degrees (one-channel recordings).")
+              help="Rotating antenna: half-power beamwidth in degrees (one-channel recordings; default: none, a "
+              "coherent array).")
 @click.option("--pattern", type=click.Choice(PATTERNS), default="gaussian", show_default=True,
               help="Rotating antenna: main-lobe model.")
 @click.option("--azimuths", type=click.Path(dir_okay=False), default=None, metavar="CSV",
-              help="Rotating antenna: time_s,azimuth_deg file (else captures' rfclassify:azimuth_deg).")
-@click.option("--max-duration", type=DURATION, default=DEFAULT_MAX_DURATION_S, show_default=True,
-              help="Use at most this much of the recording.")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Write a polar DOA plot (PNG).")
+              help="Rotating antenna: time_s,azimuth_deg file (default: the captures' rfclassify:azimuth_deg).")
+@click.option("--max-duration", type=DURATION, default=f"{DEFAULT_MAX_DURATION_S:g}s", show_default=True,
+              help="Use at most this much of the recording, seconds.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Write a polar DOA plot (PNG) (default: none).")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="Classifier naming each emitter (default: the shipped model; 'none' to skip).")
 def command(
@@ -84,17 +86,18 @@ def command(
 ) -> None:
     """Bearing of every emitter in SOURCE, one JSON line each.
 
-    \b
-    Coherent array (multi-channel SigMF, e.g. a KrakenSDR recording):
-      rfclassify bearing kraken.sigmf-meta --array uca --elements 5 --radius 0.11
-      rfclassify bearing rec.sigmf-meta --array ula --elements 4 --spacing 0.16 --method capon
-      rfclassify bearing rec.sigmf-meta --positions "0,0;0.15,0;0.07,0.13" --calibration cal.json
-    Rotating antenna (one channel, captures carry rfclassify:azimuth_deg):
-      rfclassify bearing sweep.sigmf-meta --beamwidth 60
-
     Bearings are degrees counter-clockwise from the array's x-axis (element 0
     of a UCA sits on it), 0-360 for planar arrays, 0-180 for a ULA (which
     cannot tell a bearing from its mirror; the line says so).
+
+    \b
+    Examples:
+      # a coherent array (multi-channel SigMF, e.g. a KrakenSDR recording)
+      rfclassify bearing kraken.sigmf-meta --array uca --elements 5 --radius 0.11
+      rfclassify bearing rec.sigmf-meta --array ula --elements 4 --spacing 0.16 --method capon
+      rfclassify bearing rec.sigmf-meta --positions "0,0;0.15,0;0.07,0.13" --calibration cal.json
+      # a rotating antenna (one channel, captures carry rfclassify:azimuth_deg)
+      rfclassify bearing sweep.sigmf-meta --beamwidth 60
     """
     from rfclassify.bearing.calibration import Calibration
 

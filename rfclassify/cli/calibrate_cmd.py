@@ -20,9 +20,12 @@ from rfclassify.sources import is_live_spec, open_source
 @source_options
 @array_options
 @click.option("--known-azimuth", type=float, default=None, metavar="DEG",
-              help="The recording holds one source at this bearing (else: a common noise source on all inputs).")
-@click.option("--max-lag", type=int, default=256, show_default=True, help="Largest channel delay searched, samples.")
-@click.option("--max-duration", type=DURATION, default=2.0, show_default=True, help="Use at most this much.")
+              help="The recording holds one source at this bearing, degrees (default: none; a common noise source on "
+              "all inputs).")
+@click.option("--max-lag", type=int, default=256, show_default=True, metavar="SAMPLES",
+              help="Largest channel delay searched, in samples.")
+@click.option("--max-duration", type=DURATION, default="2s", show_default=True,
+              help="Use at most this much of the recording, seconds.")
 @click.option("--force", is_flag=True, help="Replace an existing calibration file.")
 def command(
     recording: str,
@@ -38,13 +41,15 @@ def command(
 ) -> None:
     """Estimate each channel's complex gain and sample delay against channel 0 and write them to OUTPUT.
 
-    \b
     Record either a noise source split to every input (KrakenSDR's
-    calibration mode), or one strong emitter at a bearing you know:
+    calibration mode), or one strong emitter at a bearing you know; then
+    give the file to 'rfclassify bearing --calibration'. Prints the
+    calibration as one JSON line.
+
+    \b
+    Examples:
       rfclassify calibrate noise.sigmf-meta -o cal.json
       rfclassify calibrate beacon.sigmf-meta -o cal.json --known-azimuth 90 --array uca --elements 5 --radius 0.11
-    then: rfclassify bearing rec.sigmf-meta --calibration cal.json
-    Prints the calibration as one JSON line.
     """
     from rfclassify.bearing.pipeline import calibrate_source
 

@@ -107,14 +107,12 @@ def _status_printer(event: dict[str, Any]) -> None:
 
 @click.command("capture")
 @click.argument("source")
-@click.option("--freq", type=FREQ, required=True, help="Centre frequency, e.g. 915M.")
+@click.option("--freq", type=FREQ, required=True, help="Centre frequency in Hz, e.g. 915M.")
 @click.option(
-    "--rate", type=FREQ, default="2.4M", show_default=True, help="Sample rate, e.g. 2400k."
+    "--rate", type=FREQ, default="2.4M", show_default=True, help="Sample rate in samples/s, e.g. 2400k."
 )
-@click.option("--gain", default="auto", show_default=True, help="Tuner gain in dB, or 'auto'.")
-@declared_options(*named(NodeOptions, "ppm", "agc", "bias_tee"))
-@click.option("--bandwidth", type=FREQ, default=None,
-              help="Analog filter bandwidth of a SoapySDR device, e.g. 20M (default: the driver's for the rate).")
+@click.option("--gain", default="auto", show_default=True, metavar="DB|auto", help="Tuner gain in dB, or 'auto'.")
+@declared_options(*named(NodeOptions, "ppm", "agc", "bias_tee", "bandwidth"))
 @click.option(
     "--duration", type=DURATION, required=True, help="How long to record, e.g. 10s or 2min."
 )
@@ -125,10 +123,14 @@ def _status_printer(event: dict[str, Any]) -> None:
     type=click.Path(dir_okay=False),
     help="Recording to create: NAME.sigmf-meta (+ NAME.sigmf-data).",
 )
-@click.option("--lat", type=float, default=None, help="Receiver latitude in degrees (WGS 84).")
-@click.option("--lon", type=float, default=None, help="Receiver longitude in degrees (WGS 84).")
-@click.option("--alt", type=float, default=None, help="Receiver altitude in metres.")
-@click.option("--description", default=None, help="Free text for core:description.")
+@click.option("--lat", type=float, default=None, metavar="DEG",
+              help="Receiver latitude in degrees (WGS 84) (default: none).")
+@click.option("--lon", type=float, default=None, metavar="DEG",
+              help="Receiver longitude in degrees (WGS 84) (default: none).")
+@click.option("--alt", type=float, default=None, metavar="M",
+              help="Receiver altitude in metres (WGS 84) (default: none).")
+@click.option("--description", default=None, metavar="NOTE",
+              help="Free text for core:description (default: none).")
 @click.option(
     "--reconnect", is_flag=True, help="Keep recording across a lost rtl_tcp server or dongle."
 )
@@ -156,7 +158,7 @@ def command(
       rfclassify capture rtlsdr: --freq 915M --rate 2.4M --gain 28 --duration 10s -o elrs.sigmf-meta
       rfclassify capture rtl_tcp://192.168.1.20:1234 --freq 868M --duration 1min \\
           -o site1.sigmf-meta --lat 52.2 --lon 0.12
-      rfclassify capture soapy:driver=hackrf --freq 2.44G --rate 20M --gain 32 --bandwidth 20M \
+      rfclassify capture soapy:driver=hackrf --freq 2.44G --rate 20M --gain 32 --bandwidth 20M \\
           --duration 2s -o hackrf.sigmf-meta
     """
     if not is_live_spec(source):

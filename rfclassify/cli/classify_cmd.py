@@ -10,9 +10,7 @@ from pathlib import Path
 import click
 
 from rfclassify.cli.array_options import array_options
-from rfclassify.cli.options import FREQ, model_options
-from rfclassify.errors import InputError
-from rfclassify.sources import SOURCE_FORMATS
+from rfclassify.cli.options import model_options, output_format_option, source_options
 
 #: An unknown emitter of at most this many bursts whose band reaches the outer part of the window is a
 #: packet cut by the receiver's band edge: the table folds such rows into one line (jsonl keeps them).
@@ -48,18 +46,13 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
     if edge:
         where = ", ".join(sorted({f"{r['freq_hz'] / 1e6:.3f}" for r in edge}))
         lines.append(f"+ {len(edge)} unknown fragment(s) at the window's edge ({where} MHz): packets cut by the "
-                     "receiver's band edge cannot be named; --format jsonl lists them")
+                     "receiver's band edge cannot be named; -F jsonl lists them")
     return "\n".join(lines)
 
 
 @click.command(
     "classify",
     epilog=(
-        "\b\nExamples:\n"
-        "  rfclassify classify scene.sigmf-meta\n"
-        "  rfclassify classify g001_915M_2400k.cu8 --format table\n"
-        "  rfclassify classify capture.bin --format cu8 --rate 2.4M --freq 915M --drones-only\n"
-        "  rfclassify classify rec.sigmf-meta --per-burst | jq .label\n"
         "\b\nOutput (jsonl): one object per emitter with keys source, label, drone, link,\n"
         "confidence (0-1, accumulated over the emitter's bursts), t_start_s, t_end_s, freq_hz,\n"
         "bandwidth_hz, snr_db, bursts, channels, models, bearing_deg, bearing_std_deg.\n"
@@ -70,31 +63,31 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
     ),
 )
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--rate", type=FREQ, default=None, help="Sample rate (e.g. 2400k); overrides the file's.")
-@click.option("--freq", type=FREQ, default=None, help="Centre frequency (e.g. 915M); overrides the file's.")
+@source_options
 @model_options
-@click.option("--format", "formats", type=click.Choice(["jsonl", "table", *SOURCE_FORMATS]), multiple=True,
-              help="Output format: jsonl (default, for machines) or table (for people); or the sample format "
-              "of a raw input whose extension does not say it (cu8|cs8|cs16|cf32). Give it twice for both.")
+@output_format_option(("jsonl", "table"), "jsonl", "What to print: jsonl (one JSON object per line, for "
+                      "machines) or table (for people).")
 @click.option("--per-burst", is_flag=True, help="One record per burst instead of per emitter.")
 @click.option("--drones-only", is_flag=True, help="Only report drone links.")
 @click.option("--include-noise", is_flag=True, help="Also report detections classified as receiver noise.")
 @array_options
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
-              help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
-def command(sources, rate, freq, model_path, allow_unsigned_model, formats, per_burst, drones_only, include_noise,
-            geometry, calibration) -> None:
-    """Classify the emitters in one or more recordings."""
+              help="Array calibration file from 'rfclassify calibrate' (multi-channel sources; default: none).")
+def command(sources, fmt, rate, freq, model_path, allow_unsigned_model, output_format, per_burst, drones_only,
+            include_noise, geometry, calibration) -> None:
+    """Classify the emitters in one or more recordings.
+
+    \b
+    Examples:
+      rfclassify classify scene.sigmf-meta
+      rfclassify classify g001_915M_2400k.cu8 -F table
+      rfclassify classify capture.bin --format cu8 --rate 2.4M --freq 915M --drones-only
+      rfclassify classify rec.sigmf-meta --per-burst | jq .label
+    """
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.recordings import classify_records
     from rfclassify.sources import open_source
 
-    out_formats = [f for f in formats if f in ("jsonl", "table")]
-    sample_formats = [f for f in formats if f in SOURCE_FORMATS]
-    if len(out_formats) > 1 or len(sample_formats) > 1:
-        raise InputError("--format", "give at most one output format and one sample format")
-    out_format = out_formats[0] if out_formats else "jsonl"
-    fmt = sample_formats[0] if sample_formats else None
     classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
     for spec in sources:
         with open_source(spec, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as source:
@@ -108,7 +101,7 @@ def command(sources, rate, freq, model_path, allow_unsigned_model, formats, per_
                     drones_only=drones_only, geometry=geometry, calibration=calibration,
                     progress=bar.update if bar is not None else None,
                 )
-        if out_format == "table":
+        if output_format == "table":
             click.echo(f"# {spec}: {len(records)} {'burst' if per_burst else 'emitter'}(s)")
             info = source.info
             click.echo(_table(records, info.center_freq_hz, None if per_burst else info.sample_rate_hz))

@@ -12,9 +12,6 @@ from rfclassify.cli.options import model_options
 @click.command(
     "evaluate",
     epilog=(
-        "\b\nExamples:\n"
-        "  rfclassify synth --out data/test --per-class 10 --seed 99   # a seed never used in training\n"
-        "  rfclassify evaluate data/test --report reports/test\n"
         "\b\nWrites REPORT/metrics.json (accuracy, per-class precision/recall/F1, confusion matrix,\n"
         "accuracy per SNR bin, emitter accuracy, false drone detections per hour of drone-free\n"
         "recordings), REPORT/confusion.png and REPORT/snr.png.\n"
@@ -25,10 +22,18 @@ from rfclassify.cli.options import model_options
 )
 @click.argument("data", nargs=-1, required=True)
 @model_options
-@click.option("--report", "report_dir", required=True, type=click.Path(file_okay=False), help="Folder for the report.")
-@click.option("--jobs", default=1, show_default=True, help="Recordings processed in parallel.")
+@click.option("--report", "report_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the report (created if missing).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Recordings processed in parallel.")
 def command(data, model_path, allow_unsigned_model, report_dir, jobs) -> None:
-    """Evaluate a model on annotated recordings."""
+    """Evaluate a model on annotated recordings.
+
+    \b
+    Examples:
+      rfclassify evaluate data/test --report reports/test
+      rfclassify evaluate data/test --model models/mine.rfcm --report reports/mine --jobs 2
+    """
     from rfclassify.classify.evaluation import evaluate_features, write_report
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.training import extract_all, find_recordings

@@ -1,4 +1,4 @@
-"""``rfclassify info SOURCE [--json]``: what a recording (or receiver) is, in one glance."""
+"""``rfclassify info SOURCE [-F json]``: what a recording (or receiver) is, in one glance."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from rfclassify.cli.options import source_options
+from rfclassify.cli.options import output_format_option, source_options
 from rfclassify.sources import open_source
 from rfclassify.sources.base import FileSource, Source
 
@@ -77,21 +77,23 @@ def describe(src: Source) -> str:
 @click.command("info")
 @click.argument("source")
 @source_options
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with the documented keys.")
-def command(source: str, fmt: str | None, rate: float | None, freq: float | None, as_json: bool) -> None:
+@output_format_option(
+    ("text", "json"), "text", "What to print: text (for people) or json (one object with the documented keys)."
+)
+def command(source: str, fmt: str | None, rate: float | None, freq: float | None, output_format: str) -> None:
     """Show format, datatype, rate, centre frequency, length and annotations of SOURCE.
+
+    JSON keys (-F json): format, datatype, sample_rate_hz, center_freq_hz,
+    num_channels, num_samples, duration_s, datetime, annotation_count.
 
     \b
     Examples:
       rfclassify info rec.sigmf-meta
-      rfclassify info g001_915M_2400k.cu8 --json
+      rfclassify info g001_915M_2400k.cu8 -F json
       rfclassify info capture.bin --format cs8 --rate 20M --freq 2.44G
-
-    JSON keys: format, datatype, sample_rate_hz, center_freq_hz, num_channels,
-    num_samples, duration_s, datetime, annotation_count.
     """
     with open_source(source, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
-        if as_json:
+        if output_format == "json":
             click.echo(json.dumps(src.info.to_dict()))
         else:
             click.echo(describe(src))

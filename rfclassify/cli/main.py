@@ -47,8 +47,18 @@ def main() -> None:
       rtl_tcp://127.0.0.1:1234       a live rtl_tcp server
       soapy:driver=hackrf            a live SoapySDR device (HackRF, Airspy, LimeSDR, ...)
 
-    Frequencies and rates accept 915M, 2.4G, 2400k or 915e6.
+    Frequencies (Hz) and rates (samples/s) accept 915M, 2.4G, 2400k or 915e6;
+    durations 0.5s, 200ms, 2min or seconds. Options with a value say their
+    default; --format is always the sample format of a raw input, -F the
+    output format; a file a command writes is replaced only with --force.
     Run 'rfclassify COMMAND --help' for each command's options and examples.
+
+    \b
+    Examples:
+      rfclassify info rec.sigmf-meta
+      rfclassify classify rec.sigmf-meta -F table
+      rfclassify spectrogram rec.sigmf-meta -o rec.png --classify
+      rfclassify watch rtlsdr: --freq 915M -o events.jsonl
     """
 
 

@@ -13,19 +13,22 @@ from rfclassify.errors import ModelError
 @click.group(
     "model",
     epilog=(
-        "\b\nExamples:\n"
-        "  rfclassify model keygen                      # this machine's key; its models are trusted here\n"
-        "  rfclassify model keygen --out publisher.pem  # a publisher's key pair (publisher.pem, .pub)\n"
-        "  rfclassify model sign models/mine.rfcm --key publisher.pem\n"
-        "  rfclassify model verify models/mine.rfcm\n"
-        "  rfclassify model info models/mine.rfcm | jq .classes\n"
         "\b\nA model other than the shipped one loads only with a valid signature by a trusted key\n"
         "(a .pub file in $XDG_CONFIG_HOME/rfclassify/trusted-keys/ or /etc/rfclassify/trusted-keys/)\n"
         "or with --allow-unsigned-model (RFCLASSIFY_ALLOW_UNSIGNED_MODEL=1)."
     ),
 )
 def command() -> None:
-    """Make signing keys, sign and verify model files, show a model's metadata."""
+    """Make signing keys, sign and verify model files, show a model's metadata.
+
+    \b
+    Examples:
+      rfclassify model keygen                      # this machine's key; its models are trusted here
+      rfclassify model keygen --out publisher.pem  # a publisher's key pair (publisher.pem, .pub)
+      rfclassify model sign models/mine.rfcm --key publisher.pem
+      rfclassify model verify models/mine.rfcm
+      rfclassify model info models/mine.rfcm | jq .classes
+    """
 
 
 @command.command("keygen")
@@ -33,7 +36,13 @@ def command() -> None:
               help="Private key file to write (its public key goes to OUT.pub). "
               "Default: this machine's key, whose public key is trusted here.")
 def keygen(out: str | None) -> None:
-    """Make an Ed25519 key pair for signing models."""
+    """Make an Ed25519 key pair for signing models.
+
+    \b
+    Examples:
+      rfclassify model keygen
+      rfclassify model keygen --out publisher.pem
+    """
     from rfclassify.classify.signing import config_dir, generate_key, local_signing_key
 
     if out is None:
@@ -50,7 +59,13 @@ def keygen(out: str | None) -> None:
 @click.option("--key", type=click.Path(dir_okay=False), default=None,
               help="Ed25519 private key (PEM); default: this machine's key.")
 def sign(model: str, key: str | None) -> None:
-    """Sign MODEL (writes MODEL.sig beside it)."""
+    """Sign MODEL (writes MODEL.sig beside it).
+
+    \b
+    Examples:
+      rfclassify model sign models/mine.rfcm
+      rfclassify model sign models/mine.rfcm --key publisher.pem
+    """
     from rfclassify.classify.persistence import read_model_bytes
     from rfclassify.classify.signing import local_signing_key, sign_model
 
@@ -65,7 +80,12 @@ def sign(model: str, key: str | None) -> None:
 @command.command("verify")
 @click.argument("model", type=click.Path(dir_okay=False))
 def verify(model: str) -> None:
-    """Check MODEL's signature and whether its key is trusted (exit 2 if it would not load)."""
+    """Check MODEL's signature and whether its key is trusted (exit 2 if it would not load).
+
+    \b
+    Examples:
+      rfclassify model verify models/mine.rfcm
+    """
     from rfclassify.classify.persistence import default_model_path, read_model_bytes
     from rfclassify.classify.signing import check_trust
 
@@ -79,7 +99,13 @@ def verify(model: str) -> None:
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--allow-unsigned-model", is_flag=True, help="Read a model that is not signed by a trusted key.")
 def info(model: str, allow_unsigned_model: bool) -> None:
-    """Print MODEL's metadata (classes, training data, metrics, versions) as JSON."""
+    """Print MODEL's metadata (classes, training data, metrics, versions) as JSON.
+
+    \b
+    Examples:
+      rfclassify model info models/mine.rfcm | jq .classes
+      rfclassify model info downloaded.rfcm --allow-unsigned-model
+    """
     from rfclassify.classify.persistence import load_model
 
     loaded = load_model(model, allow_unsigned=allow_unsigned_model or None)

@@ -1,17 +1,25 @@
-"""Shared click option types and decorators (frequency, duration, size, source overrides).
+"""Shared click option types and decorators (frequency, duration, size, source overrides, outputs).
 
 :func:`declared_options` makes the click options of declared options
 (:mod:`rfclassify.options.declare`): the flag, type, default, help and
 metavar all come from the declaration.
+
+The rules every command follows: ``--format`` is only ever the sample
+format of a raw input (:func:`source_options`); what a command prints is
+chosen with ``-F/--output-format`` (:func:`output_format_option`); a file a
+command writes is never replaced unless ``--force`` (:func:`force_option`,
+:func:`refuse_existing`); ``--model FILE`` is :func:`model_options`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import click
 
+from rfclassify.errors import InputError
 from rfclassify.options.declare import Option
 from rfclassify.sources import SOURCE_FORMATS
 from rfclassify.units import parse_duration, parse_frequency, parse_size
@@ -39,19 +47,49 @@ SIZE = _Parsed("size", parse_size)
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--format``, ``--rate`` and ``--freq`` overrides to a command that takes a SOURCE."""
     func = click.option(
-        "--freq", type=FREQ, default=None, help="Centre frequency (e.g. 915M); overrides the file's."
+        "--freq", type=FREQ, default=None,
+        help="Centre frequency in Hz (e.g. 915M) (default: the file's, or its name's 915M token).",
     )(func)
     func = click.option(
-        "--rate", type=FREQ, default=None, help="Sample rate (e.g. 2400k); overrides the file's."
+        "--rate", type=FREQ, default=None,
+        help="Sample rate in samples/s (e.g. 2400k) (default: the file's, or its name's 2400k token).",
     )(func)
     func = click.option(
         "--format",
         "fmt",
         type=click.Choice(SOURCE_FORMATS),
         default=None,
-        help="Sample format of a raw file whose extension does not say it (.dat, .bin, .raw, .iq).",
+        help="Sample format of a raw input file (default: from its extension; needed for .dat, .bin, .raw, .iq).",
     )(func)
     return func
+
+
+def output_format_option(choices: tuple[str, ...], default: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-F/--output-format`` (as ``output_format``): what the command prints, one of ``choices``.
+
+    As rtl_433's ``-F``; ``--format`` stays the sample format of the input.
+    """
+    return click.option(
+        "-F", "--output-format", "output_format", type=click.Choice(choices), default=default, show_default=True,
+        help=help,
+    )
+
+
+def force_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--force``: replace ``what`` (an existing output) instead of refusing."""
+    return click.option("--force", is_flag=True, help=f"Replace {what} if it exists (default: refuse).")
+
+
+def refuse_existing(paths: Iterable[str | Path], force: bool) -> None:
+    """Raise :class:`InputError` (one line, exit status 2) naming the first of ``paths`` that exists, unless ``force``.
+
+    Commands call it before doing any work, so a refused run costs nothing.
+    """
+    if force:
+        return
+    for path in paths:
+        if Path(path).exists():
+            raise InputError(path, "exists; use --force to replace it")
 
 
 def _click_type(opt: Option) -> Any:
@@ -83,7 +121,8 @@ def click_option(opt: Option) -> Callable[[Callable[..., Any]], Callable[..., An
         default=list(default) if opt.repeat else opt.show(default) if given else None,
         multiple=opt.repeat,
         show_default=given,
-        metavar=opt.metavar or opt.kind.metavar,
+        # A choice is shown as click shows every choice ([a|b]), the same in every command.
+        metavar=opt.metavar or (None if opt.kind.choices else opt.kind.metavar),
         help=f"{opt.help} Range: {bounds}." if bounds else opt.help,
     )
 
@@ -99,6 +138,11 @@ def declared_options(*options: Option) -> Callable[[Callable[..., Any]], Callabl
     return decorate
 
 
+#: The help of ``--model FILE`` in every command that takes one.
+MODEL_HELP = ("Model file (.rfcm) (default: the one shipped with rfclassify). Other models must be signed by a "
+              "trusted key ('rfclassify model --help').")
+
+
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--model FILE`` (as ``model_path``) and ``--allow-unsigned-model`` (as ``allow_unsigned_model``)."""
     func = click.option(
@@ -106,7 +150,7 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Load a --model that is not signed by a trusted key (also RFCLASSIFY_ALLOW_UNSIGNED_MODEL=1).",
     )(func)
     return click.option(
-        "--model", "model_path", type=click.Path(dir_okay=False), default=None,
-        help="Model file (.rfcm; default: the one shipped with rfclassify). Other models must be signed by a "
-        "trusted key ('rfclassify model --help').",
+        "--model", "model_path", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+        help=MODEL_HELP,
     )(func)
+

@@ -43,11 +43,6 @@ def _class_help() -> str:
 @click.command(
     "synth",
     epilog=(
-        "\b\nExamples:\n"
-        "  rfclassify synth --out data/train --per-class 20 --seed 1 --jobs 2\n"
-        "  rfclassify synth --out data/elrs --classes elrs-900,crossfire --receiver rtlsdr --snr-db -5:15\n"
-        "  rfclassify synth --out data/quiet --classes noise --per-class 5 --duration 1s\n"
-        "  rfclassify synth --out demo/bearing --bearing-examples\n"
         "\b\nFiles are named CLASS_RECEIVER_NNNN.sigmf-meta/.sigmf-data (and mixed_RECEIVER_NNNN for\n"
         "scenes with several emitters); each burst is one annotation (core:label, frequency edges,\n"
         "rfclassify:snr_db, rfclassify:link, rfclassify:emitter_id). The same --seed gives the same\n"
@@ -61,18 +56,20 @@ def _class_help() -> str:
 )
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write the recordings into (created if missing).")
-@click.option("--classes", default="all", show_default=True,
+@click.option("--classes", default="all", show_default=True, metavar="all|CLASS,CLASS,...",
               help="'all' or a comma-separated list of classes. Known: " + _class_help())
-@click.option("--per-class", type=click.IntRange(min=0), default=10, show_default=True,
+@click.option("--per-class", type=click.IntRange(min=0), default=10, show_default=True, metavar="N",
               help="Recordings per class and receiver (also the number of mixed scenes per receiver).")
-@click.option("--snr-db", "snr_db", default="0:30", show_default=True,
+@click.option("--snr-db", "snr_db", default="0:30", show_default=True, metavar="LO:HI",
               help="Per-signal SNR range LO:HI in dB (signal over noise in its occupied bandwidth).")
 @click.option("--receiver", type=click.Choice(["rtlsdr", "wideband", "both"]), default="both", show_default=True,
               help="rtlsdr: 2.4 MS/s cu8 (also 2.048, 1.024; 0.25 for narrow signals); wideband: 20 MS/s HackRF-like cs8; both: one of each.")
-@click.option("--duration", type=DURATION, default=0.5, show_default=True, help="Length of each recording (e.g. 0.5s, 200ms).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Root seed; output is a function of it.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel worker processes.")
-@click.option("--clutter", type=click.FloatRange(0.0, 1.0), default=0.3, show_default=True,
+@click.option("--duration", type=DURATION, default="0.5s", show_default=True,
+              help="Length of each recording (e.g. 0.5s, 200ms).")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="N", help="Root seed; output is a function of it.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Parallel worker processes.")
+@click.option("--clutter", type=click.FloatRange(0.0, 1.0), default=0.3, show_default=True, metavar="P",
               help="Probability that a class recording also holds Wi-Fi/Bluetooth/LoRa/OOK clutter in view.")
 @click.option("--float", "as_float", is_flag=True, help="Write wideband recordings as cf32_le instead of ci8 (4x larger).")
 @click.option("--bearing-examples", is_flag=True,
@@ -96,6 +93,13 @@ def command(
     Each recording shows one class's emitter at an SNR drawn from --snr-db, tuned as people
     tune (RTL-SDR near a channel, 2.4/5.8 GHz through a downconverter; wideband at the band
     centre), with the receiver's DC spike, IQ imbalance, LO error, AGC and 8-bit quantization.
+
+    \b
+    Examples:
+      rfclassify synth --out data/train --per-class 20 --seed 1 --jobs 2
+      rfclassify synth --out data/elrs --classes elrs-900,crossfire --receiver rtlsdr --snr-db -5:15
+      rfclassify synth --out data/quiet --classes noise --per-class 5 --duration 1s
+      rfclassify synth --out demo/bearing --bearing-examples
     """
     if bearing_examples:
         from rfclassify.synth.array import write_bearing_examples

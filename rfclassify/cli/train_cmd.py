@@ -11,10 +11,6 @@ import click
 @click.command(
     "train",
     epilog=(
-        "\b\nExamples:\n"
-        "  rfclassify synth --out data/train --per-class 20 --seed 1\n"
-        "  rfclassify train data/train --out models/mine.rfcm --jobs 2\n"
-        "  rfclassify train my_recordings/elrs-900 my_recordings/noise --out models/field.rfcm\n"
         "\b\nDATA are SigMF recordings (or folders of them) whose annotations carry core:label,\n"
         "or folders named after a label holding unannotated recordings of that label.\n"
         "Writes the model (.rfcm: arrays and JSON, no code) with its metadata (classes, feature\n"
@@ -25,15 +21,23 @@ import click
 )
 @click.argument("data", nargs=-1, required=True)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Model file to write (.rfcm).")
-@click.option("--jobs", default=1, show_default=True, help="Recordings processed in parallel.")
-@click.option("--cv", "cv_folds", default=3, show_default=True, help="Cross-validation folds (grouped by recording); 0 to skip.")
-@click.option("--seed", default=0, show_default=True, help="Random state of the classifier.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Recordings processed in parallel.")
+@click.option("--cv", "cv_folds", type=click.IntRange(min=0), default=3, show_default=True, metavar="FOLDS",
+              help="Cross-validation folds (grouped by recording); 0 to skip.")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="N", help="Random state of the classifier.")
 @click.option("--sign-key", type=click.Path(dir_okay=False), default=None,
               help="Ed25519 private key (PEM) to sign the model with (default: this machine's key, if any).")
 @click.option("--no-sign", is_flag=True, help="Leave the model unsigned.")
 @click.option("--force", is_flag=True, help="Replace an existing model file and its signature.")
 def command(data, out, jobs, cv_folds, seed, sign_key, no_sign, force) -> None:
-    """Train a burst classifier on labelled recordings."""
+    """Train a burst classifier on labelled recordings.
+
+    \b
+    Examples:
+      rfclassify train data/train --out models/mine.rfcm --jobs 2
+      rfclassify train my_recordings/elrs-900 my_recordings/noise --out models/field.rfcm
+    """
     from rfclassify.classify.persistence import MODEL_SUFFIX
     from rfclassify.classify.signing import load_private_key, signature_path
     from rfclassify.classify.training import train

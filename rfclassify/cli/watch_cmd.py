@@ -15,30 +15,6 @@ from rfclassify.options.declare import build, declared, groups
 from rfclassify.sources import is_live_spec
 
 EPILOG = """\b
-Examples:
-  # an RTL-SDR on the 915 MHz ELRS band, events on stdout
-  rfclassify watch rtlsdr: --freq 915M --gain 30
-\b
-  # a remote rtl_tcp server, events to a file and an MQTT broker, evidence kept
-  rfclassify watch rtl_tcp://10.0.0.5:1234 --freq 915M --sensor-id mast-3 \\
-      --lat 51.501 --lon -0.142 --heading 90 \\
-      --output events.jsonl --output mqtt://broker.local:1883/rfclassify \\
-      --record-dir /var/lib/rfclassify/evidence --record-max 2G
-\b
-  # sweep the whole 902-928 MHz band with one 2.4 MS/s dongle, 0.5 s per centre
-  rfclassify watch rtlsdr: --scan 902M:928M --dwell 0.5s
-  # a HackRF through SoapySDR, 20 MS/s at 2.44 GHz (Wi-Fi, Bluetooth, ELRS 2.4, OcuSync)
-  rfclassify watch soapy:driver=hackrf --freq 2.44G --rate 20M --gain 32 --bandwidth 20M
-\b
-  # replay a recording at its real pace (as a live node would see it)
-  rfclassify watch capture.sigmf-meta --realtime
-\b
-  # a 5-element KrakenSDR-style array recording: events carry bearing_deg
-  rfclassify watch kraken.sigmf-meta --array uca --elements 5 --radius 0.11 --calibration cal.json
-\b
-  # everything from a file (see scripts/node.example.toml)
-  rfclassify watch --config /etc/rfclassify/node.toml
-\b
 Events (one JSON object per line): the keys of 'rfclassify classify' plus
 event (start|update|end), time (UTC ISO 8601), sensor_id, center_freq_hz and
 report_id. An emitter is reported once it is confirmed (accumulated confidence
@@ -89,7 +65,8 @@ def _merge_config(ctx: click.Context, values: dict[str, Any], conf: dict[str, An
 @click.argument("source", required=False)
 @declared_options(*declared(NodeOptions), OUTPUT, REQUIRE_OUTPUT)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Read options from a TOML file (keys: the long option names); command-line options win.")
+              help="Read options from a TOML file (keys: the long option names); command-line options win "
+              "(default: none).")
 @click.option("-v", "--verbose", is_flag=True, help="Also log informational messages (evidence files written …).")
 @click.pass_context
 def command(ctx: click.Context, source: str | None, config_path: str | None, verbose: bool, output: tuple[str, ...],
@@ -100,6 +77,36 @@ def command(ctx: click.Context, source: str | None, config_path: str | None, ver
     Live receivers are reconnected with backoff when they go away; drops are
     counted and reported in heartbeats, never silent. Progress and problems
     go to stderr; events only to the outputs.
+
+    \b
+    Examples:
+      # an RTL-SDR on the 915 MHz ELRS band, events on stdout
+      rfclassify watch rtlsdr: --freq 915M --gain 30
+
+    \b
+      # a remote rtl_tcp server, events to a file and an MQTT broker, evidence kept
+      rfclassify watch rtl_tcp://10.0.0.5:1234 --freq 915M --sensor-id mast-3 \\
+          --lat 51.501 --lon -0.142 --heading 90 \\
+          --output events.jsonl --output mqtt://broker.local:1883/rfclassify \\
+          --record-dir /var/lib/rfclassify/evidence --record-max 2G
+
+    \b
+      # sweep the whole 902-928 MHz band with one 2.4 MS/s dongle, 0.5 s per centre
+      rfclassify watch rtlsdr: --scan 902M:928M --dwell 0.5s
+      # a HackRF through SoapySDR, 20 MS/s at 2.44 GHz (Wi-Fi, Bluetooth, ELRS 2.4, OcuSync)
+      rfclassify watch soapy:driver=hackrf --freq 2.44G --rate 20M --gain 32 --bandwidth 20M
+
+    \b
+      # replay a recording at its real pace (as a live node would see it)
+      rfclassify watch capture.sigmf-meta --realtime
+
+    \b
+      # a 5-element KrakenSDR-style array recording: events carry bearing_deg
+      rfclassify watch kraken.sigmf-meta --array uca --elements 5 --radius 0.11 --calibration cal.json
+
+    \b
+      # everything from a file (see scripts/node.example.toml)
+      rfclassify watch --config /etc/rfclassify/node.toml
     """
     from rfclassify.errors import InputError
     from rfclassify.node.config import load_config

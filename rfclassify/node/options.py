@@ -59,9 +59,12 @@ class EventPolicy:
     """When an emitter becomes an event (see :mod:`rfclassify.node.events`). Times are stream seconds."""
 
     min_confidence: float = option(
-        "min_confidence", NUMBER, "Accumulated confidence that confirms an emitter.", default=0.9, low=0.0, high=1.0
+        "min_confidence", NUMBER, "Accumulated confidence (0-1) that confirms an emitter.", default=0.9, low=0.0,
+        high=1.0, metavar="P",
     )
-    min_bursts: int = option("min_bursts", INTEGER, "Bursts an emitter needs before it is confirmed.", default=5, low=1)
+    min_bursts: int = option(
+        "min_bursts", INTEGER, "Bursts an emitter needs before it is confirmed.", default=5, low=1, metavar="N"
+    )
     update_interval_s: float = option(
         "update_interval", DURATION, "Least time between two update events of one emitter.", default=5.0, unit="s",
         low=0.0,
@@ -83,41 +86,50 @@ class NodeOptions:
     """Everything ``rfclassify watch`` can be told (see ``rfclassify watch --help``). Units in field names."""
 
     freq_hz: float | None = option(
-        "freq", FREQUENCY, "Centre frequency (e.g. 915M); a live receiver needs it unless --scan.", unit="Hz"
+        "freq", FREQUENCY, "Centre frequency in Hz (e.g. 915M) (default: a recording's own; a live receiver needs it "
+        "unless --scan).", unit="Hz"
     )
     rate_hz: float | None = option(
-        "rate", FREQUENCY, "Sample rate (default 2.4M for live receivers).", unit="Hz"
+        "rate", FREQUENCY, "Sample rate in samples/s (e.g. 2400k) (default: a recording's own, 2.4M for live "
+        "receivers).", unit="Hz"
     )
     format: str | None = option(
-        "format", choice(SOURCE_FORMATS), "Sample format of a raw recording whose extension does not say it."
+        "format", choice(SOURCE_FORMATS), "Sample format of a raw input file (default: from its extension; needed "
+        "for .dat, .bin, .raw, .iq)."
     )
     gain: str | float | None = option("gain", GAIN, "Tuner gain in dB, or 'auto' (default).", unit="dB")
-    ppm: int = option("ppm", INTEGER, "Crystal correction of the dongle.", default=0, unit="ppm")
+    ppm: int = option("ppm", INTEGER, "Crystal correction of the dongle, parts per million.", default=0, unit="ppm",
+                      metavar="PPM")
     agc: bool = option("agc", FLAG, "Enable the RTL2832's digital AGC (live receivers).", default=False)
     bias_tee: bool = option(
         "bias_tee", FLAG, "Power an active antenna (live dongles with a bias tee).", default=False
     )
     bandwidth_hz: float | None = option(
-        "bandwidth", FREQUENCY, "Analog filter of a SoapySDR device (default: the driver's for the rate).", unit="Hz"
+        "bandwidth", FREQUENCY, "Analog filter bandwidth of a SoapySDR device in Hz (e.g. 20M) (default: the "
+        "driver's for the rate).", unit="Hz"
     )
     model: str | None = option(
-        "model", FILE, "Model file (.rfcm; default: the shipped one). Others must be signed by a trusted key, "
-        "or set RFCLASSIFY_ALLOW_UNSIGNED_MODEL=1."
+        "model", FILE, "Model file (.rfcm) (default: the one shipped with rfclassify). Other models must be signed by a "
+        "trusted key, or set RFCLASSIFY_ALLOW_UNSIGNED_MODEL=1."
     )
     sensor_id: str | None = option(
-        "sensor_id", TEXT, "Name of this node in every event (default: the host name)."
+        "sensor_id", TEXT, "Name of this node in every event (default: the host name).", metavar="NAME"
     )
     lat: float | None = option(
-        "lat", NUMBER, "Node latitude (degrees, WGS84), added to events.", unit="degrees"
+        "lat", NUMBER, "Node latitude in degrees (WGS 84), added to events (default: none).", unit="degrees",
+        metavar="DEG"
     )
     lon: float | None = option(
-        "lon", NUMBER, "Node longitude (degrees, WGS84), added to events.", unit="degrees"
+        "lon", NUMBER, "Node longitude in degrees (WGS 84), added to events (default: none).", unit="degrees",
+        metavar="DEG"
     )
     heading_deg: float | None = option(
-        "heading", NUMBER, "Node antenna heading (degrees from true north).", unit="degrees"
+        "heading", NUMBER, "Node antenna heading in degrees from true north (default: none).", unit="degrees",
+        metavar="DEG"
     )
     scan: str | None = option(
-        "scan", TEXT, "Scan a band (902M:928M) or a list of centres, dwelling --dwell on each.",
+        "scan", TEXT, "Scan a band (902M:928M) or a list of centres in Hz, dwelling --dwell on each (default: "
+        "stay on --freq).",
         metavar="LO:HI|F1,F2,…",
     )
     dwell_s: float = option("dwell", DURATION, "Time per scan centre (e.g. 0.5s).", default=0.5, unit="s")
@@ -126,7 +138,8 @@ class NodeOptions:
         default=0.0, cli_default=10.0, unit="s",
     )
     record_dir: str | None = option(
-        "record_dir", DIRECTORY, "Write a SigMF evidence snippet per confirmed drone emitter here."
+        "record_dir", DIRECTORY, "Write a SigMF evidence snippet per confirmed drone emitter here (default: "
+        "none kept)."
     )
     record_max_bytes: int = option(
         "record_max", SIZE, "Disk budget of --record-dir; the oldest evidence is deleted first.",
@@ -143,7 +156,8 @@ class NodeOptions:
         "method", choice(METHODS), "DOA estimator for multi-channel (array) sources.", default="music"
     )
     calibration: Any = option(
-        "calibration", CALIBRATION, "Array calibration file from 'rfclassify calibrate' (multi-channel sources)."
+        "calibration", CALIBRATION, "Array calibration file from 'rfclassify calibrate' (multi-channel sources; "
+        "default: none)."
     )
     # Internal tuning, not offered to people: evidence margins, processing block and batch bounds,
     # reconnect backoff, and how much IQ of every channel is kept / used per bearing estimate.

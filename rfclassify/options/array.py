@@ -24,11 +24,19 @@ class ArrayOptions:
         "Array type (default: the recording's rfclassify:array metadata). UCA element m sits at "
         "2πm/N counter-clockwise from +x; ULA element m at x = m·spacing.",
     )
-    elements: int | None = option("elements", INTEGER, "Number of array elements.", metavar="N")
-    radius: float | None = option("radius", NUMBER, "UCA radius, metres.", unit="m", metavar="M")
-    spacing: float | None = option("spacing", NUMBER, "ULA element spacing, metres.", unit="m", metavar="M")
+    elements: int | None = option(
+        "elements", INTEGER, "Number of array elements (default: the recording's metadata).", metavar="N"
+    )
+    radius: float | None = option(
+        "radius", NUMBER, "UCA radius in metres (default: the recording's metadata).", unit="m", metavar="M"
+    )
+    spacing: float | None = option(
+        "spacing", NUMBER, "ULA element spacing in metres (default: the recording's metadata).", unit="m",
+        metavar="M",
+    )
     positions: str | None = option(
-        "positions", TEXT, 'Custom planar array: element positions in metres, e.g. "0,0;0.1,0;0.05,0.09".',
+        "positions", TEXT, 'Custom planar array: element positions in metres, e.g. "0,0;0.1,0;0.05,0.09" '
+        "(default: the recording's metadata).",
         unit="m", metavar="X,Y;X,Y;...",
     )
 
