@@ -73,7 +73,7 @@ def test_refuses_to_overwrite_and_does_not_connect(tmp_path):
         )
         assert srv.connections == 0
     assert code == 2
-    assert err.count("\n") == 1 and "refusing to overwrite" in err and str(out) in err
+    assert err.count("\n") == 1 and "exists; use --force" in err and str(out) in err
     assert (
         out.read_text() == "precious" and (tmp_path / "rec.sigmf-data").read_bytes() == b"\x01\x02"
     )

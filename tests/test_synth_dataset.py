@@ -128,7 +128,7 @@ def test_synth_cli_end_to_end(tmp_path):
     assert info.exit_code == 0, info.output
     assert json.loads(info.output)["sample_rate_hz"] == 2.4e6
     again = runner.invoke(main, args)
-    assert again.exit_code == 2 and "refusing to overwrite" in again.output
+    assert again.exit_code == 2 and "exists; use --force" in again.output
 
 
 @pytest.mark.parametrize(

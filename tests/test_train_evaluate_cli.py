@@ -179,7 +179,7 @@ def test_trained_model_loads_and_classifies(trained: tuple[Path, subprocess.Comp
     # (noise is not reported): both ook-ism test recordings, and at least one must report emitters.
     recs = sorted(datasets["test"].glob("ook-ism_*.sigmf-meta"))
     assert len(recs) == TEST_PER_CLASS
-    proc = _cli("classify", *recs, "--model", model, "--format", "jsonl")
+    proc = _cli("classify", *recs, "--model", model, "-F", "jsonl")
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     assert records, "no emitter reported in either ook-ism recording"
@@ -337,3 +337,17 @@ def test_train_does_not_overwrite_user_files(tmp_path: Path, datasets: dict[str,
     pickle_name = tmp_path / "model.joblib"
     _one_error_line(_cli("train", datasets["train"], "--out", pickle_name), str(pickle_name), ".rfcm")
     assert not pickle_name.exists()
+
+
+def test_evaluate_replaces_a_report_only_with_force(tmp_path: Path, datasets: dict[str, Path],
+                                                     trained: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "metrics.json").write_text("my notes\n")
+    args = ("evaluate", datasets["test"], "--model", trained[0], "--report", report)
+    _one_error_line(_cli(*args), str(report / "metrics.json"), "exists", "--force")
+    assert (report / "metrics.json").read_text() == "my notes\n" and not (report / "snr.png").exists()
+    proc = _cli(*args, "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert "burst_accuracy" in json.loads((report / "metrics.json").read_text())
+    assert (report / "snr.png").read_bytes().startswith(PNG_MAGIC)

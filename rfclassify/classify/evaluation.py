@@ -278,8 +278,12 @@ def _macro_f1_where(y_true: np.ndarray, y_pred: np.ndarray, snr: np.ndarray, min
     return round(float(f1_score(y_true[mask], y_pred[mask], labels=present, average="macro", zero_division=0)), 4)
 
 
+#: The files :func:`write_report` writes into its folder.
+METRICS_FILE, CONFUSION_FILE, SNR_FILE = REPORT_FILES = ("metrics.json", "confusion.png", "snr.png")
+
+
 def write_report(metrics: dict[str, Any], report_dir: str | Path) -> Path:
-    """Write ``metrics.json``, ``confusion.png`` and ``snr.png`` into ``report_dir``."""
+    """Write :data:`REPORT_FILES` (``metrics.json``, ``confusion.png``, ``snr.png``) into ``report_dir``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -287,7 +291,7 @@ def write_report(metrics: dict[str, Any], report_dir: str | Path) -> Path:
 
     out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
     labels = metrics["confusion"]["labels"]
     cm = np.array(metrics["confusion"]["matrix"], dtype=float)
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
@@ -305,7 +309,7 @@ def write_report(metrics: dict[str, Any], report_dir: str | Path) -> Path:
     ax.set_title(f"burst confusion (accuracy {metrics['burst_accuracy']}, macro-F1 {metrics['burst_macro_f1']})")
     fig.colorbar(im, ax=ax, label="fraction of true class")
     fig.tight_layout()
-    fig.savefig(out / "confusion.png", dpi=110)
+    fig.savefig(out / CONFUSION_FILE, dpi=110)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(7, 4))
     for key, name in (("burst_accuracy_by_snr_db", "bursts"), ("emitter_accuracy_by_snr_db", "emitters")):
@@ -320,6 +324,6 @@ def write_report(metrics: dict[str, Any], report_dir: str | Path) -> Path:
     ax.legend()
     ax.set_title("accuracy vs SNR")
     fig.tight_layout()
-    fig.savefig(out / "snr.png", dpi=110)
+    fig.savefig(out / SNR_FILE, dpi=110)
     plt.close(fig)
-    return out / "metrics.json"
+    return out / METRICS_FILE

@@ -9,7 +9,7 @@ import click
 
 from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.cli.array_options import array_options
-from rfclassify.cli.options import DURATION, source_options
+from rfclassify.cli.options import DURATION, force_option, refuse_existing, source_options
 from rfclassify.errors import InputError
 from rfclassify.sources import is_live_spec, open_source
 
@@ -26,7 +26,7 @@ from rfclassify.sources import is_live_spec, open_source
               help="Largest channel delay searched, in samples.")
 @click.option("--max-duration", type=DURATION, default="2s", show_default=True,
               help="Use at most this much of the recording, seconds.")
-@click.option("--force", is_flag=True, help="Replace an existing calibration file.")
+@force_option("the calibration file")
 def command(
     recording: str,
     output: str,
@@ -58,8 +58,7 @@ def command(
     out = Path(output)
     if out.suffix.lower() != ".json":
         raise InputError(output, "calibration file name must end in .json")
-    if out.exists() and not force:
-        raise InputError(output, "exists; use --force to replace it")
+    refuse_existing([out], force)
     with open_source(recording, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
         cal = calibrate_source(src, geometry, known_azimuth, max_lag=max_lag, max_duration_s=max_duration)
     cal.save(out)

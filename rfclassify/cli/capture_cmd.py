@@ -11,7 +11,7 @@ point (``[lon, lat(, alt)]``, RFC 7946) when ``--lat/--lon`` are given, and
 server that went away with ``--reconnect``), a new capture segment starts
 where the recording resumes, with its own ``core:datetime``, so time in the
 file stays right (SigMF: a discontinuity is a new capture). An existing
-recording is never overwritten.
+recording is replaced only with ``--force``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from rfclassify.cli.options import DURATION, FREQ, declared_options
+from rfclassify.cli.options import DURATION, FREQ, declared_options, force_option, refuse_existing
 from rfclassify.errors import InputError, SourceUnavailable
 from rfclassify.node.options import NodeOptions
 from rfclassify.options.declare import named
@@ -55,12 +55,13 @@ def capture_to_sigmf(
     extra: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
     block_size: int = 1 << 16,
+    overwrite: bool = False,
 ) -> CaptureResult:
     """Record ``num_samples`` from ``source`` into ``path`` (a ``.sigmf-meta`` name) in the source's sample type.
 
     ``progress(n)`` is called with each block's sample count. A receiver lost
     for good ends the capture early: what was recorded is kept and
-    ``CaptureResult.error`` says why. Refuses to overwrite (:class:`InputError`).
+    ``CaptureResult.error`` says why. Refuses to overwrite (:class:`InputError`) unless ``overwrite``.
     """
     writer = SigMFWriter(
         path,
@@ -71,6 +72,7 @@ def capture_to_sigmf(
         geolocation=geolocation,
         description=description,
         global_extra=extra,
+        overwrite=overwrite,
     )
     source.num_samples = num_samples
     expected: int | None = None
@@ -123,6 +125,7 @@ def _status_printer(event: dict[str, Any]) -> None:
     type=click.Path(dir_okay=False),
     help="Recording to create: NAME.sigmf-meta (+ NAME.sigmf-data).",
 )
+@force_option("the recording")
 @click.option("--lat", type=float, default=None, metavar="DEG",
               help="Receiver latitude in degrees (WGS 84) (default: none).")
 @click.option("--lon", type=float, default=None, metavar="DEG",
@@ -144,6 +147,7 @@ def command(
     bias_tee: bool,
     duration: float,
     output: str,
+    force: bool,
     lat: float | None,
     lon: float | None,
     alt: float | None,
@@ -177,11 +181,7 @@ def command(
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InputError("--lat/--lon", f"out of range: lat={lat}, lon={lon}")
         geolocation = (lat, lon) if alt is None else (lat, lon, alt)
-    for p in sigmf_paths(output):
-        if p.exists():
-            raise InputError(
-                p, "already exists; refusing to overwrite a recording (choose another name)"
-            )
+    refuse_existing(sigmf_paths(output), force)
     num_samples = round(duration * rate)
     device_options = device_settings(source, agc=agc, bias_tee=bias_tee, bandwidth_hz=bandwidth)
     with open_source(
@@ -212,6 +212,7 @@ def command(
                 description=description,
                 extra=extra,
                 progress=bar.update,
+                overwrite=force,
             )
     seconds = result.num_samples / rate
     lost = f", {result.dropped_samples} samples lost" if result.dropped_samples else ""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
-from rfclassify.cli.options import model_options
+from rfclassify.cli.options import force_option, model_options, refuse_existing
 
 
 @click.command(
@@ -24,9 +25,10 @@ from rfclassify.cli.options import model_options
 @model_options
 @click.option("--report", "report_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the report (created if missing).")
+@force_option("the report's files")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Recordings processed in parallel.")
-def command(data, model_path, allow_unsigned_model, report_dir, jobs) -> None:
+def command(data, model_path, allow_unsigned_model, report_dir, force, jobs) -> None:
     """Evaluate a model on annotated recordings.
 
     \b
@@ -34,11 +36,12 @@ def command(data, model_path, allow_unsigned_model, report_dir, jobs) -> None:
       rfclassify evaluate data/test --report reports/test
       rfclassify evaluate data/test --model models/mine.rfcm --report reports/mine --jobs 2
     """
-    from rfclassify.classify.evaluation import evaluate_features, write_report
+    from rfclassify.classify.evaluation import REPORT_FILES, evaluate_features, write_report
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.training import extract_all, find_recordings
     from rfclassify.errors import InputError
 
+    refuse_existing([Path(report_dir) / name for name in REPORT_FILES], force)
     classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
     recs = extract_all(find_recordings(data), jobs=jobs)
     if not any(len(rec.y) for rec in recs):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rfclassify.cli.options import DURATION
+from rfclassify.cli.options import DURATION, force_option, refuse_existing
 from rfclassify.errors import InputError
 from rfclassify.signatures import labels
 
@@ -46,7 +46,7 @@ def _class_help() -> str:
         "\b\nFiles are named CLASS_RECEIVER_NNNN.sigmf-meta/.sigmf-data (and mixed_RECEIVER_NNNN for\n"
         "scenes with several emitters); each burst is one annotation (core:label, frequency edges,\n"
         "rfclassify:snr_db, rfclassify:link, rfclassify:emitter_id). The same --seed gives the same\n"
-        "bytes whatever --jobs is. Existing recordings are never overwritten.\n"
+        "bytes whatever --jobs is. Existing recordings are replaced only with --force.\n"
         "\b\n--bearing-examples writes the recordings of the README's bearing examples instead: a\n"
         "5-element UCA (r = 0.11 m) with uncalibrated receivers hearing two links at 40 and 250 degrees\n"
         "(kraken_915M_2400k), its calibration noise recording (noise_915M_2400k) and a rotating\n"
@@ -75,6 +75,7 @@ def _class_help() -> str:
 @click.option("--bearing-examples", is_flag=True,
               help="Write array, calibration and rotating-antenna recordings for 'calibrate', 'bearing' and "
               "array 'watch' instead of a dataset (see below).")
+@force_option("existing recordings of the same names")
 def command(
     out_dir: Path,
     classes: str,
@@ -87,6 +88,7 @@ def command(
     clutter: float,
     as_float: bool,
     bearing_examples: bool,
+    force: bool,
 ) -> None:
     """Synthesize an annotated SigMF dataset: every class seen by RTL-SDR and/or wideband receivers.
 
@@ -104,15 +106,20 @@ def command(
     if bearing_examples:
         from rfclassify.synth.array import write_bearing_examples
 
-        for kind, path in write_bearing_examples(out_dir, seed).items():
+        for kind, path in write_bearing_examples(out_dir, seed, overwrite=force).items():
             click.echo(f"{kind}: {path}")
         return
-    from rfclassify.synth.dataset import synthesize_dataset
+    from rfclassify.sources.sigmf_io import sigmf_paths
+    from rfclassify.synth.dataset import plan_jobs, synthesize_dataset
 
     chosen = _parse_classes(classes)
     lo, hi = _parse_snr(snr_db)
     if duration <= 0:
         raise InputError("--duration", "must be positive")
+    targets = [p for job in plan_jobs(chosen, per_class, receiver) for p in sigmf_paths(out_dir / job.name)]
+    refuse_existing(targets, force)
+    for path in targets:  # with --force: replaced (synthesize_dataset never overwrites)
+        path.unlink(missing_ok=True)
     paths = synthesize_dataset(
         out_dir,
         chosen,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from rfclassify.cli.options import force_option, refuse_existing
+
 
 @click.command(
     "train",
@@ -29,7 +31,7 @@ import click
 @click.option("--sign-key", type=click.Path(dir_okay=False), default=None,
               help="Ed25519 private key (PEM) to sign the model with (default: this machine's key, if any).")
 @click.option("--no-sign", is_flag=True, help="Leave the model unsigned.")
-@click.option("--force", is_flag=True, help="Replace an existing model file and its signature.")
+@force_option("the model file and its signature")
 def command(data, out, jobs, cv_folds, seed, sign_key, no_sign, force) -> None:
     """Train a burst classifier on labelled recordings.
 
@@ -44,9 +46,7 @@ def command(data, out, jobs, cv_folds, seed, sign_key, no_sign, force) -> None:
     from rfclassify.errors import InputError
 
     model = Path(out)
-    for path in (model, signature_path(model)):
-        if path.exists() and not force:
-            raise InputError(path, "exists; use --force to replace it")
+    refuse_existing([model, signature_path(model)], force)
     if model.suffix != MODEL_SUFFIX:
         raise InputError(out, f"a model file ends in {MODEL_SUFFIX}")
     if sign_key is not None:
