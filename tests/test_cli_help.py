@@ -15,6 +15,7 @@ import re
 import shlex
 import warnings
 from collections import defaultdict
+from pathlib import Path
 
 import click
 import pytest
@@ -110,15 +111,27 @@ def _parse(argv: list[str]) -> None:
         cmd, ctx = sub, sub.make_context(name, args, parent=ctx)
 
 
+def _check_parses(line: str) -> None:
+    command = re.split(r"\s[|#]\s?", line)[0]  # a pipe into jq or a comment ends the command
+    try:
+        _parse(shlex.split(command)[1:])
+    except click.ClickException as exc:
+        pytest.fail(f"example {command!r}: {exc.format_message()}")
+
+
 @pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=IDS)
 def test_every_example_parses(path, cmd):
     for line in _examples(_help(path)):
-        command = re.split(r"\s[|#]\s?", line)[0]  # a pipe into jq or a comment ends the command
-        argv = shlex.split(command)[1:]
-        try:
-            _parse(argv)
-        except click.ClickException as exc:
-            pytest.fail(f"example {command!r}: {exc.format_message()}")
+        _check_parses(line)
+
+
+def test_every_readme_command_parses():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
+    lines = [line for block in blocks for line in _examples("Examples:" + block.replace("\\\n", " ") + "\nOptions:")]
+    assert len(lines) > 20
+    for line in lines:
+        _check_parses(line)
 
 
 @pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=IDS)
