@@ -26,7 +26,7 @@ from rfclassify.sources import is_live_spec, open_source
               help="Largest channel delay searched, in samples.")
 @click.option("--max-duration", type=DURATION, default="2s", show_default=True,
               help="Use at most this much of the recording, seconds.")
-@force_option("the calibration file")
+@force_option("an existing calibration file")
 def command(
     recording: str,
     output: str,

@@ -125,7 +125,7 @@ def _status_printer(event: dict[str, Any]) -> None:
     type=click.Path(dir_okay=False),
     help="Recording to create: NAME.sigmf-meta (+ NAME.sigmf-data).",
 )
-@force_option("the recording")
+@force_option("an existing recording")
 @click.option("--lat", type=float, default=None, metavar="DEG",
               help="Receiver latitude in degrees (WGS 84) (default: none).")
 @click.option("--lon", type=float, default=None, metavar="DEG",

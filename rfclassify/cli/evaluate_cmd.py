@@ -25,7 +25,7 @@ from rfclassify.cli.options import force_option, model_options, refuse_existing
 @model_options
 @click.option("--report", "report_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the report (created if missing).")
-@force_option("the report's files")
+@force_option("existing report files")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Recordings processed in parallel.")
 def command(data, model_path, allow_unsigned_model, report_dir, force, jobs) -> None:

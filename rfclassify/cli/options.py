@@ -76,8 +76,8 @@ def output_format_option(choices: tuple[str, ...], default: str, help: str) -> C
 
 
 def force_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--force``: replace ``what`` (an existing output) instead of refusing."""
-    return click.option("--force", is_flag=True, help=f"Replace {what} if it exists (default: refuse).")
+    """``--force``: replace ``what`` (existing outputs, e.g. "an existing picture") instead of refusing."""
+    return click.option("--force", is_flag=True, help=f"Replace {what} (default: refuse).")
 
 
 def refuse_existing(paths: Iterable[str | Path], force: bool) -> None:

@@ -47,7 +47,7 @@ def _check_output(out: Path, inputs: list[Path], force: bool) -> None:
 @click.argument("source")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="Picture to write: .png (or .pdf, .svg … any format matplotlib writes).")
-@force_option("the picture")
+@force_option("an existing picture")
 @click.option("--start", "start_s", type=DURATION, default="0s", show_default=True,
               help="Where to begin, from the start of the recording (e.g. 1.5, 200ms).")
 @click.option("--duration", "duration_s", type=DURATION, default=None,

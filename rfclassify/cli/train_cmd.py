@@ -31,7 +31,7 @@ from rfclassify.cli.options import force_option, refuse_existing
 @click.option("--sign-key", type=click.Path(dir_okay=False), default=None,
               help="Ed25519 private key (PEM) to sign the model with (default: this machine's key, if any).")
 @click.option("--no-sign", is_flag=True, help="Leave the model unsigned.")
-@force_option("the model file and its signature")
+@force_option("an existing model file and its signature")
 def command(data, out, jobs, cv_folds, seed, sign_key, no_sign, force) -> None:
     """Train a burst classifier on labelled recordings.
 
