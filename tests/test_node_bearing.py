@@ -145,7 +145,7 @@ def test_watch_single_channel_has_no_bearing(recordings: dict[str, Path], classi
 
 
 def test_multichannel_ring_keeps_every_channel_and_stays_bounded() -> None:
-    from rfclassify.node.evidence import IQRing
+    from rfclassify.sources.iq_ring import IQRing
     from rfclassify.sources.base import Block
 
     ring = IQRing(3000, "ci16_le", channels=3)

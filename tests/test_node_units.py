@@ -13,7 +13,8 @@ from rfclassify.classify.tracking import BurstDecision
 from rfclassify.errors import InputError
 from rfclassify.node.config import load_config
 from rfclassify.node.events import EventEngine
-from rfclassify.node.evidence import IQRing, enforce_limit
+from rfclassify.node.evidence import enforce_limit
+from rfclassify.sources.iq_ring import IQRing
 from rfclassify.node.heartbeat import noise_floor_dbfs
 from rfclassify.node.options import EventPolicy
 from rfclassify.node.outputs import JsonlOutput, open_output
