@@ -173,7 +173,7 @@ def test_synth_bearing_examples_run_the_readme_commands(tmp_path):
 
 def test_an_uncalibrated_array_is_refused_unless_assumed_calibrated(tmp_path):
     """The receivers of `kraken_915M_2400k` have random phases: without --calibration its bearings would be
-    wrong (263° and 140° for 250° and 40°) with a tiny std, so every command refuses it in one line."""
+    wrong (104° and 242° for 250° and 40°) with a tiny std, so every command refuses it in one line."""
     code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
     assert code == 0, err
     kraken = tmp_path / "kraken_915M_2400k.sigmf-meta"
