@@ -51,8 +51,9 @@ its own unknown phase (a KrakenSDR's tuners start with random phases), and
 uncorrected phases move a bearing anywhere while its Cramér–Rao
 ``bearing_std_deg`` stays tiny: on the 5-element UCA recording of ``rfclassify
 synth --bearing-examples`` (random channel phases), emitters at 250° and 40°
-come out at 104° and 242° with ``bearing_std_deg`` 0.03. No spread computed from the recording can show
-that error, so a multi-channel source without a calibration is refused
+come out at 104° and 242° with ``bearing_std_deg`` 0.03. No spread computed
+from the recording can show that error, so a multi-channel source without a
+calibration is refused
 (:class:`~rfclassify.errors.InputError`, one line naming ``rfclassify
 calibrate`` and ``--assume-calibrated``) unless the user states that its
 channels are phase-aligned already (``assume_calibrated``). Every record
