@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from rfclassify.cli.array_options import array_options
-from rfclassify.cli.options import FREQ, model_options
+from rfclassify.cli.options import FREQ, declared_options, model_options
 from rfclassify.errors import InputError
+from rfclassify.options.array import ASSUME_CALIBRATED
 from rfclassify.sources import SOURCE_FORMATS
 
 #: An unknown emitter of at most this many bursts whose band reaches the outer part of the window is a
@@ -66,7 +67,8 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
         "'unknown' means the signal fits no known class well enough: it is never forced into one.\n"
         "\b\nA multi-channel (coherent array) recording also gets bearing_deg/bearing_std_deg per\n"
         "emitter; give the geometry (--array/--elements/--radius/--spacing/--positions) unless the\n"
-        "recording's metadata has it (see 'rfclassify bearing --help')."
+        "recording's metadata has it, and --calibration (or --assume-calibrated): every record says\n"
+        "bearing_calibrated (see 'rfclassify bearing --help')."
     ),
 )
 @click.argument("sources", nargs=-1, required=True)
@@ -82,8 +84,9 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
 @array_options
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
               help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
+@declared_options(ASSUME_CALIBRATED)
 def command(sources, rate, freq, model_path, allow_unsigned_model, formats, per_burst, drones_only, include_noise,
-            geometry, calibration) -> None:
+            geometry, calibration, assume_calibrated) -> None:
     """Classify the emitters in one or more recordings."""
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.recordings import classify_records
@@ -106,6 +109,7 @@ def command(sources, rate, freq, model_path, allow_unsigned_model, formats, per_
                 records = classify_records(
                     source, classifier, source_name=spec, per_burst=per_burst, include_noise=include_noise,
                     drones_only=drones_only, geometry=geometry, calibration=calibration,
+                    assume_calibrated=assume_calibrated,
                     progress=bar.update if bar is not None else None,
                 )
         if out_format == "table":
