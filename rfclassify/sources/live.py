@@ -45,6 +45,7 @@ import numpy as np
 from rfclassify.errors import InputError
 from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source, SourceInfo
 from rfclassify.sources.datatypes import datatype, decode
+from rfclassify.sources.limits import check_rtl_rate
 
 log = logging.getLogger("rfclassify.sources")
 
@@ -111,12 +112,11 @@ class LiveSource(Source):
         self.spec = spec
         if freq_hz is None:
             raise InputError(spec, "no centre frequency: give --freq (e.g. --freq 915M)")
-        if not freq_hz > 0 or (rate_hz is not None and not rate_hz > 0):
-            raise InputError(spec, "frequency and sample rate must be positive")
         if num_samples is not None and num_samples < 0:
             raise InputError(spec, "num_samples must not be negative")
-        self.rate_hz = float(rate_hz or DEFAULT_RATE_HZ)
+        self.rate_hz = float(DEFAULT_RATE_HZ if rate_hz is None else rate_hz)
         self.freq_hz = float(freq_hz)
+        check_rtl_rate(spec, self.rate_hz)
         self.num_samples = num_samples
         self.reconnect = reconnect
         self.on_status = on_status
