@@ -15,14 +15,16 @@ from rfclassify.errors import InputError
 
 
 def _table(records: list[dict]) -> str:
-    head = f"{'label':<14}{'drone':<7}{'link':<10}{'conf':>6}{'t_start':>9}{'t_end':>9}{'freq MHz':>12}{'bw kHz':>9}{'SNR':>6}{'bursts':>7}  models"
+    # Every column after the first starts with a space, so a value wider than its column still stands apart.
+    head = (f"{'label':<13} {'drone':<6} {'link':<9} {'conf':>5} {'t_start':>8} {'t_end':>8} {'freq MHz':>11}"
+            f" {'bw kHz':>8} {'SNR':>5} {'bursts':>6}  models")
     lines = [head, "-" * len(head)]
     for r in records:
         models = ", ".join(r["models"][:3]) + (" …" if len(r["models"]) > 3 else "")
         lines.append(
-            f"{r['label']:<14}{'yes' if r['drone'] else 'no':<7}{r['link']:<10}{r['confidence']:>6.2f}"
-            f"{r['t_start_s']:>9.3f}{r['t_end_s']:>9.3f}{r['freq_hz'] / 1e6:>12.4f}{r['bandwidth_hz'] / 1e3:>9.1f}"
-            f"{r['snr_db']:>6.1f}{r['bursts']:>7}  {models}"
+            f"{r['label']:<13} {'yes' if r['drone'] else 'no':<6} {r['link']:<9} {r['confidence']:>5.2f}"
+            f" {r['t_start_s']:>8.3f} {r['t_end_s']:>8.3f} {r['freq_hz'] / 1e6:>11.4f} {r['bandwidth_hz'] / 1e3:>8.1f}"
+            f" {r['snr_db']:>5.1f} {r['bursts']:>6}  {models}"
         )
     return "\n".join(lines)
 
@@ -70,9 +72,11 @@ def command(sources, rate, freq, model_path, formats, per_burst, drones_only, in
         raise InputError("--format", "give at most one output format and one sample format")
     out_format = out_formats[0] if out_formats else "jsonl"
     fmt = sample_formats[0] if sample_formats else None
-    classifier = Classifier.load(model_path)
+    classifier: Classifier | None = None
     for spec in sources:
         with open_source(spec, format=fmt, rate=rate, freq=freq) as source:
+            if classifier is None:  # loaded once a source opens: a bad input is reported at once
+                classifier = Classifier.load(model_path)
             total = source.info.num_samples or 0
             show = total > 20 * source.info.sample_rate_hz
             # The bar goes to stderr: stdout carries only the JSON lines (or the table).

@@ -8,7 +8,9 @@ line) and an odd but possible one is reported as a warning on the
 Recordings (any source): the sample rate must be finite and between
 :data:`MIN_ANALYSIS_RATE_HZ` (below it no radio link we classify fits, and
 the detector's time and frequency resolution collapse) and
-:data:`MAX_RATE_HZ`; a centre frequency must be finite and between 0 Hz
+:data:`MAX_RATE_HZ` (the detector's buffers hold seconds of spectrum, so
+their size grows with the rate: about 0.2 GB at 1 GS/s, 95 GB at 100 GS/s;
+the widest SDRs in use record 250 MS/s); a centre frequency must be finite and between 0 Hz
 (complex baseband) and :data:`MAX_FREQ_HZ` (3 THz, the top of the ITU's
 definition of radio waves).
 
@@ -38,7 +40,7 @@ from rfclassify.errors import InputError
 log = logging.getLogger("rfclassify.sources")
 
 MIN_ANALYSIS_RATE_HZ = 1e3
-MAX_RATE_HZ = 100e9
+MAX_RATE_HZ = 1e9
 MAX_FREQ_HZ = 3e12
 
 #: Sample-rate bands librtlsdr accepts, Hz: (lowest excluded, highest included).
@@ -101,7 +103,7 @@ def rate_problem(rate_hz: float) -> str | None:
     if rate_hz < MIN_ANALYSIS_RATE_HZ:
         return f"sample rate {format_rate(rate_hz)} is too low to analyse ({valid})"
     if rate_hz > MAX_RATE_HZ:
-        return f"sample rate {format_rate(rate_hz)} is beyond any receiver ({valid})"
+        return f"sample rate {format_rate(rate_hz)} is beyond what rfclassify analyses ({valid})"
     return None
 
 
