@@ -775,7 +775,7 @@ class SigMFSource(FileSource):
         verdict = judge_first_block(self._mm[: min(n * 2 * channels, FIRST_BLOCK_COMPONENTS)], dtype.name)
         if verdict.error:
             self.close()
-            raise InputError(self.data_path, f"{verdict.error}, as core:datatype says")
+            raise InputError(self.data_path, f"{verdict.error}; is core:datatype right?")
         if verdict.warning:
             _warn(self.data_path, verdict.warning)
 
