@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from rfclassify.bearing.cli_options import array_options
-from rfclassify.cli.options import FREQ, SOURCE_FORMATS
+from rfclassify.cli.interrupt import UntilStopped, stop_on_first_interrupt
+from rfclassify.cli.options import DURATION, FREQ, SOURCE_FORMATS
 from rfclassify.errors import InputError
 
 
@@ -37,6 +38,7 @@ def _table(records: list[dict]) -> str:
         "  rfclassify classify g001_915M_2400k.cu8 --format table\n"
         "  rfclassify classify capture.bin --format cu8 --rate 2.4M --freq 915M --drones-only\n"
         "  rfclassify classify rec.sigmf-meta --per-burst | jq .label\n"
+        "  rfclassify classify rtl_tcp://127.0.0.1:1234 --freq 915M --duration 1min --format table\n"
         "\b\nOutput (jsonl): one object per emitter with keys source, label, drone, link,\n"
         "confidence (0-1, accumulated over the emitter's bursts), t_start_s, t_end_s, freq_hz,\n"
         "bandwidth_hz, snr_db, bursts, channels, models, bearing_deg, bearing_std_deg.\n"
@@ -54,17 +56,20 @@ def _table(records: list[dict]) -> str:
 @click.option("--format", "formats", type=click.Choice(["jsonl", "table", *SOURCE_FORMATS]), multiple=True,
               help="Output format: jsonl (default, for machines) or table (for people); or the sample format "
               "of a raw input whose extension does not say it (cu8|cs8|cs16|cf32). Give it twice for both.")
+@click.option("--duration", type=DURATION, default=None,
+              help="Classify only the first DURATION of each source (e.g. 30s, 5min); a live source runs "
+              "until Ctrl-C without it. Ctrl-C once reports what was found so far.")
 @click.option("--per-burst", is_flag=True, help="One record per burst instead of per emitter.")
 @click.option("--drones-only", is_flag=True, help="Only report drone links.")
 @click.option("--include-noise", is_flag=True, help="Also report detections classified as receiver noise.")
 @array_options
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
               help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
-def command(sources, rate, freq, model_path, formats, per_burst, drones_only, include_noise, geometry,
+def command(sources, rate, freq, model_path, formats, duration, per_burst, drones_only, include_noise, geometry,
             calibration) -> None:
     """Classify the emitters in one or more recordings."""
     from rfclassify.classify.pipeline import Classifier, classify_source
-    from rfclassify.sources import open_source
+    from rfclassify.sources import is_live_spec, open_source
 
     out_formats = [f for f in formats if f in ("jsonl", "table")]
     sample_formats = [f for f in formats if f in SOURCE_FORMATS]
@@ -72,18 +77,23 @@ def command(sources, rate, freq, model_path, formats, per_burst, drones_only, in
         raise InputError("--format", "give at most one output format and one sample format")
     out_format = out_formats[0] if out_formats else "jsonl"
     fmt = sample_formats[0] if sample_formats else None
+    if duration is not None and not duration > 0:
+        raise InputError("--duration", "must be positive")
     classifier: Classifier | None = None
     for spec in sources:
+        if classifier is None and is_live_spec(spec):  # before connecting: samples would pile up meanwhile
+            classifier = Classifier.load(model_path)
         with open_source(spec, format=fmt, rate=rate, freq=freq) as source:
-            if classifier is None:  # loaded once a source opens: a bad input is reported at once
+            if classifier is None:  # a recording: loaded once it opens, so a bad input is reported at once
                 classifier = Classifier.load(model_path)
-            total = source.info.num_samples or 0
+            view = UntilStopped(source, duration)
+            total = view.num_samples or 0
             show = total > 20 * source.info.sample_rate_hz
             # The bar goes to stderr: stdout carries only the JSON lines (or the table).
             bar_context = click.progressbar(length=total, label=Path(spec).name, file=sys.stderr) if show else nullcontext()
-            with bar_context as bar:
+            with bar_context as bar, stop_on_first_interrupt(view):
                 records = classify_source(
-                    source, classifier, source_name=spec, per_burst=per_burst,
+                    view, classifier, source_name=spec, per_burst=per_burst,
                     include_noise=include_noise, progress=bar.update if bar is not None else None,
                 )
             if source.info.num_channels > 1 and not per_burst:
@@ -100,3 +110,5 @@ def command(sources, rate, freq, model_path, formats, per_burst, drones_only, in
         else:
             for record in records:
                 click.echo(json.dumps(record))
+        if view.stopped:
+            sys.exit(130)  # interrupted: what was found is out, the remaining sources are not read
