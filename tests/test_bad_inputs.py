@@ -66,7 +66,7 @@ def test_null_frequency_is_unknown_and_asks_for_freq(tmp_path: Path) -> None:
     meta = _sigmf(tmp_path, caps=[{"core:sample_start": 0, "core:frequency": None}])
     code, out = _cli("info", str(meta))
     assert code == 2
-    assert "core:frequency None is not a number" in _one_error(out) and "--freq" in out
+    assert "core:frequency null is not a number" in _one_error(out) and "--freq" in out
     code, out = _cli("info", str(meta), "--freq", "868M", "--json")
     assert code == 0 and json.loads(out)["center_freq_hz"] == 868e6
 
@@ -77,8 +77,8 @@ def test_text_frequency_in_the_freq_syntax_is_read_with_a_warning(tmp_path: Path
     with caplog.at_level(logging.WARNING, "rfclassify.sources"), open_source(str(meta)) as src:
         assert [c.center_freq_hz for c in src.captures] == [915e6, 915e6]
     text = caplog.text
-    assert "capture 0: core:frequency is text '915M', not a number; read as 915 MHz" in text
-    assert "capture 1: core:frequency 'lots' is not a number; keeping the previous capture's 915 MHz" in text
+    assert 'capture 0: core:frequency is text "915M", not a number; read as 915 MHz' in text
+    assert 'capture 1: core:frequency "lots" is not a number; keeping the previous capture\'s 915 MHz' in text
 
 
 def test_bad_annotation_is_skipped_and_the_rest_kept(tmp_path: Path, caplog) -> None:
@@ -90,7 +90,7 @@ def test_bad_annotation_is_skipped_and_the_rest_kept(tmp_path: Path, caplog) -> 
         assert src.annotations == [good]
         assert src.info.annotation_count == 1
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 1 and "4 annotation(s) skipped: annotation 0: core:sample_start 'x'" in lines[0]
+    assert len(lines) == 1 and '4 annotation(s) skipped: annotation 0: core:sample_start "x"' in lines[0]
     code, out = _cli("info", str(meta))
     assert code == 0 and "ok" in out
 
@@ -120,7 +120,7 @@ def test_unsorted_captures_and_bad_datetime_are_warned_not_fatal(tmp_path: Path,
     with caplog.at_level(logging.WARNING, "rfclassify.sources"), open_source(str(meta)) as src:
         assert [(c.sample_start, c.center_freq_hz, c.datetime) for c in src.captures] == [
             (0, 915e6, None), (2000, 916e6, None)]
-    assert "not sorted" in caplog.text and "core:datetime 'yesterday' is not ISO 8601" in caplog.text
+    assert "not sorted" in caplog.text and 'core:datetime "yesterday" is not ISO 8601' in caplog.text
 
 
 # -- nonsense parameters --------------------------------------------------------------------------
@@ -221,3 +221,14 @@ def test_nan_later_in_a_cf32_file_is_zeroed_with_a_warning(tmp_path: Path, caplo
         y = src.read_all()
     assert np.isfinite(y).all() and (y[200_000:200_010] == 0).all()
     assert "10 NaN, infinite or absurd samples in the block at sample 0 set to 0" in caplog.text
+
+
+def test_raw_file_cut_mid_sample_is_read_up_to_its_last_whole_sample(tmp_path: Path, caplog) -> None:
+    x = _noise(1000)
+    path = tmp_path / "g_915M_1M.cs16"
+    path.write_bytes(encode(x, datatype("cs16")).tobytes()[:-3])
+    with caplog.at_level(logging.WARNING, "rfclassify.sources"), open_source(str(path)) as src:
+        assert src.num_samples == 999
+        np.testing.assert_allclose(src.read_all(), x[:999], atol=1 / 32768)
+    assert "truncated: 3997 bytes is not a whole number of ci16_le samples (4 bytes each); reading the first 999" \
+        in caplog.text

@@ -587,8 +587,11 @@ def _load_json(text: bytes | str, where: object) -> dict[str, Any]:
 
 
 def _show(value: Any, limit: int = 40) -> str:
-    """``repr(value)`` cut to ``limit`` characters, for one-line messages."""
-    text = repr(value)
+    """A metadata value as it reads in JSON (``null``, ``"915M"``), cut to ``limit`` characters."""
+    try:
+        text = json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -715,13 +718,13 @@ class SigMFSource(FileSource):
         where = self.path
 
         dt_value = glob.get("core:datatype", "")
-        dt_name = dt_value if isinstance(dt_value, str) else ""
+        dt_name = dt_value if isinstance(dt_value, str) else _show(dt_value)
         dtype = READ_DATATYPES.get(dt_name.lower())
         if dtype is None:
             kind = "real-valued samples" if dt_name.startswith("r") else "this datatype"
             raise InputError(
                 where,
-                f"unsupported datatype {_show(dt_value)} ({kind}); supported: "
+                f"unsupported datatype {dt_name[:40]!r} ({kind}); supported: "
                 + ", ".join(sorted(k for k in READ_DATATYPES if "_" in k or k in ("cu8", "ci8"))),
             )
         self._dtype = dtype
