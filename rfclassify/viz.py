@@ -26,7 +26,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -178,6 +178,41 @@ def _annotation_boxes(
     return boxes
 
 
+class _LabelColours:
+    """One outline colour per label, in order of first use (``unknown`` grey, ``noise`` white)."""
+
+    FIXED: ClassVar[dict[str, str]] = {"unknown": "#b0b0b0", "noise": "#ffffff"}
+
+    def __init__(self) -> None:
+        from matplotlib import colormaps
+
+        self._palette = [colormaps["tab10"](i) for i in (1, 3, 6, 2, 4, 8, 9, 0, 5, 7)]
+        self._given: dict[str, Any] = {}
+
+    def __call__(self, label: str) -> Any:
+        if label in self.FIXED:
+            return self.FIXED[label]
+        if label not in self._given:
+            self._given[label] = self._palette[len(self._given) % len(self._palette)]
+        return self._given[label]
+
+
+def _record_boxes(
+    records: Iterable[Mapping[str, Any]], wf: Waterfall
+) -> list[tuple[float, float, float, float, str]]:
+    """``(f_lo_mhz, f_hi_mhz, t0_s, t1_s, label)`` of classify records inside the plotted span."""
+    boxes = []
+    for rec in records:
+        t0, t1 = float(rec["t_start_s"]), float(rec["t_end_s"])
+        if t1 < wf.t_start_s or t0 > wf.t_stop_s:
+            continue
+        half = float(rec.get("bandwidth_hz") or 0.0) / 2
+        f = float(rec["freq_hz"])
+        boxes.append(((f - half) / 1e6, (f + half) / 1e6, max(t0, wf.t_start_s), min(t1, wf.t_stop_s),
+                      str(rec["label"])))
+    return boxes
+
+
 def plot_spectrogram(
     source: FileSource,
     *,
@@ -192,14 +227,21 @@ def plot_spectrogram(
     db_range: float = 70.0,
     cmap: str = "viridis",
     channel: int = 0,
+    bursts: Iterable[Mapping[str, Any]] = (),
+    emitters: Iterable[Mapping[str, Any]] = (),
 ) -> Any:
     """Draw a labelled waterfall of ``source`` and return the matplotlib ``Figure``.
 
     x is RF frequency in MHz, y is time in seconds from the start of the
     recording (downwards), colour is power per bin in dB relative to full
     scale. ``annotations`` (SigMF dicts; default: the source's own, ``[]`` for
-    none) are drawn as labelled rectangles. Pass ``ax`` to draw into an
-    existing axes (e.g. a gallery grid).
+    none) are drawn as dashed outlines, one colour per label, named in the
+    legend. ``bursts`` (``classify --per-burst`` records) are drawn as solid
+    outlines in their label's colour, and ``emitters`` (``classify`` records,
+    in table order) get a ``#k`` tag at their first burst, so that the rows of
+    ``rfclassify classify --format table`` can be found in the picture.
+    Outlines leave the signal visible; labels go to the legend, not onto
+    the bursts. Pass ``ax`` to draw into an existing axes (e.g. a gallery grid).
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
@@ -234,11 +276,26 @@ def plot_spectrogram(
 
     anns = source.annotations if annotations is None else annotations
     boxes = _annotation_boxes(anns, source, wf)
-    for i, (lo, hi, t0, t1, label) in enumerate(boxes):
-        ax.add_patch(Rectangle((lo, t0), hi - lo, t1 - t0, fill=False, edgecolor="red", linewidth=1.0))
-        if label and i < 200:  # beyond that, labels only hide the picture
-            ax.text(lo, t0, label, color="white", fontsize=7, va="bottom", ha="left",
-                    bbox={"facecolor": "black", "alpha": 0.5, "pad": 1, "linewidth": 0}, clip_on=True)
+    colours = _LabelColours()
+    # Outlines stand a few rows and bins off the signal: a 4 ms packet is one pixel row of a 2 s picture,
+    # and a line drawn on its edge would hide it.
+    pad_t, pad_f = 3 * wf.row_s, 2 * half_bin * 2
+    for lo, hi, t0, t1, label in boxes:
+        ax.add_patch(Rectangle((lo - pad_f, t0 - pad_t), hi - lo + 2 * pad_f, t1 - t0 + 2 * pad_t, fill=False,
+                               edgecolor=colours(label), linewidth=0.8, linestyle="--",
+                               label=f"truth: {label or 'unlabelled'}"))
+    drawn = _record_boxes(bursts, wf)
+    for lo, hi, t0, t1, label in drawn:
+        ax.add_patch(Rectangle((lo - 2 * pad_f, t0 - 2 * pad_t), hi - lo + 4 * pad_f, t1 - t0 + 4 * pad_t,
+                               fill=False, edgecolor=colours(label), linewidth=1.0, label=f"found: {label}"))
+    for k, (lo, _hi, t0, _t1, label) in enumerate(_record_boxes(emitters, wf), start=1):
+        ax.text(lo, t0, f"#{k} {label}", color="white", fontsize=7, va="bottom", ha="left", clip_on=True,
+                bbox={"facecolor": colours(label), "alpha": 0.8, "pad": 1, "linewidth": 0})
+    handles, names = ax.get_legend_handles_labels()
+    if handles:
+        unique = dict(zip(names, handles))  # one entry per label, not per box
+        ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(0.0, -0.09), fontsize=7,
+                  ncols=min(4, len(unique)), frameon=False)
 
     if title is None:
         where = (
@@ -248,6 +305,7 @@ def plot_spectrogram(
             f"{Path(source.path).name} — {wf.sample_rate_hz / 1e6:.6g} MS/s at {where}\n"
             f"{wf.nfft}-point FFT, {wf.mode}-hold of {wf.frames_per_row} frame(s) per row"
             + (f", {len(boxes)} annotation(s)" if boxes else "")
+            + (f", {len(drawn)} burst(s) found" if drawn else "")
         )
     ax.set_title(title, fontsize=10)
     return fig

@@ -143,7 +143,7 @@ def reference(meta: Path, passes: int = 3) -> dict[str, float]:
     """
     import scipy.fft as sfft
 
-    from rfclassify.detection import BurstDetector
+    from rfclassify.detect.burst_detector import BurstDetector
     from rfclassify.sources import open_source
 
     best_read = best_stft = float("inf")
@@ -175,7 +175,7 @@ def reference(meta: Path, passes: int = 3) -> dict[str, float]:
 
 def detect_run(meta: Path) -> dict[str, Any]:
     """CPU time of the detection stage alone (read, spectrogram, floor, detect; no baseband IQ, no features)."""
-    from rfclassify.detection import BurstDetector
+    from rfclassify.detect.burst_detector import BurstDetector
     from rfclassify.sources import open_source
 
     t0 = _cpu()

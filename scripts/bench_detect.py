@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from rfclassify.detection import BurstDetector
+from rfclassify.detect.burst_detector import BurstDetector
 from rfclassify.dsp.modulation import gfsk, lora_chirps
 from rfclassify.features import BurstFeatures
 from rfclassify.sources.base import Block

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from rfclassify.classify.labels import EDGE_PAD_FRACTION, match_annotation
-from rfclassify.detection import BurstDetector
+from rfclassify.detect.burst_detector import BurstDetector
 from rfclassify.sources import open_source
 
 DEFAULT_GLOB = "datasets/test-seed101-3x0.5s/*.sigmf-meta"

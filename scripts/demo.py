@@ -72,9 +72,10 @@ def main() -> int:
     png = out / "demo_spectrogram.png"
     if png.exists():
         png.unlink()  # our own output from a previous demo run, not a recording
-    run("spectrogram", str(meta), "-o", str(png), "--no-annotations")
+    run("spectrogram", str(meta), "-o", str(png), "--classify")
     run("classify", str(meta), "--format", "table")
-    print(f"\nspectrogram: {png}   (ground truth: the annotations in {meta.name})")
+    print(f"\nspectrogram: {png}   (dashed: the annotations in {meta.name}; solid: what was found, "
+          "#k: the table's row k)")
     return 0
 
 

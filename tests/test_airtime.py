@@ -8,10 +8,10 @@ import warnings
 import numpy as np
 import pytest
 
-from rfclassify.detection import detect_samples
-from rfclassify.dsp.airtime import airtime_s
+from rfclassify.detect.burst_detector import detect_samples
 from rfclassify.dsp.modulation import gfsk, resample
 from rfclassify.features import FEATURE_NAMES, BurstFeatures
+from rfclassify.features.airtime import airtime_s
 
 
 def _packet(rng, rate_hz, dev_hz, bt, n_bits, fs_hz, snr_db, margin_s=0.5e-3):

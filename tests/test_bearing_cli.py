@@ -144,3 +144,26 @@ def test_rotating_antenna_recording_through_the_cli(tmp_path):
     assert len(recs) == 1
     assert angle_error_deg(recs[0]["bearing_deg"], 205.0) <= 5.0
     assert recs[0]["bearing_method"] == "rotating-gaussian"
+
+
+def test_synth_bearing_examples_run_the_readme_commands(tmp_path):
+    """`synth --bearing-examples` writes what the README's calibrate/bearing examples need; bearings are true."""
+    code, out, err = _run("synth", "--out", tmp_path, "--bearing-examples")
+    assert code == 0, err
+    assert {line.split(":")[0] for line in out.splitlines()} == {"kraken", "noise", "sweep"}
+    cal = tmp_path / "cal.json"
+    code, _, err = _run("calibrate", tmp_path / "noise_915M_2400k.sigmf-meta", "-o", cal,
+                        "--array", "uca", "--elements", 5, "--radius", 0.11)
+    assert code == 0, err
+    code, out, err = _run("bearing", tmp_path / "kraken_915M_2400k.sigmf-meta", "--calibration", cal)
+    assert code == 0, err
+    recs = [json.loads(line) for line in out.splitlines()]
+    assert len(recs) == 2
+    for rec in recs:
+        truth = 40.0 if rec["freq_hz"] < FC_HZ else 250.0
+        assert angle_error_deg(rec["bearing_deg"], truth) < 2.0, rec
+    code, out, err = _run("bearing", tmp_path / "sweep_915M_2400k.sigmf-meta", "--beamwidth", 60)
+    assert code == 0, err
+    assert angle_error_deg(json.loads(out.splitlines()[0])["bearing_deg"], 205.0) <= 5.0
+    code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
+    assert code == 2 and "overwrite" in err.lower()  # recordings are never overwritten

@@ -178,12 +178,56 @@ def test_plot_into_given_axes_with_annotations(tmp_path: Path) -> None:
     with open_source(str(meta)) as src:
         assert plot_spectrogram(src, ax=axes[0]) is fig
         plot_spectrogram(src, ax=axes[1], start_s=0.0, duration_s=0.05)
-    assert len(axes[0].patches) == 2 and {t.get_text() for t in axes[0].texts} == {"dsmx", "wifi"}
+    assert len(axes[0].patches) == 2
+    legend = {t.get_text() for t in axes[0].get_legend().get_texts()}
+    assert legend == {"truth: dsmx", "truth: wifi"}  # labels in the legend, not on the bursts
     assert len(axes[1].patches) == 1  # the second annotation starts after 50 ms
     rect = axes[0].patches[0]
-    assert rect.get_x() == pytest.approx(1000.09) and rect.get_width() == pytest.approx(0.02)
-    assert rect.get_y() == pytest.approx(0.01) and rect.get_height() == pytest.approx(0.005)
+    # The outline encloses the annotated box (90-110 kHz, 10-15 ms) with a margin, not on its edge.
+    x0, y0 = rect.get_x(), rect.get_y()
+    x1, y1 = x0 + rect.get_width(), y0 + rect.get_height()
+    assert x0 < 1000.09 and x1 > 1000.11 and y0 < 0.01 and y1 > 0.015
+    assert x1 - x0 < 0.1 and y1 - y0 < 0.05
     assert axes[0].get_xlabel() == "frequency (MHz)" and axes[0].get_ylabel() == "time (s)"
+
+
+def test_plot_draws_found_bursts_and_tags_emitters(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    x = _tone(100_000, 1e6, 1e5)
+    meta = write_sigmf(tmp_path / "g", x, datatype="ci16_le", sample_rate_hz=1e6, center_freq_hz=1e9)
+    bursts = [{"t_start_s": 0.01 * k, "t_end_s": 0.01 * k + 0.002, "freq_hz": 1e9 + 1e5, "bandwidth_hz": 2e4,
+               "label": "elrs-900" if k < 3 else "unknown"} for k in range(5)]
+    emitters = [{"t_start_s": 0.0, "t_end_s": 0.03, "freq_hz": 1e9 + 1e5, "bandwidth_hz": 2e4, "label": "elrs-900"},
+                {"t_start_s": 0.03, "t_end_s": 0.05, "freq_hz": 1e9 + 1e5, "bandwidth_hz": 2e4, "label": "unknown"}]
+    fig = Figure()
+    ax = fig.subplots()
+    with open_source(str(meta)) as src:
+        plot_spectrogram(src, ax=ax, annotations=[], bursts=bursts, emitters=emitters)
+    assert len(ax.patches) == 5
+    assert [t.get_text() for t in ax.texts] == ["#1 elrs-900", "#2 unknown"]
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"found: elrs-900", "found: unknown"}
+    colours = {p.get_label(): p.get_edgecolor() for p in ax.patches}
+    assert colours["found: elrs-900"] != colours["found: unknown"]
+
+
+def test_spectrogram_classify_draws_what_was_found(tmp_path: Path) -> None:
+    from rfclassify.synth.receiver import rtlsdr
+    from rfclassify.synth.scene import EmitterSpec, Scene, render
+
+    receiver = rtlsdr(915.0e6, 2.4e6)
+    scene = Scene([EmitterSpec("elrs-900", snr_db=15.0, band="FCC915", params={"rate_hz": 200})], receiver,
+                  duration_s=0.3)
+    rendered = render(scene, np.random.default_rng(3), keep_components=False)
+    meta = write_sigmf(tmp_path / "s", rendered.samples, datatype="cu8", sample_rate_hz=2.4e6,
+                       center_freq_hz=915e6, annotations=rendered.annotations)
+    out = tmp_path / "found.png"
+    code, _, stderr = _run("spectrogram", str(meta), "-o", str(out), "--classify")
+    assert code == 0, stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = tmp_path / "plain.png"
+    assert _run("spectrogram", str(meta), "-o", str(plain))[0] == 0
+    assert plain.read_bytes() != out.read_bytes()  # the found bursts were drawn
 
 
 def _bad_cases(tmp_path: Path) -> list[tuple[list[str], str]]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rfclassify.detection import BurstDetector, baseband, detect_samples
-from rfclassify.dsp.detect import detect
+from rfclassify.detect.burst_detector import BurstDetector, detect_samples
+from rfclassify.detect.engine import detect
+from rfclassify.dsp.baseband import baseband
 from rfclassify.dsp.modulation import lora_chirps
 from rfclassify.dsp.noise import dc_bins, estimate_floor
 from rfclassify.dsp.spectrogram import nfft_for_rate, power_spectrogram
@@ -149,8 +150,8 @@ def test_every_burst_keeps_its_iq_at_low_rates(fs):
 @pytest.mark.parametrize("fs", [250e3, 2.4e6])
 def test_short_narrow_pulse_keeps_enough_iq_for_features(fs):
     """A 0.5 ms, ~20 kHz OOK pulse decimated to 1.5 × its width would be ~15 samples: too few to measure."""
-    from rfclassify.detection import MIN_SPAN_SAMPLES
-    from rfclassify.features import FEATURE_NAMES, burst_features
+    from rfclassify.detect.burst_detector import MIN_SPAN_SAMPLES
+    from rfclassify.features import FEATURE_NAMES, feature_rows
 
     rng = np.random.default_rng(4)
     x = _noise(rng, int(0.3 * fs))
@@ -161,7 +162,7 @@ def test_short_narrow_pulse_keeps_enough_iq_for_features(fs):
     for b in found:
         assert b.detection.bandwidth_hz < 60e3
         assert b.detection.duration_s * b.iq_rate_hz >= MIN_SPAN_SAMPLES - 1
-        row = burst_features(b)
+        (row,) = feature_rows([b], [None])
         assert row[FEATURE_NAMES.index("has_iq")] == 1.0
         assert abs(row[FEATURE_NAMES.index("airtime_s")] - 0.5e-3) < 0.05e-3
 
@@ -235,7 +236,7 @@ def test_close_bursts_on_one_channel_stay_separate(gap_s):
 
 @pytest.mark.parametrize("n", [1, 1023, 1024, 50_001])
 def test_mix_equals_direct_phasor(n):
-    from rfclassify.detection import mix
+    from rfclassify.dsp.baseband import mix
 
     x = (np.random.default_rng(n).standard_normal(n) + 1j).astype(np.complex64)
     f = -0.1234567

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rfclassify.detection import detect_samples
+from rfclassify.detect.burst_detector import detect_samples
 
 synth = pytest.importorskip("rfclassify.synth")
 dataset = pytest.importorskip("rfclassify.synth.dataset")

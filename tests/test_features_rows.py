@@ -1,4 +1,4 @@
-"""The IQ features of a burst measured in a batch (rows of equal-length bursts, :mod:`rfclassify.dsp.features_rows`)
+"""The IQ features of a burst measured in a batch (rows of equal-length bursts, :mod:`rfclassify.features.iq`)
 against the same burst measured alone (a batch of one), on real detections in synthesized recordings.
 
 Tolerance: a batch reduces along the same rows as a batch of one, but numpy may vectorise a reduction
@@ -17,11 +17,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from rfclassify.detection import detect_samples
-from rfclassify.dsp import features as F
-from rfclassify.dsp import features_rows as R
-from rfclassify.features import FEATURE_NAMES, BurstFeatures
-from rfclassify.features.burst import analysis_iq, burst_features, iq_features
+from rfclassify.detect.burst_detector import detect_samples
+from rfclassify.features import FEATURE_NAMES, BurstFeatures, feature_rows
+from rfclassify.features import iq as R
+from rfclassify.features.burst import analysis_iq
+from rfclassify.features.context import context_table
 
 synth = pytest.importorskip("rfclassify.synth")
 dataset = pytest.importorskip("rfclassify.synth.dataset")
@@ -54,6 +54,13 @@ def bursts():
     return out
 
 
+def _alone(burst, max_samples: int = 1 << 13) -> dict[str, float]:
+    """The IQ features of one burst's analysis span, as a batch of one."""
+    x = analysis_iq(burst)[None, : 4 * max_samples]
+    rows = R.iq_features(x, burst.iq_rate_hz, np.array([burst.detection.bandwidth_hz]), max_samples)
+    return {name: float(v[0]) for name, v in rows.items()}
+
+
 def test_batched_rows_equal_each_burst_alone(bursts):
     X = BurstFeatures().fit(bursts).transform(bursts)
     col = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -61,7 +68,7 @@ def test_batched_rows_equal_each_burst_alone(bursts):
     lengths = Counter((bursts[k].iq_rate_hz, len(analysis_iq(bursts[k]))) for k in with_iq)
     # Many groups; most bursts share theirs, some are alone.
     assert len(lengths) > 10 and sum(c for c in lengths.values() if c > 1) >= 150 and 1 in lengths.values()
-    ref = {k: iq_features(analysis_iq(bursts[k]), bursts[k].iq_rate_hz, bursts[k].detection.bandwidth_hz) for k in with_iq}
+    ref = {k: _alone(bursts[k]) for k in with_iq}
     for name in ref[with_iq[0]]:
         want = np.array([ref[k][name] for k in with_iq], dtype=np.float32)
         got = X[with_iq, col[name]]
@@ -74,10 +81,10 @@ def test_batched_rows_equal_each_burst_alone(bursts):
 
 def test_a_burst_alone_equals_its_row_in_a_batch(bursts):
     X = BurstFeatures().fit(bursts).transform(bursts)
-    contexts = F.context_table(bursts)
+    contexts = context_table(bursts)
     continuous = [i for i, name in enumerate(FEATURE_NAMES) if name not in DISCRETE]
     for k in range(0, len(bursts), max(1, len(bursts) // 25)):
-        alone = burst_features(bursts[k], contexts[k])  # a batch of one
+        (alone,) = feature_rows([bursts[k]], [contexts[k]])  # a batch of one
         np.testing.assert_allclose(alone[continuous], X[k, continuous], rtol=1e-3, atol=1e-5)
 
 

@@ -159,6 +159,8 @@ def test_iq_ring_keeps_recent_samples_and_splits_at_gaps_and_retunes() -> None:
     assert segs[1][1] == EPOCH + timedelta(seconds=3500e-6)
     np.testing.assert_allclose(segs[0][2], blocks[2], atol=1e-4)
     assert ring.segments(0, 1000, 1e8) == [] and len(ring.segments(0, 10**6, 2e8)) == 1
+    ring.append(Block(np.zeros(0, dtype=np.complex64), 1e6, 2e8, 5500))  # an empty read changes nothing
+    assert (ring.start, ring.end) == (2000, 5500) and len(ring.segments(0, 10**6, 2e8)) == 1
 
 
 def test_evidence_limit_deletes_oldest_evidence_only(tmp_path) -> None:
@@ -191,7 +193,7 @@ def test_noise_floor_estimate_of_known_noise() -> None:
 def test_bursts_after_a_gap_or_retune_keep_their_iq() -> None:
     """A live source's reconnection (a gap in sample indices) or a retune starts a new detector stream
     at a non-zero sample index: its bursts must still carry their baseband IQ, as if the stream began at 0."""
-    from rfclassify.detection import BurstDetector
+    from rfclassify.detect.burst_detector import BurstDetector
 
     fs, n = 2.4e6, 1 << 16
     rng = np.random.default_rng(3)

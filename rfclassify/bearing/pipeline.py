@@ -234,7 +234,7 @@ def energy_detections(
 
 def _project_detections(power: np.ndarray, sample_rate_hz: float, center_freq_hz: float) -> list[EmitterBand] | None:
     try:
-        from rfclassify.dsp.detect import detect
+        from rfclassify.detect.engine import detect
         from rfclassify.dsp.noise import estimate_floor
     except ImportError:
         return None

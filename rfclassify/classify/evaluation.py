@@ -46,12 +46,24 @@ SNR_BINS_DB: tuple[float, ...] = (-10.0, -5.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0,
 
 
 def _snr_bin(snr_db: float) -> str | None:
+    """Name of the SNR bin holding ``snr_db`` (``"+5..+10"``), or ``None`` outside every bin."""
     if not np.isfinite(snr_db):
         return None
     for lo, hi in pairwise(SNR_BINS_DB):
         if lo <= snr_db < hi:
             return f"{lo:+.0f}..{hi:+.0f}"
     return None
+
+
+def snr_bin_edges(name: str) -> tuple[float, float]:
+    """Lower and upper edge in dB of an SNR bin named by :func:`_snr_bin`."""
+    lo, _, hi = name.partition("..")
+    return float(lo), float(hi)
+
+
+def _by_snr(bins: dict[str, list[bool]]) -> dict[str, float]:
+    """Mean of each bin, bins in increasing SNR (not in the text order of their names)."""
+    return {b: round(float(np.mean(bins[b])), 4) for b in sorted(bins, key=snr_bin_edges)}
 
 
 #: Most false or wrong drone emitters listed by name in the metrics.
@@ -232,11 +244,11 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
         "per_class": per_class,
         "confusion": {"labels": labels_present,
                       "matrix": confusion_matrix(y_true, y_pred, labels=labels_present).tolist()},
-        "burst_accuracy_by_snr_db": {b: round(float(np.mean(v)), 4) for b, v in sorted(by_bin.items())},
+        "burst_accuracy_by_snr_db": _by_snr(by_bin),
         "emitters": len(emitter_all),
         "emitter_accuracy": round(float(np.mean(emitter_all)), 4) if emitter_all else None,
         "emitter_accuracy_snr_ge_10db": round(float(np.mean(emitter_high)), 4) if emitter_high else None,
-        "emitter_accuracy_by_snr_db": {b: round(float(np.mean(v)), 4) for b, v in sorted(emitter_correct.items())},
+        "emitter_accuracy_by_snr_db": _by_snr(emitter_correct),
         "emitter_misses_snr_ge_10db": high_misses,
         "unobservable_bursts": unobservable,
         "emitters_with_slivers_snr_ge_10db": len(high_with_slivers),
@@ -250,7 +262,7 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
         "drone_emitters": len(drone_keys),
         "drone_detection_probability": round(len(confirmed_drones & set(drone_keys)) / len(drone_keys), 4)
         if drone_keys else None,
-        "drone_detection_probability_by_snr_db": {b: round(float(np.mean(v)), 4) for b, v in sorted(pd_bins.items())},
+        "drone_detection_probability_by_snr_db": _by_snr(pd_bins),
         "wrong_drone_emitters": wrong_drone_emitters,
         "wrong_drone_examples": wrong_drone_examples,
     }
@@ -299,7 +311,7 @@ def write_report(metrics: dict[str, Any], report_dir: str | Path) -> Path:
     for key, name in (("burst_accuracy_by_snr_db", "bursts"), ("emitter_accuracy_by_snr_db", "emitters")):
         bins = metrics[key]
         if bins:
-            xs = [float(b.split("..")[0]) + 2.5 for b in bins]
+            xs = [sum(snr_bin_edges(b)) / 2 for b in bins]
             ax.plot(xs, list(bins.values()), marker="o", label=name)
     ax.set_xlabel("SNR in the signal's bandwidth (dB, bin centre)")
     ax.set_ylabel("accuracy")

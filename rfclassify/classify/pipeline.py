@@ -1,8 +1,8 @@
 """From blocks of IQ to classified bursts and emitters: the path ``classify`` and ``watch`` share.
 
-Stages: :class:`rfclassify.detection.BurstDetector` (spectrogram, noise
+Stages: :class:`rfclassify.detect.burst_detector.BurstDetector` (spectrogram, noise
 floor, CFAR detection, baseband IQ per burst) → causal sequence context
-(:class:`CausalContext`: interval to the previous similar burst, hop
+(:class:`rfclassify.features.context.CausalContext`: interval to the previous similar burst, hop
 spacing, channel count over the last ``window_s`` — only the past, so a
 stream needs no look-ahead and training sees exactly what a live node
 sees) → the model (a scikit-learn ``Pipeline`` of
@@ -13,7 +13,6 @@ decisions → :class:`rfclassify.classify.tracking.EmitterTracker`.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,21 +30,16 @@ from rfclassify.classify.tracking import (
     emitter_summary,
     label_fields,
 )
-from rfclassify.detection import BurstDetector, DetectedBurst
-from rfclassify.dsp.features import ContextRow, context_of_rows, context_row
+from rfclassify.detect.burst_detector import BurstDetector
+from rfclassify.detect.types import DetectedBurst
 from rfclassify.errors import ModelError
-from rfclassify.features import FEATURE_SCHEMA_VERSION
-from rfclassify.sources.base import Block, Source
+from rfclassify.features.context import CONTEXT_WINDOW_S, CausalContext
 
-CONTEXT_WINDOW_S = 1.0
-#: Feature columns left out of the model: where the receiver happened to be
-#: tuned says nothing about the emitter.
-EXCLUDED_FEATURES: tuple[str, ...] = ("offset_hz",)
-#: Edges (MHz) of the coarse RF bands the model sees instead of the exact
-#: frequency: 433, 868/915, 1.2/1.3 G, 2.4 G, 5.x G fall in separate bins, and a
-#: recording whose centre frequency is nominal or a few MHz off (a
-#: downconverter, an unrecorded channel) still lands in the right one.
-BAND_EDGES_MHZ: tuple[float, ...] = (1.0, 200.0, 600.0, 700.0, 1000.0, 1500.0, 2000.0, 3000.0, 4500.0, 7000.0)
+# band_code: models/default.joblib pickles its FunctionTransformer as rfclassify.classify.pipeline.band_code,
+# so the shipped model loads only while that name resolves here. The next 'make model' pickles
+# rfclassify.features.schema.band_code, and band_code leaves this import.
+from rfclassify.features.schema import FEATURE_SCHEMA_VERSION, band_code  # noqa: F401
+from rfclassify.sources.base import Block, Source
 
 
 @lru_cache(maxsize=1)
@@ -56,33 +50,6 @@ def _openmp_controller() -> ThreadpoolController:
     6 % of a live node's CPU when it ran for every small batch.
     """
     return ThreadpoolController()
-
-
-def band_code(rf_mhz: np.ndarray) -> np.ndarray:
-    """Index of the coarse band of each RF centre in MHz (0: tuning unknown)."""
-    return np.digitize(np.asarray(rf_mhz, dtype=np.float64), BAND_EDGES_MHZ).astype(np.float64)
-
-
-class CausalContext:
-    """Sequence features of each burst from the bursts before it (within ``window_s``)."""
-
-    def __init__(self, window_s: float = CONTEXT_WINDOW_S) -> None:
-        self.window_s = window_s
-        self._history: deque[ContextRow] = deque()  # what the context reads of each recent detection
-
-    def annotate(self, burst: DetectedBurst) -> DetectedBurst:
-        """Set ``burst.context`` from the recent history, then remember the burst's detection."""
-        row = context_row(burst.detection)
-        while self._history and row[0] - self._history[0][0] > self.window_s:
-            self._history.popleft()
-        rows = [*self._history, row]
-        burst.context = context_of_rows(rows, len(rows) - 1, self.window_s)
-        self._history.append(row)
-        return burst
-
-    def reset(self) -> None:
-        """Forget the history (new stream, new tuning)."""
-        self._history.clear()
 
 
 def detect_and_contextualize(

@@ -143,7 +143,7 @@ def code_fingerprint() -> str:
 
     root = Path(rfclassify.__file__).parent
     files = sorted(
-        [*(root / "dsp").glob("*.py"), *(root / "features").glob("*.py"), root / "detection.py",
+        [*(root / "dsp").glob("*.py"), *(root / "detect").glob("*.py"), *(root / "features").glob("*.py"),
          root / "classify" / "pipeline.py", root / "classify" / "labels.py", root / "classify" / "training.py"]
     )
     digest = hashlib.sha256()
@@ -219,8 +219,8 @@ def build_model(random_state: int = 0, **clf_params: Any) -> Any:
     from sklearn.preprocessing import FunctionTransformer
 
     from rfclassify.classify.openset import OpenSetClassifier
-    from rfclassify.classify.pipeline import EXCLUDED_FEATURES, band_code
     from rfclassify.features import FEATURE_NAMES, BurstFeatures
+    from rfclassify.features.schema import EXCLUDED_FEATURES, band_code
 
     drop = [FEATURE_NAMES.index(n) for n in EXCLUDED_FEATURES]
     select = ColumnTransformer(

@@ -1,7 +1,8 @@
-"""``rfclassify capture``: record a live receiver (RTL-SDR or rtl_tcp) to a SigMF ``cu8`` recording.
+"""``rfclassify capture``: record a live receiver (RTL-SDR, rtl_tcp or SoapySDR) to a SigMF recording.
 
-The samples are written as the receiver delivered them (``cu8``: the
-complex64 blocks are re-encoded exactly to their original bytes), with the
+The samples are written as the receiver delivered them (``cu8`` from an
+RTL-SDR, ``ci16_le`` from SoapySDR: the complex64 blocks are re-encoded
+exactly to their original values), with the
 metadata a reviewer needs: ``core:hw`` (dongle and tuner), centre frequency
 and sample rate, UTC ``core:datetime`` of the first sample, gain, ppm and
 bias-tee setting (``rfclassify:`` keys), ``core:geolocation`` as a GeoJSON
@@ -53,7 +54,7 @@ def capture_to_sigmf(
     progress: Callable[[int], None] | None = None,
     block_size: int = 1 << 16,
 ) -> CaptureResult:
-    """Record ``num_samples`` from ``source`` into ``path`` (a ``.sigmf-meta`` name) as ``cu8``.
+    """Record ``num_samples`` from ``source`` into ``path`` (a ``.sigmf-meta`` name) in the source's sample type.
 
     ``progress(n)`` is called with each block's sample count. A receiver lost
     for good ends the capture early: what was recorded is kept and
@@ -61,7 +62,7 @@ def capture_to_sigmf(
     """
     writer = SigMFWriter(
         path,
-        datatype="cu8",
+        datatype=source.wire.name,
         sample_rate_hz=source.rate_hz,
         center_freq_hz=source.freq_hz,
         hw=source.hardware,
@@ -110,8 +111,10 @@ def _status_printer(event: dict[str, Any]) -> None:
 )
 @click.option("--gain", default="auto", show_default=True, help="Tuner gain in dB, or 'auto'.")
 @click.option("--ppm", type=int, default=0, show_default=True, help="Crystal correction in ppm.")
-@click.option("--agc", is_flag=True, help="Enable the RTL2832's digital AGC.")
-@click.option("--bias-tee", is_flag=True, help="Power an active antenna (dongles with a bias tee).")
+@click.option("--agc", is_flag=True, help="Enable the RTL2832's digital AGC (RTL-SDR).")
+@click.option("--bias-tee", is_flag=True, help="Power an active antenna (RTL-SDR dongles with a bias tee).")
+@click.option("--bandwidth", type=FREQ, default=None,
+              help="Analog filter bandwidth of a SoapySDR device, e.g. 20M (default: the driver's for the rate).")
 @click.option(
     "--duration", type=DURATION, required=True, help="How long to record, e.g. 10s or 2min."
 )
@@ -144,19 +147,22 @@ def command(
     alt: float | None,
     description: str | None,
     reconnect: bool,
+    bandwidth: float | None,
 ) -> None:
-    """Record a live receiver to a SigMF cu8 recording with full metadata.
+    """Record a live receiver to a SigMF recording with full metadata.
 
     \b
     Examples:
       rfclassify capture rtlsdr: --freq 915M --rate 2.4M --gain 28 --duration 10s -o elrs.sigmf-meta
       rfclassify capture rtl_tcp://192.168.1.20:1234 --freq 868M --duration 1min \\
           -o site1.sigmf-meta --lat 52.2 --lon 0.12
+      rfclassify capture soapy:driver=hackrf --freq 2.44G --rate 20M --gain 32 --bandwidth 20M \
+          --duration 2s -o hackrf.sigmf-meta
     """
     if not is_live_spec(source):
         raise InputError(
             source,
-            "capture records from a live receiver: rtlsdr:, rtlsdr:INDEX or rtl_tcp://HOST:PORT",
+            "capture records from a live receiver: rtlsdr:, rtlsdr:INDEX, rtl_tcp://HOST:PORT or soapy:driver=…",
         )
     if not duration > 0:
         raise InputError("--duration", "must be positive")
@@ -175,16 +181,24 @@ def command(
                 p, "already exists; refusing to overwrite a recording (choose another name)"
             )
     num_samples = round(duration * rate)
+    device_options: dict[str, Any] = {}
+    if source.startswith("soapy:"):
+        if agc or bias_tee:
+            raise InputError("--agc/--bias-tee", "are RTL-SDR settings; a SoapySDR device has its own gain control")
+        device_options["bandwidth_hz"] = bandwidth
+    elif bandwidth is not None:
+        raise InputError("--bandwidth", "sets a SoapySDR device's filter; an RTL-SDR has none to set")
+    else:
+        device_options.update(agc=agc, bias_tee=bias_tee)
     with open_source(
         source,
         rate=rate,
         freq=freq,
         gain=gain,
         ppm=ppm,
-        agc=agc,
-        bias_tee=bias_tee,
         reconnect=reconnect,
         on_status=_status_printer,
+        **device_options,
     ) as src:
         assert isinstance(src, LiveSource)
         extra = {

@@ -45,6 +45,7 @@ def main() -> None:
       capture.bin --format cu8       any other extension, with an explicit --format
       rtlsdr:  rtlsdr:1  rtlsdr::SERIAL   a live RTL-SDR dongle
       rtl_tcp://127.0.0.1:1234       a live rtl_tcp server
+      soapy:driver=hackrf            a live SoapySDR device (HackRF, Airspy, LimeSDR, ...)
 
     Frequencies and rates accept 915M, 2.4G, 2400k or 915e6.
     Run 'rfclassify COMMAND --help' for each command's options and examples.

@@ -51,6 +51,11 @@ def _check_output(out: Path, inputs: list[Path]) -> None:
 @click.option("--mode", type=click.Choice(["max", "mean"]), default="max", show_default=True,
               help="Fold frames into rows by max-hold (keeps short bursts) or by averaging.")
 @click.option("--no-annotations", is_flag=True, help="Do not draw the recording's SigMF annotations.")
+@click.option("--classify", "with_classify", is_flag=True,
+              help="Also classify the shown span and draw what was found: each burst as an outline in its "
+              "label's colour, each emitter tagged #k in the order of 'classify --format table'.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="Model file for --classify (default: the shipped model).")
 @source_options
 def command(
     source: str,
@@ -61,6 +66,8 @@ def command(
     max_rows: int,
     mode: str,
     no_annotations: bool,
+    with_classify: bool,
+    model_path: str | None,
     fmt: str | None,
     rate: float | None,
     freq: float | None,
@@ -72,15 +79,31 @@ def command(
       rfclassify spectrogram rec.sigmf-meta -o rec.png
       rfclassify spectrogram g001_915M_2400k.cu8 -o w.png --start 2 --duration 1
       rfclassify spectrogram x.cs8 --rate 20M --freq 2.44G -o x.png --nfft 2048
+      rfclassify spectrogram rec.sigmf-meta -o found.png --classify --no-annotations
+
+    Annotations (the recording's ground truth) are dashed outlines; with --classify, what the
+    classifier found is drawn in solid outlines of the same colour per label, named in the legend.
     """
     from rfclassify.viz import plot_spectrogram, save_figure
 
     if is_live_spec(source):
         raise InputError(source, "spectrogram draws recordings; record one first with 'rfclassify capture'")
     out = Path(output)
+    classifier = None
+    if with_classify:
+        from rfclassify.classify.pipeline import Classifier
+
+        classifier = Classifier.load(model_path)
     with open_source(source, format=fmt, rate=rate, freq=freq) as src:
         assert isinstance(src, FileSource)
         _check_output(out, _input_paths(source, src))
+        bursts: list[dict] = []
+        emitters: list[dict] = []
+        if classifier is not None:
+            from rfclassify.classify.pipeline import classify_source
+
+            bursts = classify_source(src, classifier, source_name=source, per_burst=True)
+            emitters = classify_source(src, classifier, source_name=source)
         fig = plot_spectrogram(
             src,
             start_s=start_s,
@@ -89,6 +112,8 @@ def command(
             max_rows=max_rows,
             mode=mode,
             annotations=[] if no_annotations else None,
+            bursts=bursts,
+            emitters=emitters,
         )
         save_figure(fig, out)
     click.echo(f"wrote {out}")

@@ -47,10 +47,16 @@ def _class_help() -> str:
         "  rfclassify synth --out data/train --per-class 20 --seed 1 --jobs 2\n"
         "  rfclassify synth --out data/elrs --classes elrs-900,crossfire --receiver rtlsdr --snr-db -5:15\n"
         "  rfclassify synth --out data/quiet --classes noise --per-class 5 --duration 1s\n"
+        "  rfclassify synth --out demo/bearing --bearing-examples\n"
         "\b\nFiles are named CLASS_RECEIVER_NNNN.sigmf-meta/.sigmf-data (and mixed_RECEIVER_NNNN for\n"
         "scenes with several emitters); each burst is one annotation (core:label, frequency edges,\n"
         "rfclassify:snr_db, rfclassify:link, rfclassify:emitter_id). The same --seed gives the same\n"
-        "bytes whatever --jobs is. Existing recordings are never overwritten."
+        "bytes whatever --jobs is. Existing recordings are never overwritten.\n"
+        "\b\n--bearing-examples writes the recordings of the README's bearing examples instead: a\n"
+        "5-element UCA (r = 0.11 m) with uncalibrated receivers hearing two links at 40 and 250 degrees\n"
+        "(kraken_915M_2400k), its calibration noise recording (noise_915M_2400k) and a rotating\n"
+        "60-degree antenna hearing one link at 205 degrees (sweep_915M_2400k); true azimuths are in the\n"
+        "annotations (rfclassify:azimuth_deg)."
     ),
 )
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -69,6 +75,9 @@ def _class_help() -> str:
 @click.option("--clutter", type=click.FloatRange(0.0, 1.0), default=0.3, show_default=True,
               help="Probability that a class recording also holds Wi-Fi/Bluetooth/LoRa/OOK clutter in view.")
 @click.option("--float", "as_float", is_flag=True, help="Write wideband recordings as cf32_le instead of ci8 (4x larger).")
+@click.option("--bearing-examples", is_flag=True,
+              help="Write array, calibration and rotating-antenna recordings for 'calibrate', 'bearing' and "
+              "array 'watch' instead of a dataset (see below).")
 def command(
     out_dir: Path,
     classes: str,
@@ -80,6 +89,7 @@ def command(
     jobs: int,
     clutter: float,
     as_float: bool,
+    bearing_examples: bool,
 ) -> None:
     """Synthesize an annotated SigMF dataset: every class seen by RTL-SDR and/or wideband receivers.
 
@@ -87,6 +97,12 @@ def command(
     tune (RTL-SDR near a channel, 2.4/5.8 GHz through a downconverter; wideband at the band
     centre), with the receiver's DC spike, IQ imbalance, LO error, AGC and 8-bit quantization.
     """
+    if bearing_examples:
+        from rfclassify.synth.array import write_bearing_examples
+
+        for kind, path in write_bearing_examples(out_dir, seed).items():
+            click.echo(f"{kind}: {path}")
+        return
     from rfclassify.synth.dataset import synthesize_dataset
 
     chosen = _parse_classes(classes)

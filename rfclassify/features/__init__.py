@@ -1,19 +1,22 @@
-"""scikit-learn transformers from detected bursts to feature vectors in physical units.
+"""Features of detected bursts in physical units, and the scikit-learn transformer that builds them.
 
-The pure measurements live in :mod:`rfclassify.dsp.features`; this package
-fixes their order and units (:data:`FEATURE_SCHEMA`) and wraps them as
-estimators that a classifier :class:`sklearn.pipeline.Pipeline` can start with.
+Modules: :mod:`~rfclassify.features.schema` (the columns: names, units,
+meanings, what the model sees of them), :mod:`~rfclassify.features.iq`
+(the IQ features of many bursts at once: the one implementation),
+:mod:`~rfclassify.features.airtime` (a packet's on-air time to the sample),
+:mod:`~rfclassify.features.context` (sequence features among neighbouring
+bursts, causal for streams), :mod:`~rfclassify.features.order_stats`
+(numpy's median and percentile, bit for bit, faster) and
+:mod:`~rfclassify.features.burst` (the feature rows and :class:`BurstFeatures`).
 """
 
-from rfclassify.features.burst import (
+from rfclassify.features.burst import BurstFeatures, feature_rows
+from rfclassify.features.schema import (
     FEATURE_NAMES,
     FEATURE_SCHEMA,
     FEATURE_SCHEMA_VERSION,
     FEATURE_UNITS,
     MISSING,
-    BurstFeatures,
-    burst_features,
-    iq_features,
 )
 
 __all__ = [
@@ -23,6 +26,5 @@ __all__ = [
     "FEATURE_UNITS",
     "MISSING",
     "BurstFeatures",
-    "burst_features",
-    "iq_features",
+    "feature_rows",
 ]

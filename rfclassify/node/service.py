@@ -299,8 +299,8 @@ class WatchService:
         self._drain_status()
 
     def _run(self, source: Source) -> Iterator[dict[str, Any]]:
-        from rfclassify.classify.pipeline import CausalContext
-        from rfclassify.detection import BurstDetector
+        from rfclassify.detect.burst_detector import BurstDetector
+        from rfclassify.features.context import CausalContext
         from rfclassify.node.bearing import NodeBearings
 
         o = self.options

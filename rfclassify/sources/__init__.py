@@ -4,6 +4,7 @@ Spec strings:
 
 - ``rtlsdr:``, ``rtlsdr:INDEX``, ``rtlsdr::SERIAL`` — a live RTL-SDR (pyrtlsdr);
 - ``rtl_tcp://HOST:PORT`` — a live ``rtl_tcp`` server;
+- ``soapy:``, ``soapy:driver=hackrf,serial=…`` — a live SoapySDR device (HackRF, Airspy, LimeSDR, …);
 - ``*.sigmf-meta``, ``*.sigmf-data``, ``*.sigmf`` — SigMF recordings and archives;
 - ``*.cu8``, ``*.cs8``, ``*.cs16``, ``*.cf32``, ``*.cfile``, ``*.fc32`` — raw interleaved IQ;
 - ``*.wav`` — two-channel I/Q WAV;
@@ -21,7 +22,7 @@ __all__ = ["Block", "Capture", "FileSource", "Source", "SourceInfo", "is_live_sp
 
 def is_live_spec(spec: str) -> bool:
     """True for specs naming a live receiver rather than a file."""
-    return spec.startswith(("rtlsdr:", "rtl_tcp://"))
+    return spec.startswith(("rtlsdr:", "rtl_tcp://", "soapy:"))
 
 
 def open_source(
@@ -52,6 +53,10 @@ def open_source(
         from rfclassify.sources.rtlsdr import RtlSdrSource
 
         return RtlSdrSource(spec, rate_hz=rate_hz, freq_hz=freq_hz, **overrides)
+    if spec.startswith("soapy:"):
+        from rfclassify.sources.soapy import SoapySource
+
+        return SoapySource(spec, rate_hz=rate_hz, freq_hz=freq_hz, **overrides)
     from rfclassify.sources.files import open_file
 
     return open_file(spec, format=format, rate_hz=rate_hz, freq_hz=freq_hz)

@@ -1,11 +1,12 @@
 """The machinery every live source shares: :class:`LiveSource` (reader thread, bounded queue, timeline).
 
-Used by :class:`rfclassify.sources.rtltcp.RtlTcpSource` (``rtl_tcp`` server) and
-:class:`rfclassify.sources.rtlsdr.RtlSdrSource` (dongle on USB).
+Used by :class:`rfclassify.sources.rtltcp.RtlTcpSource` (``rtl_tcp`` server),
+:class:`rfclassify.sources.rtlsdr.RtlSdrSource` (dongle on USB) and
+:class:`rfclassify.sources.soapy.SoapySource` (any SoapySDR device).
 
 How a live source runs (:class:`LiveSource`): a reader thread drains the
-socket (or the dongle) as fast as data arrives into a bounded queue of raw
-``cu8`` chunks, so the kernel and server buffers stay nearly empty; when the
+socket (or the device) as fast as data arrives into a bounded queue of raw
+chunks (``cu8`` from an RTL-SDR, 16-bit or float from SoapySDR), so the kernel and server buffers stay nearly empty; when the
 consumer is too slow and the queue is full, the reader drops the chunk and
 counts it in :attr:`LiveSource.dropped_samples`, reported through
 ``on_status`` (or the ``rfclassify`` logger on stderr), never silently. Every
@@ -45,7 +46,6 @@ import numpy as np
 from rfclassify.errors import InputError
 from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source, SourceInfo
 from rfclassify.sources.datatypes import datatype, decode
-from rfclassify.sources.limits import check_rtl_rate
 
 log = logging.getLogger("rfclassify.sources")
 
@@ -58,7 +58,6 @@ CLOCK_WINDOW_S = 10.0
 CLOCK_MAX_DRIFT = 1e-3
 
 StatusCallback = Callable[[dict[str, Any]], None]
-_CU8 = datatype("cu8")
 
 
 def parse_gain(gain: str | float | None) -> float | None:
@@ -85,7 +84,7 @@ class _Chunk:
 
 
 class LiveSource(Source):
-    """A receiver streaming ``cu8`` through a reader thread and a bounded queue.
+    """A receiver streaming raw samples (``cu8`` by default) through a reader thread and a bounded queue.
 
     Subclasses implement :meth:`_open`, :meth:`_run_reader` (called in the
     reader thread; hand data to :meth:`_deliver`), :meth:`_close_device` and
@@ -107,16 +106,24 @@ class LiveSource(Source):
         settle_s: float,
         backoff_s: tuple[float, float],
         format_name: str,
+        wire_datatype: str = "cu8",
+        num_channels: int = 1,
     ) -> None:
         self.path = spec
         self.spec = spec
         if freq_hz is None:
             raise InputError(spec, "no centre frequency: give --freq (e.g. --freq 915M)")
+        if not freq_hz > 0 or (rate_hz is not None and not rate_hz > 0):
+            raise InputError(spec, "frequency and sample rate must be positive")
         if num_samples is not None and num_samples < 0:
             raise InputError(spec, "num_samples must not be negative")
-        self.rate_hz = float(DEFAULT_RATE_HZ if rate_hz is None else rate_hz)
+        self.rate_hz = float(rate_hz or DEFAULT_RATE_HZ)
+        #: Sample type of the raw chunks the reader queues (components, interleaved per channel):
+        #: ``cu8`` from an RTL-SDR, ``ci16_le`` or ``cf32_le`` from SoapySDR.
+        self.wire = datatype(wire_datatype)
+        self.num_channels = int(num_channels)
+        self._comps = 2 * self.num_channels  # components per sample instant
         self.freq_hz = float(freq_hz)
-        check_rtl_rate(spec, self.rate_hz)
         self.num_samples = num_samples
         self.reconnect = reconnect
         self.on_status = on_status
@@ -131,10 +138,10 @@ class LiveSource(Source):
         self.reconnects = 0
         self.info = SourceInfo(
             format=format_name,
-            datatype="cu8",
+            datatype=self.wire.name,
             sample_rate_hz=self.rate_hz,
             center_freq_hz=self.freq_hz,
-            num_channels=1,
+            num_channels=self.num_channels,
             num_samples=None,
             duration_s=None,
             datetime=None,
@@ -228,11 +235,12 @@ class LiveSource(Source):
 
     # -- reader side ----------------------------------------------------------
     def _deliver(self, raw: np.ndarray, t_recv: float | None = None) -> None:
-        """Place ``raw`` (uint8, even length) on the timeline and queue it, or drop and count it.
+        """Place ``raw`` (components of :attr:`wire`, interleaved I/Q per channel) on the timeline and queue it.
 
-        ``t_recv`` is the wall-clock time its last sample arrived (default now).
+        A full queue drops it and counts it. ``t_recv`` is the wall-clock time its last sample
+        arrived (default now).
         """
-        n = len(raw) // 2
+        n = len(raw) // self._comps
         if n == 0:
             return
         if t_recv is None:
@@ -401,9 +409,9 @@ class LiveSource(Source):
         def emit(count: int) -> Block:
             nonlocal parts, buf_start, buf_len, delivered
             raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            head, tail = raw[: 2 * count], raw[2 * count :]
+            head, tail = raw[: self._comps * count], raw[self._comps * count :]
             block = Block(
-                decode(head, _CU8),
+                decode(head, self.wire, self.num_channels),
                 self.rate_hz,
                 self._gen_freq_hz[buf_gen],
                 buf_start,
@@ -430,7 +438,7 @@ class LiveSource(Source):
                         break
                     continue
                 current_gen = self._tune_gen
-                n = len(chunk.raw) // 2
+                n = len(chunk.raw) // self._comps
                 if chunk.tune_gen != current_gen:
                     self.discarded_samples += n
                     continue
@@ -443,7 +451,8 @@ class LiveSource(Source):
                     settle_left = round(self.settle_s * self.rate_hz)
                 if settle_left:
                     skip = min(settle_left, n)
-                    raw, start, settle_left = raw[2 * skip :], start + skip, settle_left - skip
+                    raw, start = raw[self._comps * skip :], start + skip
+                    settle_left -= skip
                     self.discarded_samples += skip
                     n -= skip
                     if n == 0:
@@ -452,7 +461,7 @@ class LiveSource(Source):
                     yield emit(buf_len)
                 if limit is not None:
                     n = min(n, limit - delivered - buf_len)
-                    raw = raw[: 2 * n]
+                    raw = raw[: self._comps * n]
                 if not buf_len:
                     buf_start, buf_gen = start, current_gen
                 parts.append(raw)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from rfclassify.errors import InputError, SourceUnavailable
-from rfclassify.sources.limits import check_rtl_tuning
+from rfclassify.sources.limits import check_rtl_rate, check_rtl_tuning
 from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
 from rfclassify.sources.rtltcp_protocol import TUNER_NAMES
 
@@ -116,6 +116,7 @@ class RtlSdrSource(LiveSource):
             self.gain_db = parse_gain(gain)
         except ValueError as exc:
             raise InputError(spec, str(exc)) from None
+        check_rtl_rate(spec, self.rate_hz)
         check_rtl_tuning(spec, self.freq_hz, self.gain_db)
         self.ppm = int(ppm)
         self.agc = bool(agc)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from rfclassify.errors import InputError, SourceUnavailable
-from rfclassify.sources.limits import check_rtl_tuning
+from rfclassify.sources.limits import check_rtl_rate, check_rtl_tuning
 from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
 from rfclassify.sources.rtltcp_protocol import (
     CMD_SET_AGC_MODE,
@@ -106,6 +106,7 @@ class RtlTcpSource(LiveSource):
             self.gain_db = parse_gain(gain)
         except ValueError as exc:
             raise InputError(spec, str(exc)) from None
+        check_rtl_rate(spec, self.rate_hz)
         check_rtl_tuning(spec, self.freq_hz, self.gain_db)
         self.ppm = int(ppm)
         self.agc = bool(agc)

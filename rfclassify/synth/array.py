@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -285,3 +286,68 @@ def rotating_recording(
     out += complex_noise((n,), noise_power, rng)
     captures = [(i * dwell_samples, float(az) % 360.0) for i, az in enumerate(azimuths_deg)]
     return out.astype(np.complex64), captures
+
+
+#: Emitters of :func:`write_bearing_examples`: (offset from the centre in Hz, azimuth in degrees).
+EXAMPLE_PLACEMENTS: tuple[tuple[float, float], ...] = ((-300e3, 40.0), (400e3, 250.0))
+
+
+def write_bearing_examples(out_dir: str | Path, seed: int = 0, *, overwrite: bool = False) -> dict[str, Path]:
+    """Write the recordings the README's bearing examples use; returns ``{kind: .sigmf-meta path}``.
+
+    - ``kraken``: a 5-element UCA of radius 0.11 m (KrakenSDR-like, 2.4 MS/s ``ci16_le`` at 915 MHz)
+      hearing two ELRS-like links at the azimuths of :data:`EXAMPLE_PLACEMENTS`, through receivers
+      with random phases, gains and delays (so it needs ``rfclassify calibrate``); the geometry is
+      in ``rfclassify:array``, each emitter's true azimuth in its annotation
+      (``rfclassify:azimuth_deg``).
+    - ``noise``: the calibration recording of the same receivers (a common noise source).
+    - ``sweep``: one channel of an antenna of 60° beamwidth stepped in 10° steps every 5 ms, hearing
+      one link at 205° (captures carry ``rfclassify:azimuth_deg``).
+
+    Refuses to overwrite existing recordings unless ``overwrite``.
+    """
+    from rfclassify.bearing.rotating import AZIMUTH_KEY
+    from rfclassify.sources.sigmf_io import write_sigmf
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fs_hz, fc_hz, elements, radius_m = 2.4e6, 915e6, 5, 0.11
+    rng = np.random.default_rng(seed)
+    geometry = ArrayGeometry.uca(elements, radius_m)
+    errors = ChannelErrors.random(elements, rng, max_delay_samples=3)
+    n = int(0.05 * fs_hz)
+    emitters = elrs_like_emitters(EXAMPLE_PLACEMENTS, n, fs_hz, fc_hz, 12.0, rng)
+    x = array_recording(emitters, geometry, n, rng, errors=errors) * 0.05
+    annotations = [
+        {"core:sample_start": 0, "core:sample_count": n, "core:label": "elrs-900",
+         "core:freq_lower_edge": fc_hz + off - 250e3, "core:freq_upper_edge": fc_hz + off + 250e3,
+         "rfclassify:azimuth_deg": az}
+        for off, az in EXAMPLE_PLACEMENTS
+    ]
+    written = {
+        "kraken": write_sigmf(
+            out / "kraken_915M_2400k", x, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
+            annotations=annotations, global_extra={"rfclassify:array": geometry.to_metadata()},
+            description="synthetic 5-element UCA (r = 0.11 m), uncalibrated receivers, two ELRS-like links",
+            overwrite=overwrite,
+        ),
+    }
+    noise = common_noise_recording(elements, 1 << 15, rng, errors=errors) * 0.02
+    written["noise"] = write_sigmf(
+        out / "noise_915M_2400k", noise, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
+        description="calibration recording of the same receivers: one noise source split to every input",
+        overwrite=overwrite,
+    )
+    dwell = int(0.005 * fs_hz)
+    azimuths = np.arange(0.0, 360.0, 10.0)
+    sweep_emitter = elrs_like_emitters([(-200e3, 205.0)], dwell * len(azimuths), fs_hz, fc_hz, 12.0, rng)
+    y, caps = rotating_recording(sweep_emitter, azimuths, dwell, 60.0, rng)
+    written["sweep"] = write_sigmf(
+        out / "sweep_915M_2400k", y * 0.05, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
+        captures=[{"core:sample_start": s, AZIMUTH_KEY: a} for s, a in caps],
+        annotations=[{"core:sample_start": 0, "core:sample_count": len(y), "core:label": "elrs-900",
+                      "rfclassify:azimuth_deg": 205.0}],
+        description="synthetic rotating antenna (60° beamwidth, 10° steps every 5 ms), one ELRS-like link at 205°",
+        overwrite=overwrite,
+    )
+    return written

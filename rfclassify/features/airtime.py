@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 # np.percentile and np.median by the same partition, bit-identical: their wrappers cost as much as the work here.
-from rfclassify.dsp.features import _median, _percentile
+from rfclassify.features.order_stats import median, percentile
 
 #: Smoothing of the envelope power before the threshold, seconds.
 SMOOTH_S = 1e-6
@@ -50,7 +50,7 @@ def _noise_level(p: np.ndarray, block: int) -> float | None:
     if nb < 2:
         return None
     means = p[: nb * block].reshape(nb, block).mean(axis=1)
-    return _percentile(means, 25)
+    return percentile(means, 25)
 
 
 def airtime_s(
@@ -78,8 +78,8 @@ def airtime_s(
         return 0.0
     noise = _noise_level(np.concatenate((p[: max(0, a - m)], p[b:])), max(8, round(fs_hz * NOISE_BLOCK_S)))
     if noise is None:
-        noise = _percentile(p, 5)
-    level = _median(inside)
+        noise = percentile(p, 5)
+    level = median(inside)
     if not level > 1.5 * noise > 0.0:
         return 0.0
     guard = (b - a) // 2

@@ -1,23 +1,24 @@
 """Streaming detection: blocks of IQ in, completed bursts (detection + baseband IQ) out.
 
 :class:`BurstDetector` is the thin stateful wrapper around the pure pieces in
-:mod:`rfclassify.dsp` (``spectrogram`` → ``noise`` → ``detect``). It keeps
+:mod:`rfclassify.dsp` (``spectrogram`` → ``noise`` → ``baseband``) and the
+:class:`~rfclassify.detect.engine.DetectionEngine`. It keeps
 
 - the samples that do not yet fill a frame,
 - a ring of recent samples (enough for the longest emitted segment plus the
   detector's look-ahead, never the whole stream),
 - the per-chunk noise medians of the floor history,
 
-and the :class:`rfclassify.dsp.detect.DetectionEngine`. Frames, floor
-chunks and labelling chunks are all counted from the first sample of the
-stream, so the detections are the same for any block size (tested).
+and the engine. Frames, floor chunks and labelling chunks are all counted
+from the first sample of the stream, so the detections are the same for any
+block size (tested).
 
 Each :class:`DetectedBurst` carries its IQ at baseband: the detection's time
 span with ``margin_s`` on each side (at most ``max_iq_s`` from its start),
 shifted so the detection's centre is at 0 Hz, low-pass filtered and
 decimated by an integer factor to about ``iq_oversample`` × its bandwidth.
 The raw wideband snippet is not kept: every feature in
-:mod:`rfclassify.dsp.features` works on the baseband IQ, and keeping it would
+:mod:`rfclassify.features` works on the baseband IQ, and keeping it would
 multiply memory by the decimation factor.
 
 A change of centre frequency or sample rate, or a gap in sample indices
@@ -27,13 +28,14 @@ A change of centre frequency or sample rate, or a gap in sample indices
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.fft as _sfft
 
-from rfclassify.dsp.detect import Detection, DetectionEngine, DetectParams
+from rfclassify.detect.engine import DetectionEngine
+from rfclassify.detect.ring import Ring
+from rfclassify.detect.types import DetectedBurst, Detection, DetectParams
+from rfclassify.dsp.baseband import baseband
 from rfclassify.dsp.noise import (
     bin_medians,
     cap_floor,
@@ -48,136 +50,9 @@ from rfclassify.dsp.noise import (
 from rfclassify.dsp.spectrogram import nfft_for_rate, power_spectrogram
 from rfclassify.sources.base import Block
 
-
-@dataclass
-class DetectedBurst:
-    """A detection and its baseband IQ.
-
-    ``iq`` is complex64 at ``iq_rate_hz``, centred on ``iq_center_hz`` (RF;
-    the detection's centre), and starts at ``iq_t0_s`` seconds from the
-    source's first sample. ``context`` may hold precomputed sequence features
-    (see :func:`rfclassify.dsp.features.context_features`); ``meta`` is for
-    callers (e.g. a ground-truth label when building training data).
-    """
-
-    detection: Detection
-    iq: np.ndarray
-    iq_rate_hz: float
-    iq_center_hz: float
-    iq_t0_s: float
-    context: dict[str, float] | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
 #: Fewest baseband samples a detection's own span keeps (when the input rate allows), the fewest
 #: the IQ features are measured on (rfclassify.features.burst.MIN_ANALYSIS_SAMPLES).
 MIN_SPAN_SAMPLES = 64
-
-
-class _SampleRing:
-    """The most recent samples of a stream, addressed by absolute sample index.
-
-    ``start`` is the index of the first sample appended (a stream that begins
-    after a retune or a gap does not start at 0).
-    """
-
-    def __init__(self, capacity: int, start: int = 0) -> None:
-        self.capacity = int(capacity)
-        self.buf = np.zeros(self.capacity, dtype=np.complex64)
-        self.start = int(start)
-        self.end = self.start
-
-    def append(self, x: np.ndarray) -> None:
-        n = len(x)
-        if n >= self.capacity:
-            x = x[-self.capacity :]
-            self.end += n - self.capacity
-            n = self.capacity
-        pos = self.end % self.capacity
-        first = min(n, self.capacity - pos)
-        self.buf[pos : pos + first] = x[:first]
-        if first < n:
-            self.buf[: n - first] = x[first:]
-        self.end += n
-
-    @property
-    def first(self) -> int:
-        """Index of the oldest sample held."""
-        return max(self.end - self.capacity, self.start)
-
-    def get(self, a: int, b: int) -> np.ndarray:
-        """Samples ``[a, b)`` clipped to what is held (a copy)."""
-        a = max(a, self.first)
-        b = min(b, self.end)
-        if b <= a:
-            return np.zeros(0, dtype=np.complex64)
-        pa = a % self.capacity
-        n = b - a
-        if pa + n <= self.capacity:
-            return self.buf[pa : pa + n].copy()
-        return np.concatenate((self.buf[pa:], self.buf[: n - (self.capacity - pa)]))
-
-
-#: Block length of :func:`mix`'s factored phasor.
-_MIX_BLOCK = 1024
-
-
-def mix(x: np.ndarray, cycles_per_sample: float) -> np.ndarray:
-    """``x[n]·exp(2πj·f·n)`` (complex64) with ``f = cycles_per_sample``; phase 0 at ``n = 0``.
-
-    The phasor is factored as (one block of 1024) × (one value per block): two
-    short ``exp`` calls and one multiply per sample instead of an ``exp`` per
-    sample; the phase is computed in float64 before rounding to complex64.
-    """
-    x = np.asarray(x, dtype=np.complex64)
-    n = len(x)
-    if cycles_per_sample == 0.0 or n == 0:
-        return x.copy()
-    nb = -(-n // _MIX_BLOCK)
-    w = 2 * np.pi * cycles_per_sample
-    inner = np.exp(1j * w * np.arange(_MIX_BLOCK)).astype(np.complex64)
-    outer = np.exp(1j * w * _MIX_BLOCK * np.arange(nb)).astype(np.complex64)
-    y = np.empty(nb * _MIX_BLOCK, dtype=np.complex64)
-    y.reshape(nb, _MIX_BLOCK)[:] = outer[:, None] * inner[None, :]
-    y = y[:n]
-    y *= x
-    return y
-
-
-def baseband(
-    x: np.ndarray, fs_hz: float, shift_hz: float, bandwidth_hz: float, oversample: float = 1.5,
-    max_decimation: int | None = None,
-) -> tuple[np.ndarray, float]:
-    """Shift ``x`` down by ``shift_hz``, keep ``fs/D`` of spectrum around it, i.e. decimate by an integer ``D``.
-
-    Returns ``(samples, rate_hz)``; the rate is ``fs_hz / D`` with the
-    largest integer ``D`` keeping at least ``oversample × bandwidth_hz``
-    (and at most ``max_decimation``).
-    With ``D > 1`` done in the frequency domain (one FFT, one smaller inverse
-    FFT): an ideal low-pass, exact to within half an FFT bin of shift, and
-    cheaper than a long FIR for large ``D``. The snippet is zero-padded to a
-    fast FFT length and treated as periodic, which only touches its noise
-    margins. With ``D = 1`` there is nothing to filter: the snippet is only
-    mixed (:func:`mix`), exactly by ``shift_hz``.
-    """
-    x = np.asarray(x, dtype=np.complex64)
-    dec = max(1, int(fs_hz // max(oversample * bandwidth_hz, 1.0)))
-    if max_decimation is not None:
-        dec = max(1, min(dec, int(max_decimation)))
-    n = len(x)
-    if n == 0:
-        return x, fs_hz / dec
-    if dec == 1:  # nothing to filter away: a plain mix is exact and a fraction of two FFTs' cost
-        return mix(x, -shift_hz / fs_hz), fs_hz
-    # Zero-pad to dec × a 5-smooth length: an FFT of a length with a large prime factor is ~10× slower.
-    n_pad = dec * _sfft.next_fast_len(-(-n // dec))
-    spec = _sfft.fft(x, n_pad)
-    m = n_pad // dec
-    k0 = round(shift_hz / fs_hz * n_pad)
-    idx = (k0 + np.concatenate((np.arange(0, (m + 1) // 2), np.arange(-(m // 2), 0)))) % n_pad
-    y = _sfft.ifft(spec[idx]) * np.float32(m / n_pad)
-    return y[: -(-n // dec)].astype(np.complex64), fs_hz / dec
-
 
 #: Most FFT bins the automatic resolution uses. A frame lasts 1/bin_hz whatever the rate, so at
 #: wideband rates the bins are widened to keep Wi-Fi's CSMA gaps (DIFS 34 µs + 9 µs slots,
@@ -290,7 +165,7 @@ class _Stream:
         # engine's own step: at 250 kS/s a 2^18-sample block lasts a second, four times the span.
         self.piece = self.engine.step_rows * self.nfft
         keep = (self.engine.span_rows + p.chunk_frames + 5) * self.nfft + self.piece + int(2 * owner.margin_s * self.fs)
-        self.ring = _SampleRing(keep, start=self.origin)
+        self.ring = Ring(keep, (), np.complex64, origin=self.origin)
 
     def continues(self, block: Block) -> bool:
         return (
@@ -361,7 +236,7 @@ class _Stream:
             b = min(det.sample_start + det.sample_count + margin, a + int(own.max_iq_s * self.fs))
             a = max(a, self.ring.first)
             if own.keep_iq:
-                raw = self.ring.get(a, b)
+                raw = self.ring.copy(a, b)
                 # A short narrow burst (a 0.4 ms OOK pulse: ~15 samples at 1.5 × its 25 kHz) keeps
                 # MIN_SPAN_SAMPLES over its own span, enough to measure its envelope and frequency.
                 iq, rate = baseband(raw, self.fs, det.freq_hz - self.fc, det.bandwidth_hz, own.iq_oversample,

@@ -4,9 +4,8 @@ Each function takes the bursts as the rows of one 2-D complex64 array
 (``(rows, n)``: equal-length baseband signals, each centred at 0 Hz, at one
 ``fs_hz``) and returns each feature as a float64 array of ``rows`` values,
 with units in the names, so a model trained at one sample rate applies at
-another. :mod:`rfclassify.dsp.features` calls these on a batch of one for
-its one-burst functions; :func:`rfclassify.features.burst.iq_feature_columns`
-groups the bursts of one length. A burst's own on-time (:func:`active_mask`)
+another (one burst is a batch of one row);
+:func:`rfclassify.features.burst.iq_feature_columns` groups the bursts of one length. A burst's own on-time (:func:`active_mask`)
 and crop (the de-chirp's on-span) differ from row to row; they become
 boolean masks and per-row counts, so one numpy call serves all rows instead
 of one per burst. On a batch of one, where that saves nothing and the calls
@@ -43,6 +42,7 @@ import numpy as np
 import scipy.fft as _sfft
 
 from rfclassify.dsp.spectrogram import power_spectrogram_rows
+from rfclassify.features.order_stats import rank_pair
 
 #: Candidate OFDM useful-symbol lengths in seconds (see module docstring).
 CP_CANDIDATES_S: tuple[float, ...] = (3.2e-6, 6.4e-6, 12.8e-6, 1 / 15e3, 2 / 15e3)
@@ -107,13 +107,6 @@ def _spectral_nfft(n: int, nfft: int) -> int:
 def _bin_freqs(nfft: int, fs_hz: float) -> np.ndarray:
     """Centre frequencies (Hz) of the FFT-shifted bins of an ``nfft``-point spectrum at ``fs_hz`` (cached)."""
     return (np.arange(nfft) - nfft // 2) * (fs_hz / nfft)
-
-
-def _rank_pair(n: int, q: float) -> tuple[float, int, int]:
-    """``(pos, lo, hi)``: the fractional rank of percentile ``q`` among ``n`` sorted values and its two neighbours."""
-    pos = q / 100.0 * (n - 1)
-    lo = int(pos)
-    return pos, lo, min(lo + 1, n - 1)
 
 
 def spectral_features(x: np.ndarray, fs_hz: float, bandwidth_hz: np.ndarray, nfft: int = 128) -> Rows:
@@ -202,7 +195,7 @@ def active_mask(x: np.ndarray, frac: float = 0.25, p: np.ndarray | None = None) 
     s8 = a2[:, : n - 7].copy()
     for k in range(1, 8):
         s8 += a2[:, k : n - 7 + k]
-    pos, lo, hi = _rank_pair(n - 7, 95)
+    pos, lo, hi = rank_pair(n - 7, 95)
     # np.percentile(s8, 95, axis=1) without its wrappers: one selection (two cost twice as much),
     # the next order statistic is the least value above it.
     part = np.partition(s8, lo, axis=1)
@@ -294,7 +287,7 @@ def _fsk_one(fs_hz: float, active: np.ndarray, steps: np.ndarray) -> Rows:
     v.sort()
     n = len(v)
     csum = np.concatenate(([0.0], v)).cumsum()
-    (p20, a20, b20), (p80, a80, b80) = _rank_pair(n, 20), _rank_pair(n, 80)
+    (p20, a20, b20), (p80, a80, b80) = rank_pair(n, 20), rank_pair(n, 80)
     lo, hi = v[a20] + (v[b20] - v[a20]) * (p20 - a20), v[a80] + (v[b80] - v[a80]) * (p80 - a80)
     for _ in range(8):
         k = int(v.searchsorted(0.5 * (lo + hi), side="right"))
