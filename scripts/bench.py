@@ -186,7 +186,8 @@ def detect_run(meta: Path) -> dict[str, Any]:
 
 def classify_run(meta: Path, profile: bool = False) -> dict[str, Any]:
     """CPU time of the full classify path over one file (optionally under cProfile)."""
-    from rfclassify.classify.pipeline import Classifier, classify_source
+    from rfclassify.classify.pipeline import Classifier
+    from rfclassify.classify.recordings import classify_source
     from rfclassify.sources import open_source
 
     clf = Classifier.load(os.environ.get("RFCLASSIFY_BENCH_MODEL") or None)

@@ -70,11 +70,11 @@ def main() -> int:
     args = parser.parse_args()
 
     from rfclassify.classify.evaluation import evaluate_features, write_report
-    from rfclassify.classify.pipeline import Classifier, classify_source
+    from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.realdata import classify_real, expected_rows, markdown_table
+    from rfclassify.classify.recordings import classify_iq
     from rfclassify.classify.training import extract_all, find_recordings
     from rfclassify.signatures import REGISTRY
-    from rfclassify.sources.base import Block
     from rfclassify.synth.dataset import DRONEID
 
     clf = Classifier.load(args.model)
@@ -109,17 +109,7 @@ def main() -> int:
 
     odd_rows = []
     for name, x in out_of_class_signals().items():
-        class _Mem:
-            path = name
-
-            def __init__(self, samples: np.ndarray) -> None:
-                self.samples = samples.astype(np.complex64)
-
-            def blocks(self, block_size: int = 1 << 18):
-                for i in range(0, len(self.samples), block_size):
-                    yield Block(self.samples[i:i + block_size], 2.4e6, 100e6, i)
-
-        recs = classify_source(_Mem(x), clf, source_name=name)
+        recs = classify_iq(x, 2.4e6, 100e6, model=clf, name=name)
         odd_rows.append((name, sorted({r["label"] for r in recs}), any(r["drone"] for r in recs)))
 
     real = [classify_real(row, clf) for row in expected_rows()]

@@ -9,11 +9,7 @@ rtl_tcp server streams in a loop.
 from __future__ import annotations
 
 import json
-import os
-import pwd
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +25,7 @@ import rfclassify
 from rfclassify.node.outputs import MqttOutput
 from rfclassify.sources import open_source
 from rfclassify.sources.datatypes import datatype, encode
+from rfclassify.testing.mosquitto import MOSQUITTO, Broker, Subscriber
 from rfclassify.testing.rtl_tcp_server import CMD_SET_FREQUENCY, RtlTcpServer
 
 SCENE_S = 2.0
@@ -174,6 +171,7 @@ def test_evidence_snippets_are_sigmf_with_the_detection_annotated(elrs_cu8: Path
     assert starts
     metas = sorted(record.glob("evidence-*.sigmf-meta"))
     assert len(metas) == len(starts)
+    assert {p.stat().st_mode & 0o777 for p in record.glob("evidence-*")} == {0o600}  # they carry the position
     with open_source(str(metas[0])) as src:
         anns = src.annotations
         assert src.info.sample_rate_hz == 2.4e6 and src.info.center_freq_hz == 915e6
@@ -192,85 +190,13 @@ def test_evidence_snippets_are_sigmf_with_the_detection_annotated(elrs_cu8: Path
     assert len(list(record.glob("evidence-*.sigmf-meta"))) == 1 and (record / "notes.txt").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Broker:
-    """A real Mosquitto on 127.0.0.1 with persistence (so sessions survive a restart).
-
-    Started as root, Mosquitto drops privileges to its ``user`` (default
-    ``mosquitto``), which cannot write into pytest's 0700 temporary directory:
-    it would then fail to save its database on exit, silently forget the
-    subscriber's persistent session, and drop whatever the node re-sends
-    before the subscriber has re-subscribed. ``user`` is therefore the
-    account running the tests (a no-op when that is not root).
-    """
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
-        self.conf = workdir / "mosquitto.conf"
-        self.db = workdir / "mosquitto.db"
-        user = pwd.getpwuid(os.geteuid()).pw_name
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\nuser {user}\n"
-                             f"persistence true\npersistence_location {workdir}/\n")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-
-MOSQUITTO = shutil.which("mosquitto") or next(
-    (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None)
-
-
 @pytest.fixture()
 def broker(tmp_path: Path) -> Iterator[Broker]:
     if MOSQUITTO is None:
         pytest.skip("mosquitto is not installed (Debian/Ubuntu: apt-get install mosquitto)")
-    b = Broker(tmp_path)
-    b.start()
+    b = Broker(tmp_path).start()
     yield b
     b.stop()
-
-
-class Subscriber:
-    """A paho subscriber with a persistent session (QoS 1), collecting messages by topic."""
-
-    def __init__(self, port: int, topic: str) -> None:
-        import paho.mqtt.client as mqtt
-
-        self.messages: list[tuple[str, bytes, bool]] = []
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="test-sub", clean_session=False)
-        self.client.reconnect_delay_set(1, 2)
-        self.client.on_connect = lambda c, *_: c.subscribe(f"{topic}/#", qos=1) and c.subscribe(topic, qos=1)
-        self.client.on_message = lambda _c, _u, m: self.messages.append((m.topic, m.payload, m.retain))
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-
-    def events(self, topic: str) -> list[dict[str, Any]]:
-        return [json.loads(p) for t, p, _ in list(self.messages) if t == topic]
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def test_mqtt_output_delivers_every_event_across_a_broker_restart(

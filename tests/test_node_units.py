@@ -12,10 +12,11 @@ import pytest
 from rfclassify.classify.tracking import BurstDecision
 from rfclassify.errors import InputError
 from rfclassify.node.config import load_config
-from rfclassify.node.events import EventEngine, EventPolicy
+from rfclassify.node.events import EventEngine
 from rfclassify.node.evidence import IQRing, enforce_limit
 from rfclassify.node.heartbeat import noise_floor_dbfs
-from rfclassify.node.outputs import JsonlOutput, open_output, parse_mqtt_url
+from rfclassify.node.options import EventPolicy
+from rfclassify.node.outputs import JsonlOutput, open_output
 from rfclassify.node.scan import Scanner, scan_centres
 from rfclassify.sources.base import Block
 
@@ -138,11 +139,6 @@ def test_jsonl_output_appends_and_flushes_per_line(tmp_path) -> None:
         {"old": 1}, {"event": "start", "x": 1.5, "n": 3}, {"event": "end"}]
     with pytest.raises(InputError):
         open_output(str(tmp_path))
-    assert parse_mqtt_url("mqtt://h:1884/a/b") == ("h", 1884, "a/b")
-    assert parse_mqtt_url("mqtt://h/t") == ("h", 1883, "t")
-    for bad in ("mqtt://h", "mqtt://h/a/#", "mqtt://:x/t"):
-        with pytest.raises(InputError):
-            parse_mqtt_url(bad)
 
 
 def test_iq_ring_keeps_recent_samples_and_splits_at_gaps_and_retunes() -> None:

@@ -133,7 +133,7 @@ def test_samples_settings_and_lut_conversion():
 def test_spec_serial_auto_gain_and_open_source():
     dev = FakeRtlSdr(random_cu8(1000), pace_hz=1e6)
     factory = Factory(dev)
-    with open_source("rtlsdr::00000042", freq="868M", rate="1M", device_factory=factory) as src:
+    with open_source("rtlsdr::00000042", center_freq_hz="868M", sample_rate_hz="1M", device_factory=factory) as src:
         assert isinstance(src, RtlSdrSource)
         assert factory.calls == [(0, "00000042")] and dev.gain == "auto"
         assert "serial 00000042" in src.hardware

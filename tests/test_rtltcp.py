@@ -90,7 +90,7 @@ def test_samples_header_and_commands():
 def test_auto_gain_and_bias_tee_through_open_source():
     with RtlTcpServer(random_cu8(200_000), loop=False) as srv:
         with open_source(
-            srv.url, rate="1M", freq="433.92M", bias_tee=True, num_samples=1000
+            srv.url, sample_rate_hz="1M", center_freq_hz="433.92M", bias_tee=True, num_samples=1000
         ) as src:
             assert isinstance(src, RtlTcpSource)
             assert src.info.center_freq_hz == 433.92e6 and src.info.sample_rate_hz == 1e6

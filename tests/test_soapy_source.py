@@ -135,7 +135,7 @@ class FakeSoapyDevice:
 
 
 def _open(device: FakeSoapyDevice, spec: str = "soapy:driver=fake", **kw):
-    return open_source(spec, rate=kw.pop("rate", 1e6), freq=kw.pop("freq", 2.44e9), device_factory=lambda a: device,
+    return open_source(spec, sample_rate_hz=kw.pop("rate", 1e6), center_freq_hz=kw.pop("freq", 2.44e9), device_factory=lambda a: device,
                        **kw)
 
 
@@ -178,7 +178,7 @@ def test_device_ranges_are_checked():
     with pytest.raises(InputError, match="1 RX channel"):
         _open(FakeSoapyDevice(), channels=(0, 1))
     with pytest.raises(SourceUnavailable, match="no SoapySDR device"):
-        open_source("soapy:driver=none", rate=1e6, freq=1e9, device_factory=lambda a: (_ for _ in ()).throw(
+        open_source("soapy:driver=none", sample_rate_hz=1e6, center_freq_hz=1e9, device_factory=lambda a: (_ for _ in ()).throw(
             RuntimeError("no match")))
 
 
@@ -201,7 +201,7 @@ def test_lost_device_reconnects_or_ends():
             pass
     devices = [FakeSoapyDevice(fail_at=100_000), FakeSoapyDevice()]
     events: list[dict] = []
-    src = open_source("soapy:driver=fake", rate=1e6, freq=1e9, device_factory=lambda a: devices.pop(0),
+    src = open_source("soapy:driver=fake", sample_rate_hz=1e6, center_freq_hz=1e9, device_factory=lambda a: devices.pop(0),
                       reconnect=True, on_status=events.append, settle_s=0.0, backoff_s=(0.05, 0.1))
     with src:
         src.num_samples = 300_000
@@ -262,7 +262,7 @@ def test_watch_over_the_fake_device_confirms_a_drone():
     x = x / np.max(np.abs(x)) * 0.5
     values = (np.round(x.real * 32767) + 1j * np.round(x.imag * 32767)).astype(np.complex64)
     dev = FakeSoapyDevice(samples=values)
-    src = open_source("soapy:driver=fake", rate=2.4e6, freq=915e6, device_factory=lambda a: dev, settle_s=0.0)
+    src = open_source("soapy:driver=fake", sample_rate_hz=2.4e6, center_freq_hz=915e6, device_factory=lambda a: dev, settle_s=0.0)
     service = WatchService(src, NodeOptions())
     starts = []
     timer = threading.Timer(8.0, service.stop)
@@ -292,7 +292,18 @@ def test_real_soapy_device_streams():
     found = list(soapy.Device.enumerate())
     if not found:
         pytest.skip("no SoapySDR device attached")
-    with open_source("soapy:", rate=2e6, freq=2.44e9) as src:
+    with open_source("soapy:", sample_rate_hz=2e6, center_freq_hz=2.44e9) as src:
         assert isinstance(src, SoapySource)
         src.num_samples = 200_000
         assert sum(len(b.samples) for b in src.blocks()) == 200_000
+
+
+def test_receiver_settings_are_refused_where_the_receiver_has_none():
+    from rfclassify.sources import device_settings
+
+    assert device_settings("soapy:driver=hackrf", bandwidth_hz=20e6) == {"bandwidth_hz": 20e6}
+    assert device_settings("rtlsdr:", agc=True) == {"agc": True, "bias_tee": False}
+    with pytest.raises(InputError, match="RTL-SDR settings"):
+        device_settings("soapy:driver=hackrf", bias_tee=True)
+    with pytest.raises(InputError, match="SoapySDR device's filter"):
+        device_settings("rtl_tcp://127.0.0.1:1234", bandwidth_hz=2e6)

@@ -51,7 +51,7 @@ def test_any_extension_with_explicit_format(tmp_path: Path, fmt: str) -> None:
     x = _signal(1000, seed=2)
     path = tmp_path / "capture.dat"
     encode(x, datatype(fmt)).tofile(path)
-    with open_source(str(path), format=fmt, rate="2400k", freq="915M") as src:
+    with open_source(str(path), format=fmt, sample_rate_hz="2400k", center_freq_hz="915M") as src:
         assert (src.info.sample_rate_hz, src.info.center_freq_hz) == (2.4e6, 915e6)
         assert np.allclose(src.read_all(), x, atol=0.01)
 
@@ -60,7 +60,7 @@ def test_overrides_beat_name_tokens_and_format_beats_extension(tmp_path: Path) -
     x = _signal(64)
     path = tmp_path / "g001_915M_2400k.cu8"
     encode(x, datatype("cs16")).tofile(path)  # mislabelled on purpose
-    with open_source(str(path), format="cs16", rate=1e6, freq="433.92M") as src:
+    with open_source(str(path), format="cs16", sample_rate_hz=1e6, center_freq_hz="433.92M") as src:
         assert (src.info.sample_rate_hz, src.info.center_freq_hz, src.info.datatype) == (1e6, 433.92e6, "ci16_le")
         assert np.allclose(src.read_all(), x, atol=1e-4)
 
@@ -127,7 +127,7 @@ def test_wav_centre_from_auxi_chunk_and_freq_override(tmp_path: Path) -> None:
     with open_source(str(path)) as src:
         assert (src.info.center_freq_hz, src.info.sample_rate_hz) == (433.92e6, 1e6)
         assert np.allclose(src.read_all(), x, atol=1e-4)
-    with open_source(str(path), freq="868M") as src:
+    with open_source(str(path), center_freq_hz="868M") as src:
         assert src.info.center_freq_hz == 868e6
 
 
@@ -157,7 +157,7 @@ def test_base_name_opens_sigmf(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "content", "kwargs", "message"), [
     ("x.xyz", b"\0" * 8, {}, r"unknown file type '\.xyz'.*--format"),
     ("capture.cu8", b"\0" * 8, {}, r"unknown sample rate .*and centre frequency"),
-    ("capture.bin", b"\0" * 8, {"format": "cs16", "rate": "1M"}, "unknown centre frequency"),
+    ("capture.bin", b"\0" * 8, {"format": "cs16", "sample_rate_hz": "1M"}, "unknown centre frequency"),
     (None, None, {}, "file not found"),
 ])
 def test_bad_files(tmp_path: Path, name: str | None, content: bytes | None, kwargs: dict, message: str) -> None:

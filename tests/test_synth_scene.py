@@ -47,12 +47,13 @@ def test_signatures(monkeypatch):
         REGISTRY,
         "test-hopper",
         Signature("test-hopper", True, "control", (Band("FCC", 903.25e6, 927.15e6, CHANNELS_HZ),),
-                  "LoRa", LORA_BW_HZ, {}, _lora_hopper),
+                  "LoRa", LORA_BW_HZ, {}, _lora_hopper, drone_models=("test quad",), drone_model_sources=("test",)),
     )
     monkeypatch.setitem(
         REGISTRY,
         "test-wide",
-        Signature("test-wide", True, "video", (Band("ISM", 2400e6, 2483.5e6),), "OFDM", 10e6, {}, _wide),
+        Signature("test-wide", True, "video", (Band("ISM", 2400e6, 2483.5e6),), "OFDM", 10e6, {}, _wide,
+                  drone_models=("test quad",), drone_model_sources=("test",)),
     )
 
 

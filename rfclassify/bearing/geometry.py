@@ -230,3 +230,46 @@ def parse_positions(text: str) -> ArrayGeometry:
     if np.min(dist) < 1e-6:
         raise InputError("--positions", "two elements share the same position")
     return ArrayGeometry.custom(pos)
+
+
+def geometry_from_options(
+    array: str | None,
+    elements: int | None,
+    radius: float | None,
+    spacing: float | None,
+    positions: str | None,
+) -> ArrayGeometry | None:
+    """The geometry that array options describe (``--array uca|ula``, ``--elements``, ``--radius`` /
+    ``--spacing`` in metres, or ``--positions "x0,y0;x1,y1;..."``), ``None`` if none was given.
+
+    Raises :class:`InputError` (naming the option) when they contradict each other.
+    """
+    if positions is not None:
+        if array not in (None, "custom") or radius is not None or spacing is not None:
+            raise InputError("--positions", "give either --positions or --array with its size, not both")
+        geo = parse_positions(positions)
+        if elements is not None and elements != geo.num_elements:
+            raise InputError("--positions", f"lists {geo.num_elements} elements but --elements is {elements}")
+        return geo
+    if array is None:
+        if elements is not None or radius is not None or spacing is not None:
+            raise InputError("--array", "say which array: --array uca (with --radius) or --array ula (with --spacing)")
+        return None
+    if elements is None:
+        raise InputError("--elements", f"--array {array} needs --elements N")
+    try:
+        if array == "uca":
+            if radius is None:
+                raise InputError("--radius", "--array uca needs --radius in metres")
+            if spacing is not None:
+                raise InputError("--spacing", "--spacing is for --array ula; a UCA takes --radius")
+            return ArrayGeometry.uca(elements, radius)
+        if array == "ula":
+            if spacing is None:
+                raise InputError("--spacing", "--array ula needs --spacing in metres")
+            if radius is not None:
+                raise InputError("--radius", "--radius is for --array uca; a ULA takes --spacing")
+            return ArrayGeometry.ula(elements, spacing)
+    except ValueError as exc:
+        raise InputError(f"--array {array}", str(exc)) from None
+    raise InputError("--array", f"unknown array type {array!r}; use uca, ula or --positions")

@@ -12,7 +12,7 @@ Two kinds of recording:
   (:mod:`rfclassify.bearing.rotating`).
 
 Emitters are found on the channel-summed power spectrogram by
-:func:`find_emitters`: the project detector (:func:`rfclassify.dsp.detect.detect`)
+:func:`find_emitters`: the project detector (:func:`rfclassify.detect.engine.detect`)
 when it is installed, else the small energy detector :func:`energy_detections`
 here (the project detector on request). Detections that overlap in frequency are one emitter (one channel of a
 hopping link is one emitter here; the classify pipeline's tracker groups
@@ -289,7 +289,7 @@ def find_emitters(
     """Emitters in ``(n,)`` or ``(n, M)`` samples: detections on the channel-summed spectrogram, grouped.
 
     ``use_project_detector`` switches from :func:`energy_detections` to
-    :func:`rfclassify.dsp.detect.detect` (when installed).
+    :func:`rfclassify.detect.engine.detect` (when installed).
     """
     power = summed_power(samples)
     if len(power) == 0:

@@ -1,19 +1,17 @@
-"""From blocks of IQ to classified bursts and emitters: the path ``classify`` and ``watch`` share.
+"""The loaded model (:class:`Classifier`): open-set decisions for bursts that carry their context.
 
-Stages: :class:`rfclassify.detect.burst_detector.BurstDetector` (spectrogram, noise
-floor, CFAR detection, baseband IQ per burst) → causal sequence context
-(:class:`rfclassify.features.context.CausalContext`: interval to the previous similar burst, hop
-spacing, channel count over the last ``window_s`` — only the past, so a
-stream needs no look-ahead and training sees exactly what a live node
-sees) → the model (a scikit-learn ``Pipeline`` of
+The model is a scikit-learn ``Pipeline`` of
 :class:`rfclassify.features.BurstFeatures`, a column selection and
-:class:`rfclassify.classify.openset.OpenSetClassifier`) → open-set
-decisions → :class:`rfclassify.classify.tracking.EmitterTracker`.
+:class:`rfclassify.classify.openset.OpenSetClassifier`; it sees each burst
+with its causal context (:class:`rfclassify.features.context.CausalContext`: interval to the previous
+similar burst, hop spacing, channel count over the last ``window_s`` — only
+the past, so a stream needs no look-ahead and training sees exactly what a
+live node sees). The stream engine that runs detection, context, the model
+and the tracker over blocks of IQ is :mod:`rfclassify.classify.stream`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,24 +20,15 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from rfclassify.classify.labels import NOISE_LABEL
 from rfclassify.classify.persistence import default_model_path, load_model
-from rfclassify.classify.tracking import (
-    BurstDecision,
-    EmitterTracker,
-    emitter_summary,
-    label_fields,
-)
-from rfclassify.detect.burst_detector import BurstDetector
+from rfclassify.classify.tracking import BurstDecision
 from rfclassify.detect.types import DetectedBurst
 from rfclassify.errors import ModelError
-from rfclassify.features.context import CONTEXT_WINDOW_S, CausalContext
 
 # band_code: models/default.joblib pickles its FunctionTransformer as rfclassify.classify.pipeline.band_code,
 # so the shipped model loads only while that name resolves here. The next 'make model' pickles
 # rfclassify.features.schema.band_code, and band_code leaves this import.
 from rfclassify.features.schema import FEATURE_SCHEMA_VERSION, band_code  # noqa: F401
-from rfclassify.sources.base import Block, Source
 
 
 @lru_cache(maxsize=1)
@@ -50,23 +39,6 @@ def _openmp_controller() -> ThreadpoolController:
     6 % of a live node's CPU when it ran for every small batch.
     """
     return ThreadpoolController()
-
-
-def detect_and_contextualize(
-    blocks: Iterable[Block], detector: BurstDetector | None = None, window_s: float = CONTEXT_WINDOW_S
-) -> Iterator[DetectedBurst]:
-    """Every burst of a stream of blocks, with causal context, in completion order."""
-    detector = detector or BurstDetector()
-    context = CausalContext(window_s)
-    last_fc: float | None = None
-    for block in blocks:
-        if last_fc is not None and block.center_freq_hz != last_fc:
-            context.reset()
-        last_fc = block.center_freq_hz
-        for burst in detector.process(block):
-            yield context.annotate(burst)
-    for burst in detector.flush():
-        yield context.annotate(burst)
 
 
 @dataclass
@@ -127,95 +99,3 @@ class Classifier:
                 )
             )
         return out
-
-
-#: Bursts an emitter keeps for its summary's medians in offline classify (counts, evidence, span and
-#: channels are running totals over all of them): memory does not grow with a recording's length.
-MAX_EMITTER_BURSTS = 1000
-#: Most baseband IQ held by one batch of bursts waiting for the model (bytes): a batch of wideband
-#: bursts must not hold gigabytes.
-MAX_BATCH_IQ_BYTES = 32 << 20
-
-
-def classify_bursts(
-    blocks: Iterable[Block],
-    classifier: Classifier,
-    detector: BurstDetector | None = None,
-    batch_size: int = 256,
-) -> Iterator[tuple[DetectedBurst, BurstDecision]]:
-    """Classify every burst of a stream, in batches of at most ``batch_size`` bursts (latency vs. speed).
-
-    The boosted trees cost a fixed time per call whatever the batch, so
-    offline work wants large batches; a batch is also closed when its bursts
-    hold :data:`MAX_BATCH_IQ_BYTES` of IQ.
-    """
-    pending: list[DetectedBurst] = []
-    held = 0
-    for burst in detect_and_contextualize(blocks, detector):
-        pending.append(burst)
-        held += burst.iq.nbytes
-        if len(pending) >= batch_size or held >= MAX_BATCH_IQ_BYTES:
-            yield from zip(pending, classifier.decide(pending))
-            pending, held = [], 0
-    if pending:
-        yield from zip(pending, classifier.decide(pending))
-
-
-def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
-    """One ``--per-burst`` output record (same keys as an emitter record)."""
-    fields = label_fields(decision.label)
-    return {
-        "source": source_name,
-        "label": decision.label,
-        "drone": fields["drone"],
-        "link": fields["link"],
-        "confidence": round(decision.confidence, 4),
-        "t_start_s": round(decision.t_start_s, 6),
-        "t_end_s": round(decision.t_end_s, 6),
-        "freq_hz": decision.freq_hz,
-        "bandwidth_hz": decision.f_hi_hz - decision.f_lo_hz,
-        "snr_db": round(decision.snr_db, 2),
-        "bursts": 1,
-        "models": fields["models"],
-        "bearing_deg": None,
-        "bearing_std_deg": None,
-        "reason": decision.reason,
-    }
-
-
-def classify_source(
-    source: Source,
-    classifier: Classifier,
-    *,
-    source_name: str | None = None,
-    per_burst: bool = False,
-    include_noise: bool = False,
-    progress: Callable[[int], None] | None = None,
-    detector: BurstDetector | None = None,
-) -> list[dict[str, Any]]:
-    """Classify a whole source; returns emitter records (or burst records with ``per_burst``).
-
-    Emitters classified as ``noise`` (detections of the receiver's own
-    noise) are left out unless ``include_noise``. ``progress`` is called with
-    the number of samples of each block processed.
-    """
-    name = source_name or getattr(source, "path", "")
-
-    def counted(blocks: Iterable[Block]) -> Iterator[Block]:
-        for block in blocks:
-            yield block
-            if progress is not None:
-                progress(len(block.samples))
-
-    tracker = EmitterTracker(classifier.classes, max_bursts=MAX_EMITTER_BURSTS)
-    records: list[dict[str, Any]] = []
-    for _burst, decision in classify_bursts(counted(source.blocks()), classifier, detector):
-        if decision.label == NOISE_LABEL and not include_noise:
-            continue
-        if per_burst:
-            records.append(burst_record(name, decision))
-        else:
-            tracker.add(decision)
-    if per_burst:
-        return records
-    return [emitter_summary(tracker, e, name) for e in tracker.close_all()]

@@ -62,7 +62,7 @@ def expected_rows(root: Path | None = None) -> list[dict[str, str]]:
 
 def classify_real(row: dict[str, str], classifier: Any, root: Path | None = None) -> RealResult:
     """Classify one real recording as ``expected.csv`` says to read it."""
-    from rfclassify.classify.pipeline import classify_source
+    from rfclassify.classify.recordings import classify_source
     from rfclassify.sources import open_source
 
     root = root or default_realdata_dir()
@@ -70,7 +70,8 @@ def classify_real(row: dict[str, str], classifier: Any, root: Path | None = None
     fmt = row["format"]
     kwargs: dict[str, Any] = {}
     if fmt != "sigmf":
-        kwargs = {"format": fmt, "rate": float(row["sample_rate_hz"]), "freq": float(row["center_freq_hz"])}
+        kwargs = {"format": fmt, "sample_rate_hz": float(row["sample_rate_hz"]),
+                  "center_freq_hz": float(row["center_freq_hz"])}
     with open_source(str(path), **kwargs) as source:
         records = classify_source(source, classifier, source_name=row["file"])
     labels = sorted({r["label"] for r in records})

@@ -3,7 +3,8 @@
 Inputs are SigMF recordings with annotations (``core:label`` per burst, as
 ``rfclassify synth`` writes them) or folders named after a label holding
 unannotated recordings of that label. Each recording is run through the same
-detector and causal context as deployment (:mod:`rfclassify.classify.pipeline`);
+detector and causal context as deployment (:class:`rfclassify.classify.stream.BurstStream`,
+the first stages of the stream engine);
 detections take their labels from the annotations
 (:mod:`rfclassify.classify.labels`). Recordings are processed in parallel
 with joblib; everything is seeded.
@@ -84,14 +85,14 @@ def find_recordings(inputs: Sequence[str | Path]) -> list[tuple[Path, str | None
 
 def extract_recording(path: str | Path, folder_label: str | None = None) -> RecordingFeatures:
     """Detect, contextualize and featurize one recording; label detections from its annotations."""
-    from rfclassify.classify.pipeline import detect_and_contextualize
+    from rfclassify.classify.stream import BurstStream
     from rfclassify.features import BurstFeatures
     from rfclassify.sources import open_source
 
     with open_source(str(path)) as source:
         annotations = source.annotations
         rate = source.info.sample_rate_hz
-        bursts = list(detect_and_contextualize(source.blocks()))
+        bursts = list(BurstStream().run(source.blocks()))
         duration = float(source.info.duration_s or 0.0)
     X = BurstFeatures().fit([]).transform(bursts) if bursts else np.zeros((0, 0), np.float32)
     ys, snrs, emitters, observable = [], [], [], []
@@ -144,7 +145,7 @@ def code_fingerprint() -> str:
     root = Path(rfclassify.__file__).parent
     files = sorted(
         [*(root / "dsp").glob("*.py"), *(root / "detect").glob("*.py"), *(root / "features").glob("*.py"),
-         root / "classify" / "pipeline.py", root / "classify" / "labels.py", root / "classify" / "training.py"]
+         root / "classify" / "stream.py", root / "classify" / "labels.py", root / "classify" / "training.py"]
     )
     digest = hashlib.sha256()
     for f in files:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from rfclassify.bearing.cli_options import array_options
 from rfclassify.bearing.doa import METHODS
 from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.bearing.pipeline import DEFAULT_MAX_DURATION_S, BearingWarning, bearings_for_source
 from rfclassify.bearing.rotating import PATTERNS
+from rfclassify.cli.array_options import array_options
 from rfclassify.cli.options import DURATION, source_options
 from rfclassify.errors import InputError
 from rfclassify.sources import is_live_spec, open_source
@@ -30,7 +30,7 @@ def _label_fn(model_path: str | None):
     """The classifier's label function, or None (emitters stay 'unknown') with --model none."""
     if model_path is not None and model_path.lower() == "none":
         return None
-    from rfclassify.classify.labeler import make_label_fn
+    from rfclassify.classify.bearings import make_label_fn
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.errors import ModelError
 
@@ -107,7 +107,7 @@ def command(
     cal = Calibration.load(calibration) if calibration is not None else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BearingWarning)
-        with open_source(source, format=fmt, rate=rate, freq=freq) as src:
+        with open_source(source, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
             results = bearings_for_source(
                 src, geometry, method, cal, beamwidth_deg=beamwidth, azimuth_csv=azimuths, pattern=pattern,
                 max_duration_s=max_duration, label_fn=_label_fn(model_path),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from rfclassify.bearing.cli_options import array_options
 from rfclassify.bearing.geometry import ArrayGeometry
+from rfclassify.cli.array_options import array_options
 from rfclassify.cli.options import DURATION, source_options
 from rfclassify.errors import InputError
 from rfclassify.sources import is_live_spec, open_source
@@ -55,7 +55,7 @@ def command(
         raise InputError(output, "calibration file name must end in .json")
     if out.exists() and not force:
         raise InputError(output, "exists; use --force to replace it")
-    with open_source(recording, format=fmt, rate=rate, freq=freq) as src:
+    with open_source(recording, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
         cal = calibrate_source(src, geometry, known_azimuth, max_lag=max_lag, max_duration_s=max_duration)
     cal.save(out)
     click.echo(json.dumps(cal.to_dict()))

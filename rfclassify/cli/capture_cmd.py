@@ -24,9 +24,11 @@ from typing import Any
 
 import click
 
-from rfclassify.cli.options import DURATION, FREQ
+from rfclassify.cli.options import DURATION, FREQ, declared_options
 from rfclassify.errors import InputError, SourceUnavailable
-from rfclassify.sources import is_live_spec, open_source
+from rfclassify.node.options import NodeOptions
+from rfclassify.options.declare import named
+from rfclassify.sources import device_settings, is_live_spec, open_source
 from rfclassify.sources.rtltcp import LiveSource
 from rfclassify.sources.sigmf_io import SigMFWriter, sigmf_paths
 from rfclassify.units import format_frequency
@@ -110,9 +112,7 @@ def _status_printer(event: dict[str, Any]) -> None:
     "--rate", type=FREQ, default="2.4M", show_default=True, help="Sample rate, e.g. 2400k."
 )
 @click.option("--gain", default="auto", show_default=True, help="Tuner gain in dB, or 'auto'.")
-@click.option("--ppm", type=int, default=0, show_default=True, help="Crystal correction in ppm.")
-@click.option("--agc", is_flag=True, help="Enable the RTL2832's digital AGC (RTL-SDR).")
-@click.option("--bias-tee", is_flag=True, help="Power an active antenna (RTL-SDR dongles with a bias tee).")
+@declared_options(*named(NodeOptions, "ppm", "agc", "bias_tee"))
 @click.option("--bandwidth", type=FREQ, default=None,
               help="Analog filter bandwidth of a SoapySDR device, e.g. 20M (default: the driver's for the rate).")
 @click.option(
@@ -181,19 +181,11 @@ def command(
                 p, "already exists; refusing to overwrite a recording (choose another name)"
             )
     num_samples = round(duration * rate)
-    device_options: dict[str, Any] = {}
-    if source.startswith("soapy:"):
-        if agc or bias_tee:
-            raise InputError("--agc/--bias-tee", "are RTL-SDR settings; a SoapySDR device has its own gain control")
-        device_options["bandwidth_hz"] = bandwidth
-    elif bandwidth is not None:
-        raise InputError("--bandwidth", "sets a SoapySDR device's filter; an RTL-SDR has none to set")
-    else:
-        device_options.update(agc=agc, bias_tee=bias_tee)
+    device_options = device_settings(source, agc=agc, bias_tee=bias_tee, bandwidth_hz=bandwidth)
     with open_source(
         source,
-        rate=rate,
-        freq=freq,
+        sample_rate_hz=rate,
+        center_freq_hz=freq,
         gain=gain,
         ppm=ppm,
         reconnect=reconnect,

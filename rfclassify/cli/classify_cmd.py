@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from rfclassify.bearing.cli_options import array_options
+from rfclassify.cli.array_options import array_options
 from rfclassify.cli.interrupt import UntilStopped, stop_on_first_interrupt
-from rfclassify.cli.options import DURATION, FREQ, SOURCE_FORMATS
+from rfclassify.cli.options import DURATION, FREQ
 from rfclassify.errors import InputError
+from rfclassify.sources import SOURCE_FORMATS
 
 
 def _table(records: list[dict]) -> str:
@@ -68,7 +69,8 @@ def _table(records: list[dict]) -> str:
 def command(sources, rate, freq, model_path, formats, duration, per_burst, drones_only, include_noise, geometry,
             calibration) -> None:
     """Classify the emitters in one or more recordings."""
-    from rfclassify.classify.pipeline import Classifier, classify_source
+    from rfclassify.classify.pipeline import Classifier
+    from rfclassify.classify.recordings import classify_records
     from rfclassify.sources import is_live_spec, open_source
 
     out_formats = [f for f in formats if f in ("jsonl", "table")]
@@ -83,7 +85,7 @@ def command(sources, rate, freq, model_path, formats, duration, per_burst, drone
     for spec in sources:
         if classifier is None and is_live_spec(spec):  # before connecting: samples would pile up meanwhile
             classifier = Classifier.load(model_path)
-        with open_source(spec, format=fmt, rate=rate, freq=freq) as source:
+        with open_source(spec, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as source:
             if classifier is None:  # a recording: loaded once it opens, so a bad input is reported at once
                 classifier = Classifier.load(model_path)
             view = UntilStopped(source, duration)
@@ -92,18 +94,11 @@ def command(sources, rate, freq, model_path, formats, duration, per_burst, drone
             # The bar goes to stderr: stdout carries only the JSON lines (or the table).
             bar_context = click.progressbar(length=total, label=Path(spec).name, file=sys.stderr) if show else nullcontext()
             with bar_context as bar, stop_on_first_interrupt(view):
-                records = classify_source(
-                    view, classifier, source_name=spec, per_burst=per_burst,
-                    include_noise=include_noise, progress=bar.update if bar is not None else None,
+                records = classify_records(
+                    view, classifier, source_name=spec, per_burst=per_burst, include_noise=include_noise,
+                    drones_only=drones_only, geometry=geometry, calibration=calibration,
+                    progress=bar.update if bar is not None else None,
                 )
-            if source.info.num_channels > 1 and not per_burst:
-                from rfclassify.bearing.calibration import Calibration
-                from rfclassify.classify.bearings import attach_bearings
-
-                cal = Calibration.load(calibration) if calibration else None
-                attach_bearings(records, source, geometry, calibration=cal)
-        if drones_only:
-            records = [r for r in records if r["drone"]]
         if out_format == "table":
             click.echo(f"# {spec}: {len(records)} {'burst' if per_burst else 'emitter'}(s)")
             click.echo(_table(records))

@@ -90,7 +90,7 @@ def command(source: str, fmt: str | None, rate: float | None, freq: float | None
     JSON keys: format, datatype, sample_rate_hz, center_freq_hz, num_channels,
     num_samples, duration_s, datetime, annotation_count.
     """
-    with open_source(source, format=fmt, rate=rate, freq=freq) as src:
+    with open_source(source, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
         if as_json:
             click.echo(json.dumps(src.info.to_dict()))
         else:

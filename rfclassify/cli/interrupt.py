@@ -22,7 +22,11 @@ from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source
 
 
 class UntilStopped(Source):
-    """The blocks of ``source`` up to ``duration_s`` of samples (all if ``None``) or until :meth:`stop`."""
+    """The blocks of ``source`` up to ``duration_s`` of samples (all if ``None``) or until :meth:`stop`.
+
+    Any other attribute is the wrapped source's (a recording's ``read`` for
+    bearings, within :attr:`num_samples`).
+    """
 
     def __init__(self, source: Source, duration_s: float | None = None) -> None:
         self.source = source
@@ -59,6 +63,10 @@ class UntilStopped(Source):
                     return
         finally:
             inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (random access, captures …) is the wrapped source's; num_samples above bounds it.
+        return getattr(self.source, name)
 
     @property
     def annotations(self) -> list[dict[str, Any]]:

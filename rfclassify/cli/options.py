@@ -1,4 +1,9 @@
-"""Shared click option types and decorators (frequency, duration, size, source overrides)."""
+"""Shared click option types and decorators (frequency, duration, size, source overrides).
+
+:func:`declared_options` makes the click options of declared options
+(:mod:`rfclassify.options.declare`): the flag, type, default, help and
+metavar all come from the declaration.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from typing import Any
 
 import click
 
+from rfclassify.options.declare import Option
+from rfclassify.sources import SOURCE_FORMATS
 from rfclassify.units import parse_duration, parse_frequency, parse_size
 
 
@@ -28,8 +35,6 @@ FREQ = _Parsed("freq", parse_frequency)
 DURATION = _Parsed("duration", parse_duration)
 SIZE = _Parsed("size", parse_size)
 
-SOURCE_FORMATS = ("cu8", "cs8", "cs16", "cf32")
-
 
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--format``, ``--rate`` and ``--freq`` overrides to a command that takes a SOURCE."""
@@ -47,3 +52,48 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Sample format of a raw file whose extension does not say it (.dat, .bin, .raw, .iq).",
     )(func)
     return func
+
+
+def _click_type(opt: Option) -> Any:
+    kind = opt.kind
+    if kind.choices:
+        return click.Choice(kind.choices)
+    if kind.path:
+        return click.Path(file_okay=kind.path != "dir", dir_okay=kind.path != "file")
+    if opt.repeat:
+        return str  # each repetition is one item of the list
+    return _Parsed(kind.name, opt.parse)
+
+
+def click_option(opt: Option) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click option of one declared option (``--update-interval``, passed as ``update_interval``).
+
+    A default is handed to click as people write it (``0.5s``, ``2G``) so
+    ``--help`` shows it that way; click parses it like a typed value.
+    """
+    decls = [opt.flag, *([opt.short] if opt.short else []), opt.name]
+    default = opt.command_default
+    if opt.kind.flag:
+        return click.option(*decls, is_flag=True, default=bool(default), help=opt.help)
+    bounds = opt.bounds()
+    given = default not in (None, ())
+    return click.option(
+        *decls,
+        type=_click_type(opt),
+        default=list(default) if opt.repeat else opt.show(default) if given else None,
+        multiple=opt.repeat,
+        show_default=given,
+        metavar=opt.metavar or opt.kind.metavar,
+        help=f"{opt.help} Range: {bounds}." if bounds else opt.help,
+    )
+
+
+def declared_options(*options: Option) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the click options of ``options``, listed in ``--help`` in the order given."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for opt in reversed(options):
+            func = click_option(opt)(func)
+        return func
+
+    return decorate

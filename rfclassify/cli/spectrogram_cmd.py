@@ -94,13 +94,13 @@ def command(
         from rfclassify.classify.pipeline import Classifier
 
         classifier = Classifier.load(model_path)
-    with open_source(source, format=fmt, rate=rate, freq=freq) as src:
+    with open_source(source, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
         assert isinstance(src, FileSource)
         _check_output(out, _input_paths(source, src))
         bursts: list[dict] = []
         emitters: list[dict] = []
         if classifier is not None:
-            from rfclassify.classify.pipeline import classify_source
+            from rfclassify.classify.recordings import classify_source
 
             bursts = classify_source(src, classifier, source_name=source, per_burst=True)
             emitters = classify_source(src, classifier, source_name=source)

@@ -9,12 +9,10 @@ from typing import Any
 
 import click
 
-from rfclassify.bearing.cli_options import array_options, geometry_from_options
-from rfclassify.bearing.doa import METHODS
-from rfclassify.cli.options import DURATION, FREQ, SIZE
-
-#: The options @array_options turns into ``geometry``.
-GEOMETRY_OPTIONS = ("array", "elements", "radius", "spacing", "positions")
+from rfclassify.cli.options import declared_options
+from rfclassify.node.options import OUTPUT, REQUIRE_OUTPUT, NodeOptions
+from rfclassify.options.declare import build, declared, groups
+from rfclassify.sources import is_live_spec
 
 EPILOG = """\b
 Examples:
@@ -29,6 +27,8 @@ Examples:
 \b
   # sweep the whole 902-928 MHz band with one 2.4 MS/s dongle, 0.5 s per centre
   rfclassify watch rtlsdr: --scan 902M:928M --dwell 0.5s
+  # a HackRF through SoapySDR, 20 MS/s at 2.44 GHz (Wi-Fi, Bluetooth, ELRS 2.4, OcuSync)
+  rfclassify watch soapy:driver=hackrf --freq 2.44G --rate 20M --gain 32 --bandwidth 20M
 \b
   # replay a recording at its real pace (as a live node would see it)
   rfclassify watch capture.sigmf-meta --realtime
@@ -47,7 +47,10 @@ report_id. An emitter is reported once it is confirmed (accumulated confidence
 --heartbeat: samples processed, dropped samples, noise floor, CPU %, queue depth.
 On MQTT: events on TOPIC, heartbeats on TOPIC/heartbeat, a retained
 online/offline on TOPIC/status (offline is also the broker's last will).
-SIGINT/SIGTERM flush the outputs, close the files and exit 0.
+SIGINT/SIGTERM flush the outputs, close the files and exit 0; a closed stdout
+(| head) ends the node normally. Exit status: 0 all delivered, 2 bad input
+or configuration, 3 records lost (an output could not deliver them),
+4 an output died under --require-output.
 \b
 A multi-channel (coherent array) source also gets bearing_deg/bearing_std_deg
 (and bearing_method, bearing_ambiguity, bearing_mirror_deg) on its start,
@@ -62,32 +65,20 @@ def _explicit(ctx: click.Context, name: str) -> bool:
     return src is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
-def _node_options(kw: dict[str, Any], policy: Any) -> Any:
-    """The :class:`NodeOptions` of the command's (merged) options; ``ValueError`` if they do not fit."""
-    from rfclassify.node.service import NodeOptions
+def _merge_config(ctx: click.Context, values: dict[str, Any], conf: dict[str, Any]) -> None:
+    """Fill ``values`` (the command's options) from a config file's: the command line wins.
 
-    return NodeOptions(
-        freq_hz=kw["freq"],
-        rate_hz=kw["rate"],
-        format=kw["fmt"],
-        gain=kw["gain"],
-        ppm=kw["ppm"],
-        model=kw["model"],
-        sensor_id=kw["sensor_id"],
-        lat=kw["lat"],
-        lon=kw["lon"],
-        heading_deg=kw["heading"],
-        scan=kw["scan"],
-        dwell_s=kw["dwell"],
-        heartbeat_s=kw["heartbeat"],
-        record_dir=kw["record_dir"],
-        record_max_bytes=kw["record_max"],
-        realtime=kw["realtime"],
-        policy=policy,
-        geometry=kw["geometry"],
-        bearing_method=kw["method"],
-        calibration=kw["calibration"],
-    )
+    An atomic group (the array geometry) is one option: any of its options
+    on the command line replaces all of them from the file.
+    """
+    explicit = {name for name in values if _explicit(ctx, name)}
+    for info, names in groups(NodeOptions):
+        if info.atomic and explicit.intersection(names):
+            for name in names:
+                conf.pop(name, None)
+    for name, value in conf.items():
+        if name not in explicit:
+            values[name] = value
 
 
 @click.command(
@@ -96,97 +87,47 @@ def _node_options(kw: dict[str, Any], policy: Any) -> Any:
     short_help="Run as a sensor node: live detections to JSON lines / MQTT.",
 )
 @click.argument("source", required=False)
-@click.option("--freq", type=FREQ, default=None, help="Centre frequency (e.g. 915M); a live receiver needs it unless --scan.")
-@click.option("--rate", type=FREQ, default=None, help="Sample rate (default 2.4M for live receivers).")
-@click.option("--format", "fmt", type=click.Choice(("cu8", "cs8", "cs16", "cf32")), default=None,
-              help="Sample format of a raw recording whose extension does not say it.")
-@click.option("--gain", default=None, help="Tuner gain in dB, or 'auto' (default).")
-@click.option("--ppm", type=int, default=0, show_default=True, help="Crystal correction of the dongle.")
-@click.option("--model", default=None, help="Model file (default: the shipped models/default.joblib).")
-@click.option("--sensor-id", default=None, help="Name of this node in every event (default: the host name).")
-@click.option("--lat", type=float, default=None, help="Node latitude (degrees, WGS84), added to events.")
-@click.option("--lon", type=float, default=None, help="Node longitude (degrees, WGS84), added to events.")
-@click.option("--heading", type=float, default=None, help="Node antenna heading (degrees from true north).")
-@click.option("--scan", default=None, metavar="LO:HI|F1,F2,…",
-              help="Scan a band (902M:928M) or a list of centres, dwelling --dwell on each.")
-@click.option("--dwell", type=DURATION, default=0.5, show_default=True, help="Time per scan centre (e.g. 0.5s).")
-@click.option("--output", "-o", "outputs", multiple=True, metavar="- | FILE.jsonl | mqtt://HOST:PORT/TOPIC",
-              help="Where events go; repeatable (default: - = stdout).")
-@click.option("--heartbeat", type=DURATION, default=10.0, show_default=True,
-              help="Heartbeat interval (0 = none).")
-@click.option("--record-dir", default=None, type=click.Path(file_okay=False),
-              help="Write a SigMF evidence snippet per confirmed drone emitter here.")
-@click.option("--record-max", type=SIZE, default="2G", show_default=True,
-              help="Disk budget of --record-dir; the oldest evidence is deleted first.")
-@click.option("--realtime", is_flag=True, help="Pace a recording at its sample rate (default: as fast as possible).")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.9, show_default=True,
-              help="Accumulated confidence that confirms an emitter.")
-@click.option("--min-bursts", type=click.IntRange(1), default=5, show_default=True,
-              help="Bursts an emitter needs before it is confirmed.")
-@click.option("--update-interval", type=DURATION, default=5.0, show_default=True,
-              help="Least time between two update events of one emitter.")
-@click.option("--quiet", type=DURATION, default=3.0, show_default=True,
-              help="Silence after which an emitter ends.")
-@array_options
-@click.option("--method", type=click.Choice(METHODS), default="music", show_default=True,
-              help="DOA estimator for multi-channel (array) sources.")
-@click.option("--calibration", type=click.Path(dir_okay=False), default=None,
-              help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
+@declared_options(*declared(NodeOptions), OUTPUT, REQUIRE_OUTPUT)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Read options from a TOML file; command-line options win.")
+              help="Read options from a TOML file (keys: the long option names); command-line options win.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log informational messages (evidence files written …).")
 @click.pass_context
-def command(ctx: click.Context, source: str | None, **kw: Any) -> None:
+def command(ctx: click.Context, source: str | None, config_path: str | None, verbose: bool, output: tuple[str, ...],
+            require_output: bool, **values: Any) -> None:
     """Watch SOURCE continuously and report drone radio links as they appear, last and go.
 
-    SOURCE is a live receiver (rtlsdr:, rtl_tcp://HOST:PORT) or a recording.
+    SOURCE is a live receiver (rtlsdr:, rtl_tcp://HOST:PORT, soapy:driver=...) or a recording.
     Live receivers are reconnected with backoff when they go away; drops are
     counted and reported in heartbeats, never silent. Progress and problems
     go to stderr; events only to the outputs.
     """
     from rfclassify.errors import InputError
     from rfclassify.node.config import load_config
-    from rfclassify.node.events import EventPolicy
-    from rfclassify.node.outputs import open_output
+    from rfclassify.node.outputs import (
+        EXIT_LOST,
+        EXIT_OUTPUT_DEAD,
+        OutputSet,
+        OutputWatchdog,
+        open_output,
+    )
     from rfclassify.node.service import WatchService
 
     logging.basicConfig(
-        level=logging.INFO if kw["verbose"] else logging.WARNING,
+        level=logging.INFO if verbose else logging.WARNING,
         format="rfclassify: %(message)s",
         stream=sys.stderr,
     )
-    if kw["config_path"]:
-        conf = load_config(kw["config_path"])
-        if not any(_explicit(ctx, key) for key in GEOMETRY_OPTIONS) and any(key in conf for key in GEOMETRY_OPTIONS):
-            kw["geometry"] = geometry_from_options(*(conf.get(key) for key in GEOMETRY_OPTIONS))
-        for key, value in conf.items():
-            if key in GEOMETRY_OPTIONS:
-                continue
-            if key == "source":
-                source = source or value
-            elif key == "output":
-                if not kw["outputs"]:
-                    kw["outputs"] = tuple(value)
-            elif key == "format":
-                if not _explicit(ctx, "fmt"):
-                    kw["fmt"] = value
-            elif not _explicit(ctx, key):
-                kw[key] = value
+    specs = list(output)
+    if config_path:
+        conf = load_config(config_path)
+        source = source or conf.pop("source", None)
+        specs = specs or conf.pop("output", [])
+        conf.pop("output", None)
+        require_output = require_output or bool(conf.pop("require_output", False))
+        _merge_config(ctx, values, conf)
     if not source:
         raise click.UsageError("give a SOURCE (or 'source' in --config)")
-    try:
-        policy = EventPolicy(
-            min_confidence=kw["min_confidence"],
-            min_bursts=kw["min_bursts"],
-            update_interval_s=kw["update_interval"],
-            quiet_s=kw["quiet"],
-        )
-    except ValueError as exc:
-        raise InputError("watch", str(exc)) from None
-    try:
-        options = _node_options(kw, policy)
-    except ValueError as exc:
-        raise InputError("watch", str(exc)) from None
+    options = build(NodeOptions, values, "watch")
     if options.scan:
         from rfclassify.node.scan import scan_centres
 
@@ -194,25 +135,35 @@ def command(ctx: click.Context, source: str | None, **kw: Any) -> None:
             scan_centres(options.scan, options.rate_hz or 2.4e6)
         except ValueError as exc:
             raise InputError(options.scan, str(exc)) from None
-    elif options.freq_hz is None and source.startswith(("rtlsdr:", "rtl_tcp://")):
+    elif options.freq_hz is None and is_live_spec(source):
         raise InputError(source, "no centre frequency: give --freq (e.g. --freq 915M) or --scan")
-    outputs = []
+    outputs = OutputSet([])
+    dead: list[str] = []
     try:
-        for spec in kw["outputs"] or ("-",):
-            outputs.append(open_output(spec, client_id=f"rfclassify-{options.sensor_name}"))
+        for spec in specs or ["-"]:
+            outputs.outputs.append(open_output(spec, client_id=f"rfclassify-{options.sensor_name}"))
         service = WatchService(source, options)
 
         def on_signal(signum: int, _frame: Any) -> None:
             service.stop()
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        watchdog = OutputWatchdog(outputs, service.stop) if require_output else None
         try:
             for event in service.events():
-                for out in outputs:
-                    out.write(event)
+                outputs.write(event)
+                if outputs.reader_gone:
+                    service.stop()  # stdout's reader left (| head): a normal end
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            if watchdog is not None:
+                dead += watchdog.finish()
     finally:
-        for out in outputs:
-            out.close()
+        lost = outputs.close()
+    if dead:
+        click.echo(f"rfclassify: error: {dead[0]}; stopped (--require-output)", err=True)
+        sys.exit(EXIT_OUTPUT_DEAD)
+    if lost:
+        click.echo(f"rfclassify: error: {lost} record(s) not delivered (see the warnings above)", err=True)
+        sys.exit(EXIT_LOST)

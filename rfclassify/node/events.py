@@ -43,28 +43,10 @@ from rfclassify.classify.tracking import (
     drone_evidence,
     emitter_summary,
 )
+from rfclassify.node.options import EventPolicy
 from rfclassify.signatures import REGISTRY
 
 EVENT_KINDS = ("start", "update", "end")
-
-
-@dataclass(frozen=True)
-class EventPolicy:
-    """When an emitter becomes an event (see the module docstring). Times are stream seconds."""
-
-    min_confidence: float = 0.9
-    min_bursts: int = 5
-    update_interval_s: float = 5.0
-    quiet_s: float = 3.0
-    keep_bursts: int = 256
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError(f"min_confidence must be within 0..1, not {self.min_confidence}")
-        if self.min_bursts < 1 or self.keep_bursts < 1:
-            raise ValueError("min_bursts and keep_bursts must be at least 1")
-        if self.update_interval_s < 0 or self.quiet_s <= 0:
-            raise ValueError("update_interval_s must be >= 0 and quiet_s > 0")
 
 
 @dataclass

@@ -18,6 +18,10 @@ Disk use is bounded: after each write, evidence files in DIR (only names
 this module writes, ``evidence-<UTC>-<label>-<freq>-<emitter>[-n].sigmf-*``)
 are deleted oldest first until their total is at most ``max_bytes``. Other
 files in DIR are never touched; an existing file is never overwritten.
+
+Snippets carry the sensor's position: files are created ``0600`` and the
+directories the recorder creates ``0700``, whatever the umask
+(:mod:`rfclassify.private_files`); an existing DIR keeps its mode.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import numpy as np
 
 from rfclassify.classify.tracking import Emitter
 from rfclassify.detect.ring import Ring
+from rfclassify.private_files import make_dirs
 from rfclassify.sources.base import Block
 from rfclassify.sources.datatypes import datatype as lookup_datatype
 from rfclassify.sources.datatypes import decode, encode
@@ -197,7 +202,7 @@ class EvidenceRecorder:
     ) -> None:
         self.directory = Path(directory)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            make_dirs(self.directory, private=True)
         except OSError as exc:
             from rfclassify.errors import InputError
 
@@ -263,6 +268,7 @@ class EvidenceRecorder:
             hw=self.hw,
             geolocation=self.geolocation,
             description=f"rfclassify watch evidence: {p.event.get('label')} at {p.event.get('freq_hz', 0) / 1e6:.4f} MHz",
+            private=True,
             global_extra={
                 "rfclassify:sensor_id": self.sensor_id,
                 "rfclassify:report_id": p.event.get("report_id"),

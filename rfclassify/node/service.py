@@ -29,84 +29,24 @@ from __future__ import annotations
 
 import collections
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rfclassify.errors import InputError, SourceUnavailable
-from rfclassify.node.events import EventEngine, EventPolicy, find_emitter, iso_utc
+from rfclassify.node.events import EventEngine, find_emitter, iso_utc
 from rfclassify.node.heartbeat import HeartbeatMeter, noise_floor_dbfs
+from rfclassify.node.options import NodeOptions
 from rfclassify.sources.base import Source
 
+if TYPE_CHECKING:
+    from rfclassify.classify.stream import StreamEngine, StreamStep
+    from rfclassify.classify.tracking import BurstDecision
+    from rfclassify.detect.types import DetectedBurst
+
 log = logging.getLogger("rfclassify.node")
-
-DEFAULT_BLOCK_SAMPLES = 1 << 16
-GiB = 2**30
-
-
-@dataclass
-class NodeOptions:
-    """Everything ``rfclassify watch`` can be told (see ``rfclassify watch --help``). Units in names."""
-
-    freq_hz: float | None = None
-    rate_hz: float | None = None
-    format: str | None = None
-    gain: str | float | None = None
-    ppm: int = 0
-    model: str | None = None
-    sensor_id: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    heading_deg: float | None = None
-    scan: str | None = None
-    dwell_s: float = 0.5
-    heartbeat_s: float = 0.0
-    record_dir: str | None = None
-    record_max_bytes: int = 2 * GiB
-    record_pre_s: float = 2.0
-    record_post_s: float = 2.0
-    realtime: bool = False
-    policy: EventPolicy = field(default_factory=EventPolicy)
-    block_samples: int = DEFAULT_BLOCK_SAMPLES
-    max_batch_delay_s: float = 0.1
-    max_batch: int = 64
-    backoff_s: tuple[float, float] = (1.0, 60.0)
-    source_overrides: dict[str, Any] = field(default_factory=dict)
-    #: Coherent-array sources (see :mod:`rfclassify.node.bearing`): the array (``None``: the
-    #: recording's ``rfclassify:array``), the DOA method, a calibration (path or loaded), how much
-    #: IQ of every channel is kept, and how much of an emitter's recent signal an estimate uses.
-    geometry: Any = None
-    bearing_method: str = "music"
-    calibration: Any = None
-    bearing_window_s: float = 0.5
-    bearing_span_s: float = 0.1
-
-    def __post_init__(self) -> None:
-        from rfclassify.bearing.doa import METHODS
-
-        if self.bearing_method not in METHODS:
-            raise ValueError(f"bearing method must be one of {', '.join(METHODS)}, not {self.bearing_method!r}")
-        if self.bearing_window_s <= 0 or self.bearing_span_s <= 0:
-            raise ValueError("bearing_window_s and bearing_span_s must be positive")
-
-    @property
-    def sensor_name(self) -> str:
-        """``sensor_id`` or the host name."""
-        return self.sensor_id or socket.gethostname()
-
-    def sensor_extra(self) -> dict[str, Any]:
-        """Keys describing the node's position added to every event."""
-        extra: dict[str, Any] = {}
-        if self.lat is not None and self.lon is not None:
-            extra["sensor_lat"] = self.lat
-            extra["sensor_lon"] = self.lon
-        if self.heading_deg is not None:
-            extra["sensor_heading_deg"] = self.heading_deg
-        return extra
 
 
 def compass_bearing(bearing_deg: float, heading_deg: float) -> float:
@@ -119,9 +59,22 @@ def compass_bearing(bearing_deg: float, heading_deg: float) -> float:
 
 
 class WatchService:
-    """Runs the node loop over ``source`` (a spec or an open :class:`Source`); iterate :meth:`events`."""
+    """Runs the node loop over ``source`` (a spec or an open :class:`Source`); iterate :meth:`events`.
 
-    def __init__(self, source: str | Source, options: NodeOptions | None = None, classifier: Any = None) -> None:
+    Detection, context, batching, decisions and tracking are the stream
+    engine's (:mod:`rfclassify.classify.stream`, the same as ``classify``'s);
+    the service adds the node's own concerns around it: reopening the source,
+    scanning, pacing, heartbeats, evidence and bearings. ``on_burst(burst,
+    decision)``, if given, sees every classified burst in stream order.
+    """
+
+    def __init__(
+        self,
+        source: str | Source,
+        options: NodeOptions | None = None,
+        classifier: Any = None,
+        on_burst: Callable[[DetectedBurst, BurstDecision], None] | None = None,
+    ) -> None:
         self.spec = source if isinstance(source, str) else getattr(source, "path", "source")
         self._given_source = None if isinstance(source, str) else source
         self.options = options or NodeOptions()
@@ -131,6 +84,8 @@ class WatchService:
         self.recorder: Any = None
         self.bearings: Any = None  # NodeBearings for a multi-channel source
         self.engine: EventEngine | None = None
+        self.stream: StreamEngine[dict[str, Any]] | None = None
+        self.on_burst = on_burst
         self.scanner: Any = None
         self._stop = threading.Event()
         self._status: collections.deque[dict[str, Any]] = collections.deque(maxlen=100)
@@ -178,7 +133,7 @@ class WatchService:
         return self._utc0 + timedelta(seconds=t_s)
 
     def _open(self) -> Source:
-        from rfclassify.sources import is_live_spec, open_source
+        from rfclassify.sources import device_settings, is_live_spec, open_source
 
         o = self.options
         if self._given_source is not None:
@@ -189,18 +144,18 @@ class WatchService:
         if is_live_spec(self.spec):
             return open_source(
                 self.spec,
-                rate=o.rate_hz,
-                freq=freq,
+                sample_rate_hz=o.rate_hz,
+                center_freq_hz=freq,
                 gain=o.gain,
                 ppm=o.ppm,
                 reconnect=True,
                 on_status=self._on_status,
                 backoff_s=(0.5, o.backoff_s[1]),
-                **o.source_overrides,
+                **device_settings(self.spec, agc=o.agc, bias_tee=o.bias_tee, bandwidth_hz=o.bandwidth_hz),
             )
         if o.scan:
-            raise InputError(self.spec, "--scan needs a live receiver (rtlsdr: or rtl_tcp://), not a recording")
-        return open_source(self.spec, format=o.format, rate=o.rate_hz, freq=o.freq_hz)
+            raise InputError(self.spec, "--scan needs a live receiver (rtlsdr:, rtl_tcp:// or soapy:), not a recording")
+        return open_source(self.spec, format=o.format, sample_rate_hz=o.rate_hz, center_freq_hz=o.freq_hz)
 
     def _heartbeat(self) -> dict[str, Any]:
         src = self.source
@@ -227,6 +182,7 @@ class WatchService:
         from threadpoolctl import threadpool_limits
 
         from rfclassify.classify.pipeline import Classifier
+        from rfclassify.classify.stream import BatchPolicy, StreamEngine
         from rfclassify.node.scan import Scanner, scan_centres
 
         o = self.options
@@ -241,6 +197,13 @@ class WatchService:
             source_name=self.spec,
             utc_of=self.utc_of,
             extra=o.sensor_extra(),
+        )
+        # One engine for the service's life: a reopened source starts a new stream, which the engine
+        # sees as a discontinuity (flush, then a fresh context).
+        self.stream = StreamEngine(
+            self.classifier,
+            batch=BatchPolicy(max_batch=o.max_batch, max_delay_s=o.max_batch_delay_s),
+            tracker=_NodeTracker(self),
         )
         attempt = 0
         with threadpool_limits(limits=1):
@@ -262,7 +225,7 @@ class WatchService:
                     self.meter.source_state = "streaming"
                     live = hasattr(self.source, "retune")
                     if self.scanner is not None and not live:
-                        raise InputError(self.spec, "--scan needs a live receiver (rtlsdr: or rtl_tcp://)")
+                        raise InputError(self.spec, "--scan needs a live receiver (rtlsdr:, rtl_tcp:// or soapy:)")
                     try:
                         yield from self._run(self.source)
                     except SourceUnavailable as exc:
@@ -298,36 +261,24 @@ class WatchService:
                 log.info("evidence written: %s", path)
         self._drain_status()
 
+    def _classified(self, step: StreamStep[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.on_burst is not None:
+            for burst, decision in step.classified:
+                self.on_burst(burst, decision)
+        return step.outputs
+
     def _run(self, source: Source) -> Iterator[dict[str, Any]]:
-        from rfclassify.detect.burst_detector import BurstDetector
-        from rfclassify.features.context import CausalContext
-        from rfclassify.node.bearing import NodeBearings
+        from rfclassify.classify.bearings import NodeBearings
 
         o = self.options
-        assert self.engine is not None
+        assert self.stream is not None
         self.bearings = NodeBearings.for_source(
             source, o.geometry, o.bearing_method, o.calibration,
             window_s=o.bearing_window_s, span_s=o.bearing_span_s,
         )
-        detector = BurstDetector()
-        context = CausalContext()
-        pending: list[Any] = []
-        last_fc: float | None = None
         wall0: float | None = None
         t_first: float | None = None
         info_dtype = getattr(getattr(source, "info", None), "datatype", "cu8")
-
-        def decide(bursts: list[Any]) -> Iterator[dict[str, Any]]:
-            assert self.engine is not None
-            if not bursts:
-                return
-            for burst, decision in zip(bursts, self.classifier.decide(bursts)):
-                for event in self._with_bearings(self.engine.add(decision)):
-                    if self.recorder is not None and event["event"] == "start":
-                        emitter = find_emitter(self.engine, event["emitter_id"])
-                        if emitter is not None:
-                            self.recorder.trigger(event, emitter, burst.detection.sample_rate_hz)
-                    yield event
 
         for block in source.blocks(o.block_samples):
             if self._stop.is_set():
@@ -369,27 +320,46 @@ class WatchService:
             if self.recorder is not None:
                 for path in self.recorder.push(block):
                     log.info("evidence written: %s", path)
-            if last_fc is not None and block.center_freq_hz != last_fc:
-                pending += [context.annotate(b) for b in detector.flush()]
-                context.reset()
-            last_fc = block.center_freq_hz
-            pending += [context.annotate(b) for b in detector.process(block)]
-            end_s = block.t_start_s + n / block.sample_rate_hz
-            self._last_end_s = end_s
-            if pending and (
-                end_s - pending[0].detection.t_end_s >= o.max_batch_delay_s or len(pending) >= o.max_batch
-            ):
-                batch, pending = pending, []
-                yield from decide(batch)
-            yield from self._with_bearings(self.engine.expire(end_s))
+            self._last_end_s = block.t_start_s + n / block.sample_rate_hz
+            yield from self._classified(self.stream.push(block))
             if self.scanner is not None:
                 nxt = self.scanner.advance(block.center_freq_hz, block.sample_rate_hz, n)
                 if nxt is not None:
                     source.retune(nxt)  # type: ignore[attr-defined]
             if self.meter.due():
                 yield self._heartbeat()
-        pending += [context.annotate(b) for b in detector.flush()]
-        yield from decide(pending)
+        yield from self._classified(self.stream.flush())
+
+
+class _NodeTracker:
+    """The node's tracker stage of the stream engine (:class:`~rfclassify.classify.stream.Tracker`).
+
+    Decisions become events (:class:`EventEngine`); each event gets its
+    bearing while its emitter is in the state that caused it, and a ``start``
+    triggers the evidence recorder.
+    """
+
+    def __init__(self, service: WatchService) -> None:
+        self.service = service
+
+    def add(self, burst: DetectedBurst, decision: BurstDecision) -> list[dict[str, Any]]:
+        """Events caused by one classified burst."""
+        svc = self.service
+        assert svc.engine is not None
+        events = svc._with_bearings(svc.engine.add(decision))
+        if svc.recorder is not None:
+            for event in events:
+                if event["event"] == "start":
+                    emitter = find_emitter(svc.engine, event["emitter_id"])
+                    if emitter is not None:
+                        svc.recorder.trigger(event, emitter, burst.detection.sample_rate_hz)
+        return events
+
+    def expire(self, now_s: float) -> list[dict[str, Any]]:
+        """``end`` events of emitters quiet at stream time ``now_s``."""
+        svc = self.service
+        assert svc.engine is not None
+        return svc._with_bearings(svc.engine.expire(now_s))
 
 
 def watch_events(
@@ -402,4 +372,4 @@ def watch_events(
     yield from service.events()
 
 
-__all__ = ["NodeOptions", "WatchService", "watch_events"]
+__all__ = ["WatchService", "watch_events"]

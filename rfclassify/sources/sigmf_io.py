@@ -52,6 +52,7 @@ import numpy as np
 
 from rfclassify import __version__
 from rfclassify.errors import InputError
+from rfclassify.private_files import open_fd
 from rfclassify.sources.base import Capture, FileSource, SourceInfo
 from rfclassify.sources.datatypes import DATATYPES, DataType, decode, encode
 from rfclassify.sources.datatypes import datatype as lookup_datatype
@@ -67,6 +68,11 @@ META_EXT = ".sigmf-meta"
 DATA_EXT = ".sigmf-data"
 ARCHIVE_EXT = ".sigmf"
 PARTIAL_SUFFIX = ".partial"
+
+
+def create_file(path: Path, *, private: bool = False) -> Any:
+    """Open ``path`` for binary writing (created or truncated); ``private``: mode ``0600`` whatever the umask."""
+    return open(open_fd(path, os.O_WRONLY | os.O_TRUNC, private=private), "wb")
 
 _WRITE_CHUNK_SAMPLES = 1 << 18
 
@@ -306,6 +312,7 @@ class SigMFWriter:
     exists from the start; :meth:`add_capture` starts later segments.
     Annotation dicts use SigMF keys (``core:sample_start`` is required) and
     may carry ``rfclassify:*`` keys; they are sorted by start on close.
+    With ``private=True`` (a node's evidence) both files are created ``0600``.
     """
 
     def __init__(
@@ -324,6 +331,7 @@ class SigMFWriter:
         capture_extra: Mapping[str, Any] | None = None,
         overwrite: bool = False,
         validate: bool = True,
+        private: bool = False,
     ) -> None:
         try:
             self.datatype = lookup_datatype(datatype)
@@ -342,6 +350,7 @@ class SigMFWriter:
         self.num_channels = int(num_channels)
         self.num_samples = 0
         self._validate = validate
+        self._private = private
         self._global: dict[str, Any] = {
             "core:datatype": self.datatype.name,
             "core:sample_rate": _number(sample_rate_hz),
@@ -361,7 +370,7 @@ class SigMFWriter:
         self._annotations: list[dict[str, Any]] = []
         self.add_capture(0, center_freq_hz, datetime_utc, capture_extra)
         self._hash = hashlib.sha512()
-        self._file = open(self.partial_path, "wb")  # noqa: SIM115 - closed in close()/abort()
+        self._file = create_file(self.partial_path, private=private)  # closed in close()/abort()
         self._closed = False
 
     # -- samples and metadata ------------------------------------------------
@@ -460,7 +469,8 @@ class SigMFWriter:
         text = json.dumps(meta, indent=2, default=_json_default) + "\n"
         os.replace(self.partial_path, self.data_path)
         tmp_meta = self.meta_path.with_name(self.meta_path.name + PARTIAL_SUFFIX)
-        tmp_meta.write_text(text, encoding="utf-8")
+        with create_file(tmp_meta, private=self._private) as meta_file:
+            meta_file.write(text.encode("utf-8"))
         os.replace(tmp_meta, self.meta_path)
         return self.meta_path
 

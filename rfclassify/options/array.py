@@ -1,0 +1,42 @@
+"""The array-geometry options (``array``, ``elements``, ``radius``, ``spacing``, ``positions``), declared once.
+
+They describe one :class:`~rfclassify.bearing.geometry.ArrayGeometry`
+(:meth:`ArrayOptions.geometry`), so they are a group that merges as one
+option: any of them on the command line replaces all of them from a config
+file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rfclassify.options.declare import option
+from rfclassify.options.kinds import INTEGER, NUMBER, TEXT, choice
+
+
+@dataclass(frozen=True)
+class ArrayOptions:
+    """An antenna array as people describe it (``None``: not given); lengths in metres."""
+
+    array: str | None = option(
+        "array", choice(("uca", "ula")),
+        "Array type (default: the recording's rfclassify:array metadata). UCA element m sits at "
+        "2πm/N counter-clockwise from +x; ULA element m at x = m·spacing.",
+    )
+    elements: int | None = option("elements", INTEGER, "Number of array elements.", metavar="N")
+    radius: float | None = option("radius", NUMBER, "UCA radius, metres.", unit="m", metavar="M")
+    spacing: float | None = option("spacing", NUMBER, "ULA element spacing, metres.", unit="m", metavar="M")
+    positions: str | None = option(
+        "positions", TEXT, 'Custom planar array: element positions in metres, e.g. "0,0;0.1,0;0.05,0.09".',
+        unit="m", metavar="X,Y;X,Y;...",
+    )
+
+    def geometry(self) -> Any:
+        """The :class:`~rfclassify.bearing.geometry.ArrayGeometry` described, ``None`` if none.
+
+        Raises :class:`~rfclassify.errors.InputError` if the options contradict each other.
+        """
+        from rfclassify.bearing.geometry import geometry_from_options
+
+        return geometry_from_options(self.array, self.elements, self.radius, self.spacing, self.positions)
