@@ -25,7 +25,7 @@ demo: venv
 test: venv
 	$(PY) -m pytest -q
 
-## model: re-train the shipped default model reproducibly (fixed seeds)
+## model: re-train the shipped default model rfclassify/models/default.rfcm reproducibly (fixed seeds)
 model: venv
 	$(PY) scripts/make_model.py --jobs $(JOBS)
 

@@ -265,14 +265,17 @@ def long_copy(meta: Path, out_base: Path, repeats: int) -> Path:
 
 def ensure_model(cache: Path) -> dict[str, Any]:
     """Training time and size of the default model, training a small stand-in if it is missing."""
-    from rfclassify.classify.persistence import default_model_path
+    from rfclassify.classify.persistence import default_model_path, load_model
+    from rfclassify.errors import ModelError
     from rfclassify.features import FEATURE_SCHEMA_VERSION
 
     path = default_model_path()
-    side = path.with_suffix(".json")
     default: dict[str, Any] | None = None
-    if path.exists() and side.exists():
-        meta = json.loads(side.read_text())
+    try:
+        meta: dict[str, Any] | None = load_model(path).meta if path.exists() else None
+    except ModelError:
+        meta = None
+    if meta is not None:
         recipe = meta.get("recipe", {})
         default = {
             "model": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
@@ -294,7 +297,7 @@ def ensure_model(cache: Path) -> dict[str, Any]:
     from rfclassify.classify.training import train
     from rfclassify.synth.dataset import synthesize_dataset
 
-    model = cache / "standin.joblib"
+    model = cache / "standin.rfcm"
     if not model.exists():
         data = cache / "standin-data"
         shutil.rmtree(data, ignore_errors=True)
@@ -308,8 +311,9 @@ def ensure_model(cache: Path) -> dict[str, Any]:
         (cache / "standin-times.json").write_text(json.dumps({"synth_s": t1 - t0, "train_s": t2 - t1}))
     times = json.loads((cache / "standin-times.json").read_text())
     os.environ["RFCLASSIFY_BENCH_MODEL"] = str(model)
+    os.environ["RFCLASSIFY_ALLOW_UNSIGNED_MODEL"] = "1"  # the stand-in is this script's own, maybe unsigned
     why = "missing" if default is None else "trained on another feature schema: retrain it with `make model`"
-    out = {"model": f"stand-in (models/default.joblib {why}): RTL-SDR only, 3 × 0.3 s per class",
+    out = {"model": f"stand-in (the default model {why}): RTL-SDR only, 3 × 0.3 s per class",
            "size_mb": model.stat().st_size / 1e6, "train_s": times["train_s"], "synth_s": times["synth_s"],
            "stand_in": True}
     if default is not None:

@@ -18,7 +18,7 @@ an event.
 
 Usage: ``python scripts/bench_watch.py [--minutes 3] [--model PATH]`` (the
 issue's memory target is over 30 minutes: ``--minutes 30``). Without a
-model (and no ``models/default.joblib``) a small one is trained first.
+model (and no shipped model) a small one is trained first.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def build_model(root: Path) -> Path:
         r = render(scene, rng, keep_components=False)
         write_sigmf(ds / f"elrs-900_{k}", r.samples, datatype="cu8", sample_rate_hz=2.4e6, center_freq_hz=fc_hz,
                     annotations=r.annotations)
-    out = root / "bench.joblib"
+    out = root / "bench.rfcm"
     train([ds], out, cv_folds=0, progress=False)
     return out
 
@@ -78,7 +78,7 @@ def parse_time(text: str) -> datetime:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=3.0, help="length of the run (default 3)")
-    parser.add_argument("--model", default=None, help="model file (default: models/default.joblib or a small one)")
+    parser.add_argument("--model", default=None, help="model file (default: the shipped model or a small one)")
     parser.add_argument("--port", type=int, default=0, help="rtl_tcp port (default: a free one)")
     parser.add_argument("--prepare", metavar="DIR", help=argparse.SUPPRESS)  # internal: scene + model in DIR
     args = parser.parse_args()
@@ -102,14 +102,16 @@ def main() -> int:
             Classifier.load(model)
         except ModelError as exc:
             print(f"{exc}: using a small model instead", file=sys.stderr)
-            model = tmp / "bench.joblib"
+            model = tmp / "bench.rfcm"
     if not model.exists():
         print("no usable model given: training a small one …", file=sys.stderr)
     # synthesis and training in another process, so their memory is not in the node's RSS
     prep = [sys.executable, __file__, "--prepare", str(tmp)] + ([] if not model.exists() else ["--model", str(model)])
     subprocess.run(prep, check=True)
     if not model.exists():
-        model = tmp / "bench.joblib"
+        model = tmp / "bench.rfcm"
+    if model.parent == tmp:
+        os.environ["RFCLASSIFY_ALLOW_UNSIGNED_MODEL"] = "1"  # the small model is this script's own, maybe unsigned
     port = args.port
     if port == 0:
         import socket

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make model`: rebuild models/default.joblib reproducibly (fixed seeds, recorded in the sidecar).
+"""`make model`: rebuild the shipped model rfclassify/models/default.rfcm reproducibly (fixed seeds, recorded in it).
 
 1. Synthesize the training set with ``rfclassify synth`` logic (seed 1): every
    label, both receiver models (RTL-SDR cu8 at 2.4/2.048/1.024/0.25 MS/s as
@@ -19,7 +19,8 @@
    Calibeur trains were all out of distribution.
 2. Train the open-set classifier on it (detections labelled from the
    annotations) with 3-fold cross-validation grouped by recording.
-3. Write models/default.joblib and its sidecar models/default.json.
+3. Write rfclassify/models/default.rfcm (arrays and JSON, no pickle; unsigned: the model inside the
+   package is trusted as the package's code is).
 
 The datasets go to datasets/train-seed1-*/ and train-seed2-*/ (ignored by git; reused while the
 synthesizer's code is unchanged).
@@ -47,7 +48,7 @@ def main() -> int:
     parser.add_argument("--per-class", type=int, default=24, help="recordings per class and receiver")
     parser.add_argument("--duration", type=float, default=0.5, help="seconds per recording")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", default=str(ROOT / "models" / "default.joblib"))
+    parser.add_argument("--out", default=str(ROOT / "rfclassify" / "models" / "default.rfcm"))
     parser.add_argument("--data", default=None, help="dataset folder (default datasets/train-seed1-N)")
     args = parser.parse_args()
 
@@ -77,6 +78,7 @@ def main() -> int:
     t1 = time.time()
     side = train(
         [data, droneid, more], args.out, jobs=args.jobs, cv_folds=3, random_state=0, cache_dir=data / ".features",
+        sign=False,
         extra_meta={
             "recipe": {
                 "command": "make model",
@@ -92,7 +94,7 @@ def main() -> int:
     )
     t_train = time.time() - t1
     size_mb = Path(args.out).stat().st_size / 1e6
-    # The training time stays out of the sidecar (a rerun on the cached datasets reproduces it byte for
+    # The training time stays out of the model's metadata (a rerun on the cached datasets reproduces it byte for
     # byte); `make bench` reports it from here.
     TIMES.parent.mkdir(parents=True, exist_ok=True)
     TIMES.write_text(json.dumps({

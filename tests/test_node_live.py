@@ -51,7 +51,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         r = render(scene, rng, keep_components=False)
         write_sigmf(root / "ds" / f"elrs-900_{k}", r.samples, datatype="cu8", sample_rate_hz=2.4e6,
                     center_freq_hz=fc_hz, annotations=r.annotations)
-    out = root / "tiny.joblib"
+    out = root / "tiny.rfcm"
     train([root / "ds"], out, cv_folds=0, progress=False)
     return out
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rfclassify.classify.persistence import library_versions
+from rfclassify.classify.persistence import library_versions, load_model
 from rfclassify.classify.pipeline import Classifier
 from rfclassify.features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 from rfclassify.signatures import UNKNOWN
@@ -36,7 +36,7 @@ TRAIN_SEED, TEST_SEED = 11, 12
 #: The keys `rfclassify classify --help` documents for each jsonl record.
 CLASSIFY_KEYS = ("source", "label", "drone", "link", "confidence", "t_start_s", "t_end_s", "freq_hz",
                  "bandwidth_hz", "snr_db", "bursts", "channels", "models", "bearing_deg", "bearing_std_deg")
-SUMMARY_KEYS = ("classes", "training_data", "cross_validation", "sha256")
+SUMMARY_KEYS = ("classes", "training_data", "cross_validation", "sha256", "signed_by")
 EVALUATE_KEYS = ("burst_accuracy", "burst_macro_f1", "emitter_accuracy", "emitter_accuracy_snr_ge_10db",
                  "false_drone_detections_per_hour", "report")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -89,7 +89,7 @@ def datasets(work: Path) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def trained(work: Path, datasets: dict[str, Path]) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """`rfclassify train` on the SigMF training set: (model path, the finished process)."""
-    model = work / "models" / "m.joblib"
+    model = work / "models" / "m.rfcm"
     proc = _cli("train", datasets["train"], "--out", model)
     assert proc.returncode == 0, proc.stderr
     return model, proc
@@ -129,12 +129,19 @@ def evaluated(work: Path, trained: tuple[Path, subprocess.CompletedProcess[str]]
 # train on annotated SigMF
 
 
-def test_train_writes_model_and_sidecar(trained: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def _meta(model: Path) -> dict:
+    """What the model file says about itself (it loads: signed with the tests' local key, see conftest)."""
+    return load_model(model).meta
+
+
+def test_train_writes_a_signed_model_with_its_metadata(trained: tuple[Path, subprocess.CompletedProcess[str]],
+                                                        config_home: Path) -> None:
     model, proc = trained
-    side = json.loads(model.with_suffix(".json").read_text())
+    side = _meta(model)
     assert side["kind"] == "rfclassify burst classifier"
-    assert side["model_file"] == model.name
     assert side["sha256"] == _sha256(model)
+    assert model.with_name(model.name + ".sig").exists()
+    assert load_model(model).trust.describe().startswith(f"signed by key {_json_out(proc.stdout)['signed_by']}")
     data = side["training_data"]
     assert side["classes"] == sorted(data["per_class"]) == sorted(CLASSES)
     assert data["recordings"] == len(CLASSES) * TRAIN_PER_CLASS
@@ -144,12 +151,14 @@ def test_train_writes_model_and_sidecar(trained: tuple[Path, subprocess.Complete
     assert side["feature_schema_version"] == FEATURE_SCHEMA_VERSION
     assert side["feature_names"] == list(FEATURE_NAMES)
     assert side["versions"] == library_versions()
-    assert set(side["versions"]) >= {"python", "rfclassify", "numpy", "scipy", "scikit-learn", "joblib"}
+    assert set(side["versions"]) >= {"python", "rfclassify", "numpy", "scipy", "scikit-learn"}
     cv = side["cross_validation"]
     assert (cv["folds"], cv["grouped_by"]) == (3, "recording")
     for key in ("burst_accuracy", "burst_macro_f1", "unknown_rate"):
         assert 0.0 <= cv[key] <= 1.0, (key, cv)
-    assert _json_out(proc.stdout) == {k: side[k] for k in SUMMARY_KEYS}
+    summary = _json_out(proc.stdout)
+    assert {k: summary[k] for k in SUMMARY_KEYS[:-1]} == {k: side[k] for k in SUMMARY_KEYS[:-1]}
+    assert HEX64.fullmatch(summary["sha256"]) and re.fullmatch(r"[0-9a-f]{16}", summary["signed_by"])
 
 
 def test_train_and_evaluate_stdout_is_only_json(trained: tuple[Path, subprocess.CompletedProcess[str]],
@@ -161,7 +170,7 @@ def test_train_and_evaluate_stdout_is_only_json(trained: tuple[Path, subprocess.
 def test_trained_model_loads_and_classifies(trained: tuple[Path, subprocess.CompletedProcess[str]],
                                             datasets: dict[str, Path]) -> None:
     model, _ = trained
-    side = json.loads(model.with_suffix(".json").read_text())
+    side = _meta(model)
     classifier = Classifier.load(model)
     assert classifier.classes == side["classes"]
     assert classifier.meta["sha256"] == side["sha256"] and classifier.path == model
@@ -191,10 +200,10 @@ def test_trained_model_loads_and_classifies(trained: tuple[Path, subprocess.Comp
 
 def test_train_on_label_folders_of_raw_files(work: Path, raw_layout: Path,
                                              trained: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    model = work / "models" / "raw.joblib"
+    model = work / "models" / "raw.rfcm"
     proc = _cli("train", raw_layout, "--out", model)
     assert proc.returncode == 0, proc.stderr
-    side = json.loads(model.with_suffix(".json").read_text())
+    side = _meta(model)
     assert side["sha256"] == _sha256(model)
     data = side["training_data"]
     assert data["recordings"] == len(list(raw_layout.rglob("*.cu8"))) == len(CLASSES) * TRAIN_PER_CLASS
@@ -203,7 +212,7 @@ def test_train_on_label_folders_of_raw_files(work: Path, raw_layout: Path,
     assert side["classes"] == sorted(data["per_class"])
     assert {"elrs-900", "ook-ism"} <= set(side["classes"]) <= set(CLASSES)
     # Same samples, same detector: as many detections as from the SigMF recordings.
-    sigmf = json.loads(trained[0].with_suffix(".json").read_text())["training_data"]
+    sigmf = _meta(trained[0])["training_data"]
     assert data["bursts"] == sum(data["per_class"].values()) == sigmf["bursts"]
     assert data["per_class"]["ook-ism"] >= sigmf["per_class"]["ook-ism"]
     assert data["sha256"] != sigmf["sha256"]
@@ -226,7 +235,7 @@ def test_evaluate_writes_metrics_and_plots(evaluated: tuple[Path, subprocess.Com
         assert (report / name).read_bytes()[:8] == PNG_MAGIC, name
         assert (report / name).stat().st_size > 5000, name
 
-    classes = json.loads(trained[0].with_suffix(".json").read_text())["classes"]
+    classes = _meta(trained[0])["classes"]
     assert metrics["recordings"] == len(CLASSES) * TEST_PER_CLASS
     # A tiny model on another seed: any accuracy, but a consistent one.
     acc = metrics["burst_accuracy"]
@@ -276,27 +285,26 @@ def test_evaluate_writes_metrics_and_plots(evaluated: tuple[Path, subprocess.Com
 ], ids=["empty-folder", "missing-path"])
 def test_train_without_recordings(tmp_path: Path, make, problem: str) -> None:
     data = make(tmp_path / "data")
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.rfcm"
     _one_error_line(_cli("train", data, "--out", out), str(data), problem)
-    assert not out.exists() and not out.with_suffix(".json").exists()
+    assert not out.exists() and not out.with_name("m.rfcm.sig").exists()
 
 
 def test_train_raw_file_without_rate_in_its_name(tmp_path: Path) -> None:
     folder = tmp_path / "ook-ism"
     folder.mkdir()
     encode(np.zeros(24_000, np.complex64), datatype("cu8")).tofile(folder / "x.cu8")
-    proc = _cli("train", tmp_path, "--out", tmp_path / "m.joblib")
+    proc = _cli("train", tmp_path, "--out", tmp_path / "m.rfcm")
     _one_error_line(proc, "x.cu8", "sample rate")
 
 
 def test_evaluate_refuses_a_tampered_model(tmp_path: Path, trained: tuple[Path, subprocess.CompletedProcess[str]],
                                            datasets: dict[str, Path]) -> None:
-    model = tmp_path / "m.joblib"
-    model.write_bytes(trained[0].read_bytes())
-    model.with_suffix(".json").write_text(trained[0].with_suffix(".json").read_text())
-    data = bytearray(model.read_bytes())
+    model = tmp_path / "m.rfcm"
+    data = bytearray(trained[0].read_bytes())
     data[len(data) // 2] ^= 0x01
     model.write_bytes(bytes(data))
+    model.with_name("m.rfcm.sig").write_bytes(trained[0].with_name(trained[0].name + ".sig").read_bytes())
     report = tmp_path / "report"
     proc = _cli("evaluate", datasets["test"], "--model", model, "--report", report)
     _one_error_line(proc, str(model), "does not match", "refusing to load")
@@ -319,14 +327,13 @@ def test_train_does_not_overwrite_user_files(tmp_path: Path, datasets: dict[str,
     notes.write_text("field notes\n")
     _one_error_line(_cli("train", datasets["train"], "--out", notes), str(notes), "exists", "--force")
     assert notes.read_text() == "field notes\n"
-    assert not notes.with_suffix(".json").exists()
-    # The sidecar train would write beside a new model.
-    mine = tmp_path / "mine.json"
-    mine.write_text('{"mine": 1}\n')
-    model = tmp_path / "mine.joblib"
-    _one_error_line(_cli("train", datasets["train"], "--out", model), str(mine), "exists", "--force")
-    assert mine.read_text() == '{"mine": 1}\n' and not model.exists()
-    # A model named like its own sidecar: the sidecar would be written over the model.
-    clash = tmp_path / "model.json"
-    _one_error_line(_cli("train", datasets["train"], "--out", clash), str(clash), ".joblib")
-    assert not clash.exists()
+    # The signature train would write beside a new model.
+    sig = tmp_path / "mine.rfcm.sig"
+    sig.write_text("mine\n")
+    model = tmp_path / "mine.rfcm"
+    _one_error_line(_cli("train", datasets["train"], "--out", model), str(sig), "exists", "--force")
+    assert sig.read_text() == "mine\n" and not model.exists()
+    # A model file is an .rfcm: a .joblib name would say pickle.
+    pickle_name = tmp_path / "model.joblib"
+    _one_error_line(_cli("train", datasets["train"], "--out", pickle_name), str(pickle_name), ".rfcm")
+    assert not pickle_name.exists()

@@ -123,23 +123,38 @@ class CompiledTrees:
         return leaves.sum(axis=2) + self.baseline[None, :]
 
 
+#: Most (sample, tree) pairs walked at once: bounds the walker's index arrays (~40 MB) on large batches.
+MAX_PAIRS = 1 << 20
+
+
 @dataclass(frozen=True)
-class _SigmoidFold:
-    """One calibrated fold: compiled trees, then Platt sigmoids ``expit(-(a·f + b))`` per class, normalised.
+class CompiledFold:
+    """One fold: compiled trees, then Platt sigmoids ``expit(-(a·f + b))`` per class, normalised
+    (``calibration="sigmoid"``), or the boosted model's own link (``"none"``: softmax, or the
+    logistic function for two classes).
 
     The arithmetic of scikit-learn's ``_CalibratedClassifier.predict_proba``
-    for ``method="sigmoid"`` without its per-call validation (which cost as
-    much as the trees on a small batch); equality is tested.
+    for ``method="sigmoid"`` (and of ``HistGradientBoostingClassifier.predict_proba``)
+    without its per-call validation (which cost as much as the trees on a
+    small batch); equality is tested.
     """
 
     trees: CompiledTrees
+    calibration: str
     columns: np.ndarray  # output column of each calibrator (scikit-learn's pos_class_indices)
     a: np.ndarray
     b: np.ndarray
     n_classes: int
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(n_samples, n_classes)``."""
         raw = self.trees.raw_predict(X)
+        if self.calibration == "none":
+            if raw.shape[1] == 1:
+                positive = expit(raw[:, 0])
+                return np.column_stack([1.0 - positive, positive])
+            exp = np.exp(raw - raw.max(axis=1, keepdims=True))
+            return exp / exp.sum(axis=1, keepdims=True)
         proba = np.zeros((len(X), self.n_classes))
         if self.n_classes == 2:
             proba[:, 1] = expit(-(self.a[0] * raw[:, 0] + self.b[0]))
@@ -153,50 +168,192 @@ class _SigmoidFold:
         return proba
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, list[_SigmoidFold] | None] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+@dataclass(frozen=True)
+class CompiledEnsemble:
+    """A fitted classifier of boosted trees as arrays: the mean of its folds' probabilities.
 
+    Built from a sigmoid-calibrated :class:`~sklearn.calibration.CalibratedClassifierCV`
+    over :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (one fold
+    per calibrated classifier) or from a plain fitted boosted model (one fold,
+    ``calibration="none"``). :meth:`state` and :meth:`from_state` turn it into
+    plain numbers and arrays and back (the saved model format), checking on the
+    way back that every tree is well formed.
+    """
 
-def _compiled_folds(calibrated: Any) -> list[_SigmoidFold] | None:
-    """The folds of a fitted sigmoid-calibrated ensemble of boosted trees, compiled (cached), or None."""
-    with _LOCK:
-        if calibrated in _CACHE:
-            return _CACHE[calibrated]
-    from sklearn.calibration import _SigmoidCalibration
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    folds: tuple[CompiledFold, ...]
+    n_classes: int
 
-    folds: list[_SigmoidFold] | None = []
-    try:
-        classes = np.asarray(calibrated.classes_)
-        for cc in calibrated.calibrated_classifiers_:
-            est = cc.estimator
-            if (not isinstance(est, HistGradientBoostingClassifier) or cc.method != "sigmoid"
+    @classmethod
+    def from_estimator(cls, est: Any) -> CompiledEnsemble:
+        """Compile ``est``; ``TypeError``/``ValueError`` for anything else (other estimators or calibrations,
+        categorical features)."""
+        from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        if isinstance(est, HistGradientBoostingClassifier):
+            n = len(est.classes_)
+            empty = np.zeros(0)
+            return cls((CompiledFold(CompiledTrees.from_hgb(est), "none", np.arange(n), empty, empty, n),), n)
+        if not isinstance(est, CalibratedClassifierCV):
+            raise TypeError(f"cannot compile a {type(est).__name__}")
+        classes = np.asarray(est.classes_)
+        folds = []
+        for cc in est.calibrated_classifiers_:
+            fold_est = cc.estimator
+            if (not isinstance(fold_est, HistGradientBoostingClassifier) or cc.method != "sigmoid"
                     or not all(isinstance(c, _SigmoidCalibration) for c in cc.calibrators)):
-                folds = None
-                break
-            columns = np.searchsorted(classes, est.classes_)  # LabelEncoder order = sorted classes
-            if not np.array_equal(classes[columns], est.classes_):
-                folds = None
-                break
-            folds.append(_SigmoidFold(
-                CompiledTrees.from_hgb(est), columns,
+                raise ValueError("only sigmoid calibration of boosted trees can be compiled")
+            columns = np.searchsorted(classes, fold_est.classes_)  # LabelEncoder order = sorted classes
+            if not np.array_equal(classes[columns], fold_est.classes_):
+                raise ValueError("a fold's classes are not among the ensemble's")
+            if len(classes) > 2 and len(fold_est.classes_) != len(cc.calibrators):
+                raise ValueError("a fold saw two classes of a multi-class ensemble")
+            folds.append(CompiledFold(
+                CompiledTrees.from_hgb(fold_est), "sigmoid", columns,
                 np.array([c.a_ for c in cc.calibrators], dtype=np.float64),
                 np.array([c.b_ for c in cc.calibrators], dtype=np.float64), len(classes),
             ))
-    except (AttributeError, ValueError, IndexError):
-        folds = None
+        return cls(tuple(folds), len(classes))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Mean of the folds' class probabilities, ``(n_samples, n_classes)``; any batch size."""
+        X = np.asarray(X, dtype=np.float64)
+        out = np.zeros((len(X), self.n_classes))
+        trees = max(len(f.trees.roots) for f in self.folds)
+        step = max(1, MAX_PAIRS // max(trees, 1))
+        for start in range(0, len(X), step):
+            rows = slice(start, start + step)
+            for fold in self.folds:
+                out[rows] += fold.predict_proba(X[rows])
+        return out / len(self.folds)
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``(numbers, arrays)``: JSON-able description and the named arrays (``fold<k>.<field>``)."""
+        arrays: dict[str, np.ndarray] = {}
+        folds = []
+        for k, fold in enumerate(self.folds):
+            t = fold.trees
+            for name in _TREE_ARRAYS:
+                arrays[f"fold{k}.{name}"] = getattr(t, name)
+            for name in ("columns", "a", "b"):
+                arrays[f"fold{k}.{name}"] = getattr(fold, name)
+            folds.append({"calibration": fold.calibration, "n_classes": t.n_classes, "n_iter": t.n_iter,
+                          "n_features": t.n_features})
+        return {"n_classes": self.n_classes, "folds": folds}, arrays
+
+    @classmethod
+    def from_state(cls, numbers: dict[str, Any], arrays: dict[str, np.ndarray]) -> CompiledEnsemble:
+        """Rebuild from :meth:`state`'s output; ``ValueError`` (``TypeError``) naming the first inconsistency."""
+        n_classes = _positive_int(numbers.get("n_classes"), "n_classes")
+        fold_list = numbers.get("folds")
+        if not isinstance(fold_list, list) or not fold_list:
+            raise ValueError("no folds")
+        folds = []
+        for k, f in enumerate(fold_list):
+            if not isinstance(f, dict):
+                raise TypeError(f"fold {k} is not an object")
+
+            def get(name: str, k: int = k) -> np.ndarray:
+                key = f"fold{k}.{name}"
+                if key not in arrays:
+                    raise ValueError(f"array {key} missing")
+                return arrays[key]
+
+            trees = _checked_trees(
+                {name: get(name) for name in _TREE_ARRAYS},
+                _positive_int(f.get("n_classes"), "n_classes"),
+                _positive_int(f.get("n_iter"), "n_iter", allow_zero=True),
+                _positive_int(f.get("n_features"), "n_features"),
+                k,
+            )
+            calibration = f.get("calibration")
+            columns = np.asarray(get("columns"), dtype=np.intp)
+            a, b = np.asarray(get("a"), dtype=np.float64), np.asarray(get("b"), dtype=np.float64)
+            if calibration == "sigmoid":
+                if not (a.shape == b.shape == (trees.n_classes,)
+                        and (n_classes == 2 or columns.shape == (trees.n_classes,))):
+                    raise ValueError(f"fold {k}: calibration arrays do not match its {trees.n_classes} tree classes")
+            elif calibration == "none":
+                if len(folds) or len(fold_list) != 1 or n_classes != max(trees.n_classes, 2):
+                    raise ValueError(f"fold {k}: an uncalibrated model has one fold over all classes")
+            else:
+                raise ValueError(f"fold {k}: unknown calibration {calibration!r}")
+            if columns.size and (columns.min() < 0 or columns.max() >= n_classes):
+                raise ValueError(f"fold {k}: class columns out of range")
+            folds.append(CompiledFold(trees, calibration, columns, a, b, n_classes))
+        return cls(tuple(folds), n_classes)
+
+
+_TREE_ARRAYS = ("feature", "threshold", "missing_left", "left", "right", "value", "is_leaf", "roots", "baseline")
+
+
+def _positive_int(value: Any, name: str, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
+        raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} integer, not {value!r}")
+    return value
+
+
+def _checked_trees(arr: dict[str, np.ndarray], n_classes: int, n_iter: int, n_features: int, k: int) -> CompiledTrees:
+    """:class:`CompiledTrees` from stored arrays, after checking every walk ends at a leaf inside its tree.
+
+    A child always comes after its parent in a tree's nodes (scikit-learn numbers them depth first), so
+    requiring ``left``/``right`` of an inner node to be later nodes of the same tree rules out cycles
+    and out-of-range reads whatever the file holds.
+    """
+    where = f"fold {k}"
+    n_nodes = len(arr["is_leaf"])
+    for name in ("feature", "threshold", "missing_left", "left", "right", "value", "is_leaf"):
+        if arr[name].shape != (n_nodes,):
+            raise ValueError(f"{where}: {name} has shape {arr[name].shape}, expected ({n_nodes},)")
+    roots = np.asarray(arr["roots"], dtype=np.int64)
+    baseline = np.asarray(arr["baseline"], dtype=np.float64)
+    if roots.shape != (n_classes * n_iter,) or baseline.shape != (n_classes,):
+        raise ValueError(f"{where}: {roots.size} trees and {baseline.size} baselines for {n_classes} classes "
+                         f"× {n_iter} iterations")
+    if roots.size and (roots[0] != 0 or np.any(np.diff(roots) <= 0) or roots[-1] >= n_nodes):
+        raise ValueError(f"{where}: tree roots are not increasing node indices")
+    is_leaf = np.asarray(arr["is_leaf"], dtype=bool)
+    left = np.asarray(arr["left"], dtype=np.int64)
+    right = np.asarray(arr["right"], dtype=np.int64)
+    feature = np.asarray(arr["feature"], dtype=np.intp)
+    own = np.arange(n_nodes, dtype=np.int64)
+    tree_end = np.append(roots[1:], n_nodes)[np.searchsorted(roots, own, side="right") - 1] if roots.size else own
+    inner = ~is_leaf
+    for child in (left, right):
+        if np.any(child[is_leaf] != own[is_leaf]):
+            raise ValueError(f"{where}: a leaf does not point to itself")
+        if np.any((child[inner] <= own[inner]) | (child[inner] >= tree_end[inner])):
+            raise ValueError(f"{where}: a node's child lies outside its tree or before it")
+    if np.any(feature[inner] < 0) or np.any(feature[inner] >= n_features):
+        raise ValueError(f"{where}: a split reads a feature outside 0..{n_features - 1}")
+    return CompiledTrees(feature, np.asarray(arr["threshold"], dtype=np.float64),
+                         np.asarray(arr["missing_left"], dtype=bool), left, right,
+                         np.asarray(arr["value"], dtype=np.float64), is_leaf, roots, n_classes, n_iter,
+                         baseline, n_features)
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, CompiledEnsemble | None] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _compiled(calibrated: Any) -> CompiledEnsemble | None:
+    """A fitted sigmoid-calibrated ensemble of boosted trees, compiled (cached), or None."""
     with _LOCK:
-        _CACHE[calibrated] = folds
-    return folds
+        if calibrated in _CACHE:
+            return _CACHE[calibrated]
+    try:
+        compiled: CompiledEnsemble | None = CompiledEnsemble.from_estimator(calibrated)
+    except (AttributeError, TypeError, ValueError, IndexError):
+        compiled = None
+    with _LOCK:
+        _CACHE[calibrated] = compiled
+    return compiled
 
 
 def fast_predict_proba(calibrated: Any, X: np.ndarray) -> np.ndarray:
     """``calibrated.predict_proba(X)``, through compiled trees when that is faster (small batches)."""
     X = np.asarray(X, dtype=np.float64)
-    folds = _compiled_folds(calibrated) if 0 < len(X) <= MAX_COMPILED_BATCH else None
-    if not folds:
+    compiled = _compiled(calibrated) if 0 < len(X) <= MAX_COMPILED_BATCH else None
+    if compiled is None:
         return calibrated.predict_proba(X)
-    mean = np.zeros((len(X), len(calibrated.classes_)))
-    for fold in folds:
-        mean += fold.predict_proba(X)
-    return mean / len(folds)
+    return compiled.predict_proba(X)

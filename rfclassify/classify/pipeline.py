@@ -24,11 +24,7 @@ from rfclassify.classify.persistence import default_model_path, load_model
 from rfclassify.classify.tracking import BurstDecision
 from rfclassify.detect.types import DetectedBurst
 from rfclassify.errors import ModelError
-
-# band_code: models/default.joblib pickles its FunctionTransformer as rfclassify.classify.pipeline.band_code,
-# so the shipped model loads only while that name resolves here. The next 'make model' pickles
-# rfclassify.features.schema.band_code, and band_code leaves this import.
-from rfclassify.features.schema import FEATURE_SCHEMA_VERSION, band_code  # noqa: F401
+from rfclassify.features.schema import FEATURE_SCHEMA_VERSION
 
 
 @lru_cache(maxsize=1)
@@ -43,26 +39,32 @@ def _openmp_controller() -> ThreadpoolController:
 
 @dataclass
 class Classifier:
-    """A loaded model: the fitted scikit-learn pipeline and its sidecar."""
+    """A loaded model: the rebuilt scikit-learn pipeline, its metadata and how it came to be trusted."""
 
     model: Any
     meta: dict[str, Any]
     path: Path | None = None
+    trust: Any = None  # rfclassify.classify.signing.Verdict
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Classifier:
-        """Load (after hash verification) the model at ``path``, or the shipped default."""
+    def load(cls, path: str | Path | None = None, *, allow_unsigned: bool | None = None) -> Classifier:
+        """Load the model at ``path`` (default: the shipped one) after its trust check.
+
+        A model other than the shipped one needs a valid signature by a trusted
+        key, or ``allow_unsigned`` (``None``: the ``RFCLASSIFY_ALLOW_UNSIGNED_MODEL``
+        environment variable); see :mod:`rfclassify.classify.signing`.
+        """
         path = Path(path) if path is not None else default_model_path()
         if not path.exists() and path == default_model_path():
             raise ModelError(f"{path}: the default model is missing; build it with 'make model'")
-        model, meta = load_model(path)
-        schema = meta.get("feature_schema_version")
+        loaded = load_model(path, allow_unsigned=allow_unsigned)
+        schema = loaded.meta.get("feature_schema_version")
         if schema is not None and schema != FEATURE_SCHEMA_VERSION:
             raise ModelError(
                 f"{path}: trained on feature schema {schema}, this rfclassify computes {FEATURE_SCHEMA_VERSION}; "
                 "retrain it ('rfclassify train' or 'make model')"
             )
-        return cls(model, meta, path)
+        return cls(loaded.pipeline, loaded.meta, path, loaded.trust)
 
     @property
     def classes(self) -> list[str]:

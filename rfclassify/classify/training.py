@@ -214,27 +214,17 @@ def stack(recs: Sequence[RecordingFeatures]) -> tuple[np.ndarray, np.ndarray, np
 
 
 def build_model(random_state: int = 0, **clf_params: Any) -> Any:
-    """The unfitted model: features → (RF → coarse band code, drop excluded columns) → open-set classifier."""
-    from sklearn.compose import ColumnTransformer
+    """The unfitted model: features → model columns (RF → coarse band code, tuning offset dropped) → open-set classifier."""
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer
 
     from rfclassify.classify.openset import OpenSetClassifier
-    from rfclassify.features import FEATURE_NAMES, BurstFeatures
-    from rfclassify.features.schema import EXCLUDED_FEATURES, band_code
+    from rfclassify.features import BurstFeatures
+    from rfclassify.features.columns import ModelColumns
 
-    drop = [FEATURE_NAMES.index(n) for n in EXCLUDED_FEATURES]
-    select = ColumnTransformer(
-        [
-            ("band", FunctionTransformer(band_code), [FEATURE_NAMES.index("rf_mhz")]),
-            ("drop", "drop", drop),
-        ],
-        remainder="passthrough",
-    )
     return Pipeline(
         [
             ("features", BurstFeatures()),
-            ("select", select),
+            ("select", ModelColumns()),
             ("clf", OpenSetClassifier(random_state=random_state, **clf_params)),
         ]
     )
@@ -291,9 +281,18 @@ def train(
     progress: bool = True,
     extra_meta: dict[str, Any] | None = None,
     cache_dir: str | Path | None = None,
+    sign: bool = True,
+    sign_key: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Train on recordings and save model + sidecar at ``out``; returns the sidecar."""
-    from rfclassify.classify.persistence import read_sidecar, save_model
+    """Train on recordings and save the model at ``out`` (``.rfcm``); returns its metadata.
+
+    With ``sign``, the model is signed (``out.sig``) with ``sign_key``, or
+    with this machine's key (:func:`rfclassify.classify.signing.local_signing_key`)
+    when ``sign_key`` is None and that key exists; the metadata returned says
+    which key under ``signed_by`` (None: unsigned).
+    """
+    from rfclassify.classify.persistence import save_model
+    from rfclassify.classify.signing import local_signing_key, sign_model
     from rfclassify.features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 
     recs = extract_all(find_recordings(inputs), jobs=jobs, progress=progress, cache_dir=cache_dir)
@@ -303,7 +302,7 @@ def train(
     if cv_folds >= 2 and len(np.unique(groups)) >= cv_folds:
         metrics = cross_validate(X, y, groups, cv_folds, random_state)
     model = fit_model(X, y, random_state)
-    sidecar = {
+    meta = {
         "kind": "rfclassify burst classifier",
         "classes": [str(c) for c in model.named_steps["clf"].classes_],
         "feature_schema_version": FEATURE_SCHEMA_VERSION,
@@ -318,8 +317,10 @@ def train(
         "random_state": random_state,
         **(extra_meta or {}),
     }
-    save_model(model, out, sidecar)
-    return read_sidecar(out)
+    saved = save_model(model, out, meta)
+    key = sign_key if sign_key is not None else (local_signing_key() if local_signing_key().exists() else None)
+    saved["signed_by"] = sign_model(out, key)[1] if sign and key is not None else None
+    return saved
 
 
 def load_rows_json(path: str | Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import click
 
 from rfclassify.cli.array_options import array_options
 from rfclassify.cli.interrupt import UntilStopped, stop_on_first_interrupt
-from rfclassify.cli.options import DURATION, FREQ
+from rfclassify.cli.options import DURATION, FREQ, model_options
 from rfclassify.errors import InputError
 from rfclassify.sources import SOURCE_FORMATS
 
@@ -52,8 +52,7 @@ def _table(records: list[dict]) -> str:
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--rate", type=FREQ, default=None, help="Sample rate (e.g. 2400k); overrides the file's.")
 @click.option("--freq", type=FREQ, default=None, help="Centre frequency (e.g. 915M); overrides the file's.")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Model file (default: the shipped models/default.joblib). Verified by SHA-256 before loading.")
+@model_options
 @click.option("--format", "formats", type=click.Choice(["jsonl", "table", *SOURCE_FORMATS]), multiple=True,
               help="Output format: jsonl (default, for machines) or table (for people); or the sample format "
               "of a raw input whose extension does not say it (cu8|cs8|cs16|cf32). Give it twice for both.")
@@ -66,8 +65,8 @@ def _table(records: list[dict]) -> str:
 @array_options
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
               help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
-def command(sources, rate, freq, model_path, formats, duration, per_burst, drones_only, include_noise, geometry,
-            calibration) -> None:
+def command(sources, rate, freq, model_path, allow_unsigned_model, formats, duration, per_burst, drones_only,
+            include_noise, geometry, calibration) -> None:
     """Classify the emitters in one or more recordings."""
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.recordings import classify_records
@@ -84,10 +83,10 @@ def command(sources, rate, freq, model_path, formats, duration, per_burst, drone
     classifier: Classifier | None = None
     for spec in sources:
         if classifier is None and is_live_spec(spec):  # before connecting: samples would pile up meanwhile
-            classifier = Classifier.load(model_path)
+            classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
         with open_source(spec, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as source:
             if classifier is None:  # a recording: loaded once it opens, so a bad input is reported at once
-                classifier = Classifier.load(model_path)
+                classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
             view = UntilStopped(source, duration)
             total = view.num_samples or 0
             show = total > 20 * source.info.sample_rate_hz

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from rfclassify.cli.options import model_options
+
 
 @click.command(
     "evaluate",
@@ -22,18 +24,17 @@ import click
     ),
 )
 @click.argument("data", nargs=-1, required=True)
-@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Model file (default: the shipped models/default.joblib).")
+@model_options
 @click.option("--report", "report_dir", required=True, type=click.Path(file_okay=False), help="Folder for the report.")
 @click.option("--jobs", default=1, show_default=True, help="Recordings processed in parallel.")
-def command(data, model_path, report_dir, jobs) -> None:
+def command(data, model_path, allow_unsigned_model, report_dir, jobs) -> None:
     """Evaluate a model on annotated recordings."""
     from rfclassify.classify.evaluation import evaluate_features, write_report
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.training import extract_all, find_recordings
     from rfclassify.errors import InputError
 
-    classifier = Classifier.load(model_path)
+    classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
     recs = extract_all(find_recordings(data), jobs=jobs)
     if not any(len(rec.y) for rec in recs):
         raise InputError(", ".join(data), "no detections in any recording; nothing to evaluate")

@@ -97,3 +97,16 @@ def declared_options(*options: Option) -> Callable[[Callable[..., Any]], Callabl
         return func
 
     return decorate
+
+
+def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--model FILE`` (as ``model_path``) and ``--allow-unsigned-model`` (as ``allow_unsigned_model``)."""
+    func = click.option(
+        "--allow-unsigned-model", is_flag=True,
+        help="Load a --model that is not signed by a trusted key (also RFCLASSIFY_ALLOW_UNSIGNED_MODEL=1).",
+    )(func)
+    return click.option(
+        "--model", "model_path", type=click.Path(dir_okay=False), default=None,
+        help="Model file (.rfcm; default: the one shipped with rfclassify). Other models must be signed by a "
+        "trusted key ('rfclassify model --help').",
+    )(func)

@@ -20,6 +20,8 @@ resolve 25–100 µs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 FEATURE_SCHEMA_VERSION = 4
@@ -78,6 +80,8 @@ EXCLUDED_FEATURES: tuple[str, ...] = ("offset_hz",)
 BAND_EDGES_MHZ: tuple[float, ...] = (1.0, 200.0, 600.0, 700.0, 1000.0, 1500.0, 2000.0, 3000.0, 4500.0, 7000.0)
 
 
-def band_code(rf_mhz: np.ndarray) -> np.ndarray:
-    """Index of the coarse band of each RF centre in MHz (0: tuning unknown)."""
-    return np.digitize(np.asarray(rf_mhz, dtype=np.float64), BAND_EDGES_MHZ).astype(np.float64)
+def band_code(rf_mhz: np.ndarray, edges_mhz: Sequence[float] = BAND_EDGES_MHZ) -> np.ndarray:
+    """Index of the coarse band of each RF centre in MHz (0: tuning unknown), as float64."""
+    return np.digitize(np.asarray(rf_mhz, dtype=np.float64), np.asarray(edges_mhz, dtype=np.float64)).astype(
+        np.float64
+    )

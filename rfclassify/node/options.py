@@ -100,7 +100,10 @@ class NodeOptions:
     bandwidth_hz: float | None = option(
         "bandwidth", FREQUENCY, "Analog filter of a SoapySDR device (default: the driver's for the rate).", unit="Hz"
     )
-    model: str | None = option("model", FILE, "Model file (default: the shipped models/default.joblib).")
+    model: str | None = option(
+        "model", FILE, "Model file (.rfcm; default: the shipped one). Others must be signed by a trusted key, "
+        "or set RFCLASSIFY_ALLOW_UNSIGNED_MODEL=1."
+    )
     sensor_id: str | None = option(
         "sensor_id", TEXT, "Name of this node in every event (default: the host name)."
     )
