@@ -15,19 +15,43 @@ from rfclassify.cli.options import DURATION, FREQ, model_options
 from rfclassify.errors import InputError
 from rfclassify.sources import SOURCE_FORMATS
 
+#: An unknown emitter of at most this many bursts whose band reaches the outer part of the window is a
+#: packet cut by the receiver's band edge: the table folds such rows into one line (jsonl keeps them).
+EDGE_FRAGMENT_BURSTS = 2
+#: The outer share of the window (each side) counted as its edge.
+EDGE_FRACTION = 0.05
 
-def _table(records: list[dict]) -> str:
+
+def _at_window_edge(record: dict, center_hz: float | None, rate_hz: float) -> bool:
+    """True for an unknown emitter of few bursts whose band touches the edge of the receiver's window."""
+    if record["label"] != "unknown" or record.get("bursts", 1) > EDGE_FRAGMENT_BURSTS:
+        return False
+    offset_hz = abs(record["freq_hz"] - (center_hz or 0.0)) + record["bandwidth_hz"] / 2
+    return offset_hz >= (0.5 - EDGE_FRACTION) * rate_hz
+
+
+def _table(records: list[dict], center_hz: float | None = None, rate_hz: float | None = None) -> str:
+    """The records as a table for people; edge fragments folded into a footnote when the window is known."""
+    edge = [r for r in records if rate_hz and _at_window_edge(r, center_hz, rate_hz)]
     # Every column after the first starts with a space, so a value wider than its column still stands apart.
     head = (f"{'label':<13} {'drone':<6} {'link':<9} {'conf':>5} {'t_start':>8} {'t_end':>8} {'freq MHz':>11}"
             f" {'bw kHz':>8} {'SNR':>5} {'bursts':>6}  models")
     lines = [head, "-" * len(head)]
     for r in records:
+        if any(r is e for e in edge):
+            continue
         models = ", ".join(r["models"][:3]) + (" …" if len(r["models"]) > 3 else "")
+        if r["label"] == "unknown" and r.get("reason"):
+            models = f"(why unknown: {r['reason']})"
         lines.append(
             f"{r['label']:<13} {'yes' if r['drone'] else 'no':<6} {r['link']:<9} {r['confidence']:>5.2f}"
             f" {r['t_start_s']:>8.3f} {r['t_end_s']:>8.3f} {r['freq_hz'] / 1e6:>11.4f} {r['bandwidth_hz'] / 1e3:>8.1f}"
             f" {r['snr_db']:>5.1f} {r['bursts']:>6}  {models}"
         )
+    if edge:
+        where = ", ".join(sorted({f"{r['freq_hz'] / 1e6:.3f}" for r in edge}))
+        lines.append(f"+ {len(edge)} unknown fragment(s) at the window's edge ({where} MHz): packets cut by the "
+                     "receiver's band edge cannot be named; --format jsonl lists them")
     return "\n".join(lines)
 
 
@@ -100,7 +124,8 @@ def command(sources, rate, freq, model_path, allow_unsigned_model, formats, dura
                 )
         if out_format == "table":
             click.echo(f"# {spec}: {len(records)} {'burst' if per_burst else 'emitter'}(s)")
-            click.echo(_table(records))
+            info = source.info
+            click.echo(_table(records, info.center_freq_hz, None if per_burst else info.sample_rate_hz))
         else:
             for record in records:
                 click.echo(json.dumps(record))
