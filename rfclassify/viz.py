@@ -239,7 +239,7 @@ def plot_spectrogram(
     legend. ``bursts`` (``classify --per-burst`` records) are drawn as solid
     outlines in their label's colour, and ``emitters`` (``classify`` records,
     in table order) get a ``#k`` tag at their first burst, so that the rows of
-    ``rfclassify classify --format table`` can be found in the picture.
+    ``rfclassify classify -F table`` can be found in the picture.
     Outlines leave the signal visible; labels go to the legend, not onto
     the bursts. Pass ``ax`` to draw into an existing axes (e.g. a gallery grid).
     """

@@ -51,7 +51,7 @@ def command(
       rfclassify calibrate noise.sigmf-meta -o cal.json
       rfclassify calibrate beacon.sigmf-meta -o cal.json --known-azimuth 90 --array uca --elements 5 --radius 0.11
     """
-    from rfclassify.bearing.pipeline import calibrate_source
+    from rfclassify.classify.bearings import calibrate_source
 
     if is_live_spec(recording):
         raise InputError(recording, "calibrate needs a recording")
