@@ -59,7 +59,7 @@ class EventPolicy:
     """When an emitter becomes an event (see :mod:`rfclassify.node.events`). Times are stream seconds."""
 
     min_confidence: float = option(
-        "min_confidence", NUMBER, "Accumulated confidence (0-1) that confirms an emitter.", default=0.9, low=0.0,
+        "min_confidence", NUMBER, "Accumulated confidence that confirms an emitter.", default=0.9, low=0.0,
         high=1.0, metavar="P",
     )
     min_bursts: int = option(
@@ -142,7 +142,8 @@ class NodeOptions:
         "none kept)."
     )
     record_max_bytes: int = option(
-        "record_max", SIZE, "Disk budget of --record-dir; the oldest evidence is deleted first.",
+        "record_max", SIZE, "Disk budget of --record-dir in bytes (e.g. 500M, 2G); the oldest evidence is "
+        "deleted first.",
         default=2 * GiB, unit="bytes",
     )
     realtime: bool = option(
