@@ -83,7 +83,7 @@ def test_synth(tmp_path: Path) -> None:
         assert rec.info.num_samples == round(0.02 * rec.info.sample_rate_hz)
 
 
-def test_calibrate(tmp_path: Path) -> None:
+def test_calibrate_and_bearing_plot(tmp_path: Path) -> None:
     code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
     assert code == 0, err
     cal = tmp_path / "cal.json"
@@ -94,3 +94,13 @@ def test_calibrate(tmp_path: Path) -> None:
     code, _, err = _run("calibrate", noise, "-o", cal, "--force")
     assert code == 0, err
     assert cal.read_text() != "{}"
+    plot = tmp_path / "doa.png"
+    plot.write_bytes(b"my plot")
+    bearing = ("bearing", tmp_path / "sweep_915M_2400k.sigmf-meta", "--beamwidth", "60", "--model", "none",
+               "--plot", plot)
+    code, out, err = _run(*bearing)
+    _refused(code, err, plot)
+    assert out == "" and plot.read_bytes() == b"my plot"
+    code, out, err = _run(*bearing, "--force")
+    assert code == 0, err
+    assert out and plot.read_bytes().startswith(PNG_MAGIC)

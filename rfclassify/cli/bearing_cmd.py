@@ -21,7 +21,13 @@ from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.bearing.rotating import PATTERNS
 from rfclassify.classify.bearings import DEFAULT_MAX_DURATION_S, bearings_for_source
 from rfclassify.cli.array_options import array_options
-from rfclassify.cli.options import DURATION, declared_options, source_options
+from rfclassify.cli.options import (
+    DURATION,
+    declared_options,
+    force_option,
+    refuse_existing,
+    source_options,
+)
 from rfclassify.errors import InputError
 from rfclassify.options.array import ASSUME_CALIBRATED
 from rfclassify.sources import is_live_spec, open_source
@@ -72,6 +78,7 @@ def check_plot_path(path: str) -> None:
               help="Use at most this much of the recording, seconds.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Write a polar DOA plot (PNG) (default: none).")
+@force_option("an existing plot")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="Classifier naming each emitter (default: the shipped model; 'none' to skip).")
 def command(
@@ -88,6 +95,7 @@ def command(
     azimuths: str | None,
     max_duration: float,
     plot: str | None,
+    force: bool,
     model_path: str | None = None,
 ) -> None:
     """Bearing of every emitter in SOURCE, one JSON line each.
@@ -116,6 +124,7 @@ def command(
         raise InputError(source, "bearing needs a recording; capture one first ('rfclassify capture')")
     if plot is not None:
         check_plot_path(plot)
+        refuse_existing([plot], force)
     if beamwidth is not None and not 0 < beamwidth < 360:
         raise InputError("--beamwidth", f"must be between 0 and 360 degrees, got {beamwidth:g}")
     cal = Calibration.load(calibration) if calibration is not None else None
