@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rfclassify.classify.tracking import (
-    DRONE_MIN_BURSTS,
+    DRONE_MIN_PACKETS,
     DRONE_MIN_CONFIDENCE,
     DRONE_MIN_MEAN_CONFIDENCE,
     WHOLE_PACKET_FRACTION,
@@ -21,7 +21,8 @@ CLASSES = ["elrs-900", "noise", "ook-ism"]
 def burst(t: float, label: str, p: float, freq: float = 915e6, dur: float = 0.004) -> BurstDecision:
     proba = np.full(len(CLASSES), (1 - p) / (len(CLASSES) - 1))
     proba[CLASSES.index(label)] = p
-    return BurstDecision(t, t + dur, freq - 250e3, freq + 250e3, 12.0, label, p, proba)
+    return BurstDecision(t, t + dur, freq - 250e3, freq + 250e3, 12.0, label, p, proba, center_freq_hz=915e6,
+                         candidate=label)
 
 
 def test_hops_of_one_link_are_one_emitter_with_growing_confidence():
@@ -56,12 +57,15 @@ def test_a_silent_gap_starts_a_new_emitter():
 
 def test_an_unconfirmed_drone_guess_is_reported_unknown():
     tracker = EmitterTracker(CLASSES)
-    for k in range(DRONE_MIN_BURSTS - 1):
+    for k in range(DRONE_MIN_PACKETS - 1):
         tracker.add(burst(0.01 * k, "elrs-900", 0.99))
     (em,) = tracker.close_all()
     rec = emitter_summary(tracker, em, "x")
     assert rec["label"] == "unknown" and rec["drone"] is False
-    assert rec["candidate"] == "elrs-900" and rec["reason"] == "unconfirmed"
+    assert rec["candidate"] == "elrs-900" and rec["reason"] == "too_little_evidence"
+    # never "unknown" with another class's confidence: it is that of not being the candidate
+    assert rec["candidate_confidence"] > 0.99 and rec["confidence"] == round(1 - rec["candidate_confidence"], 4)
+    assert rec["reason_detail"].startswith("2 bursts, 8 ms of signal, 2 whole packets")
 
 
 def test_many_weak_drone_guesses_do_not_add_up_to_a_drone():
@@ -145,15 +149,15 @@ def test_refusals_alone_stay_unknown_and_far_ones_are_never_grouped() -> None:
 
 def test_grouped_refusals_neither_make_nor_break_a_drone_claim() -> None:
     confirmed = EmitterTracker(CLASSES)
-    for k in range(DRONE_MIN_BURSTS):
+    for k in range(DRONE_MIN_PACKETS):
         confirmed.add(burst(0.01 * k, "elrs-900", 0.95, dur=0.005))
     for k in range(20):  # many weak ones leaning to the same link
         confirmed.add(refused(0.1 + 0.01 * k, "elrs-900", 0.4))
     (em,) = confirmed.close_all()
-    assert em.n_total == DRONE_MIN_BURSTS + 20
+    assert em.n_total == DRONE_MIN_PACKETS + 20
     assert emitter_summary(confirmed, em, "x")["label"] == "elrs-900"
     short = EmitterTracker(CLASSES)
-    for k in range(DRONE_MIN_BURSTS - 1):
+    for k in range(DRONE_MIN_PACKETS - 1):
         short.add(burst(0.01 * k, "elrs-900", 0.95, dur=0.005))
     for k in range(20):
         short.add(refused(0.1 + 0.01 * k, "elrs-900", 0.45))

@@ -14,7 +14,7 @@ decisions → :class:`rfclassify.classify.tracking.EmitterTracker`.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +35,7 @@ from rfclassify.detection import BurstDetector, DetectedBurst
 from rfclassify.dsp.features import ContextRow, context_of_rows, context_row
 from rfclassify.errors import ModelError
 from rfclassify.features import FEATURE_SCHEMA_VERSION
+from rfclassify.signatures import UNKNOWN
 from rfclassify.sources.base import Block, Source
 
 CONTEXT_WINDOW_S = 1.0
@@ -102,6 +103,14 @@ def detect_and_contextualize(
         yield context.annotate(burst)
 
 
+def rf_centres(detections: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """RF centre (NaN where the receiver's tuning is unknown: ``center_freq_hz`` 0) and width of
+    each detection, in Hz: the frequency evidence of the open-set decision."""
+    rf_hz = np.array([d.freq_hz if d.center_freq_hz > 0 else np.nan for d in detections], dtype=np.float64)
+    width_hz = np.array([d.f_hi_hz - d.f_lo_hz for d in detections], dtype=np.float64)
+    return rf_hz, width_hz
+
+
 @dataclass
 class Classifier:
     """A loaded model: the fitted scikit-learn pipeline and its sidecar."""
@@ -140,8 +149,10 @@ class Classifier:
             return []
         # One thread: OpenMP fan-out on a tiny batch costs far more than it saves
         # (measured 25x slower on a busy 2-core node).
+        dets = [b.detection for b in bursts]
+        rf_hz, width_hz = rf_centres(dets)
         with _openmp_controller().limit(limits=1, user_api="openmp"):
-            decision = self.model[-1].predict_open(self.features(bursts))
+            decision = self.model[-1].predict_open(self.features(bursts), rf_hz, width_hz)
         out = []
         for k, burst in enumerate(bursts):
             det = burst.detection
@@ -157,6 +168,7 @@ class Classifier:
                     proba=decision.proba[k],
                     reason=str(decision.reasons[k]),
                     center_freq_hz=det.center_freq_hz,
+                    candidate=str(decision.closed_labels[k]),
                 )
             )
         return out
@@ -197,15 +209,18 @@ def classify_bursts(
 def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
     """One ``--per-burst`` output record (same keys as an emitter record)."""
     fields = label_fields(decision.label)
-    return {
+    unknown = decision.label == UNKNOWN
+    record = {
         "source": source_name,
         "label": decision.label,
         "drone": fields["drone"],
         "link": fields["link"],
-        "confidence": round(decision.confidence, 4),
+        # an unknown burst's confidence is that it is not its candidate (see emitter_summary)
+        "confidence": round(1.0 - decision.confidence if unknown else decision.confidence, 4),
         "t_start_s": round(decision.t_start_s, 6),
         "t_end_s": round(decision.t_end_s, 6),
         "freq_hz": decision.freq_hz,
+        "freq_known": decision.freq_known,
         "bandwidth_hz": decision.f_hi_hz - decision.f_lo_hz,
         "snr_db": round(decision.snr_db, 2),
         "bursts": 1,
@@ -214,6 +229,10 @@ def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
         "bearing_std_deg": None,
         "reason": decision.reason,
     }
+    if unknown and decision.candidate:
+        record["candidate"] = decision.candidate
+        record["candidate_confidence"] = round(decision.confidence, 4)
+    return record
 
 
 def classify_source(
