@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from rfclassify.classify.tracking import (
-    DRONE_MIN_PACKETS,
     DRONE_MIN_CONFIDENCE,
     DRONE_MIN_MEAN_CONFIDENCE,
+    DRONE_MIN_PACKETS,
+    DRONE_MIN_SIGNAL_S,
+    FREQ_UNKNOWN_EVIDENCE_FACTOR,
     WHOLE_PACKET_FRACTION,
     BurstDecision,
     EmitterTracker,
@@ -164,3 +166,65 @@ def test_grouped_refusals_neither_make_nor_break_a_drone_claim() -> None:
     (em,) = short.close_all()
     rec = emitter_summary(short, em, "x")
     assert rec["label"] == "unknown" and rec["candidate"] == "elrs-900"
+
+
+VIDEO_CLASSES = ["analog-video", "noise", "wifi"]
+
+
+def video(t: float, dur: float, p: float = 0.92, center: float = 5800e6) -> BurstDecision:
+    proba = np.array([p, (1 - p) / 2, (1 - p) / 2])
+    return BurstDecision(t, t + dur, 5790e6, 5810e6, 10.0, "analog-video", p, proba, center_freq_hz=center,
+                         candidate="analog-video")
+
+
+def test_a_continuous_link_is_claimed_on_signal_time_not_segment_count() -> None:
+    # One or two long confident emissions of a video link: claimed once DRONE_MIN_SIGNAL_S is on air.
+    for durations, claimed in (((0.25, 0.24), True), ((0.35,), True), ((0.1, 0.1), False)):
+        tracker = EmitterTracker(VIDEO_CLASSES)
+        t = 0.0
+        for d in durations:
+            tracker.add(video(t, d))
+            t += d + 0.001
+        (em,) = tracker.close_all()
+        rec = emitter_summary(tracker, em, "x")
+        assert rec["drone"] is claimed, durations
+        assert claimed is (sum(durations) >= DRONE_MIN_SIGNAL_S)
+        if not claimed:
+            assert rec["label"] == "unknown" and rec["reason"] == "too_little_evidence"
+            assert rec["reason_detail"].endswith("(a claim needs 3 whole packets or 300 ms of signal)")
+
+
+def test_signal_time_is_no_evidence_for_a_bursty_control_link() -> None:
+    # A 0.4 s emission called elrs-900 is one (odd) packet, not 0.4 s of a control link.
+    tracker = EmitterTracker(CLASSES)
+    tracker.add(burst(0.0, "elrs-900", 0.95, dur=0.4))
+    (em,) = tracker.close_all()
+    rec = emitter_summary(tracker, em, "x")
+    assert rec["label"] == "unknown" and rec["reason"] == "too_little_evidence"
+    assert rec["reason_detail"] == "1 burst, 400 ms of signal, 1 whole packet (a claim needs 3 whole packets)"
+
+
+def test_at_an_unknown_tuning_a_claim_needs_more_evidence() -> None:
+    for center, needed in ((5800e6, DRONE_MIN_SIGNAL_S), (0.0, FREQ_UNKNOWN_EVIDENCE_FACTOR * DRONE_MIN_SIGNAL_S)):
+        for total, claimed in ((needed - 0.02, False), (needed + 0.02, True)):
+            tracker = EmitterTracker(VIDEO_CLASSES)
+            tracker.add(video(0.0, total, center=center))
+            (em,) = tracker.close_all()
+            rec = emitter_summary(tracker, em, "x")
+            assert rec["drone"] is claimed, (center, total)
+            assert rec["freq_known"] is (center > 0)
+
+
+def test_out_of_band_mass_makes_an_emitter_unknown_not_the_least_unlikely_class() -> None:
+    # Probabilities of out-of-band classes were set to 0 by the decision: what is left (noise at
+    # 0.03) is not renormalised into certainty; the emitter is unknown with confidence ~0.97.
+    tracker = EmitterTracker(VIDEO_CLASSES)
+    for k in range(5):
+        proba = np.array([0.0, 0.03, 0.0])
+        b = BurstDecision(0.01 * k, 0.01 * k + 0.005, 1810e6, 1820e6, 20.0, "unknown", 0.03, proba,
+                          reason="out_of_band", center_freq_hz=1815e6, candidate="noise")
+        tracker.add(b)
+    (em,) = tracker.close_all()
+    rec = emitter_summary(tracker, em, "x")
+    assert rec["label"] == "unknown" and rec["reason"] == "out_of_band"
+    assert rec["candidate"] == "noise" and rec["candidate_confidence"] < 0.01 and rec["confidence"] > 0.99

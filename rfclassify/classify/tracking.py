@@ -174,6 +174,10 @@ def rest_evidence(proba: np.ndarray) -> float:
 CHANNEL_RESOLUTION_HZ = 50e3
 
 
+#: The band key of an emitter heard by a receiver of unknown tuning (see :meth:`EmitterTracker.add`).
+TUNING_UNKNOWN_KEY = "tuning-unknown"
+
+
 def _band_key(label: str, freq_hz: float, bandwidth_hz: float) -> str:
     sig = REGISTRY.get(label)
     if sig is not None and label != "noise":
@@ -226,7 +230,10 @@ class EmitterTracker:
     def add(self, burst: BurstDecision) -> tuple[Emitter, bool]:
         """Add a burst; returns its emitter and whether that emitter is new."""
         label = grouping_label(burst.label, burst.reason, burst.proba, self.classes)
-        key = (label, _band_key(label, burst.freq_hz, burst.f_hi_hz - burst.f_lo_hz))
+        # With the tuning unknown no registry band applies: a hopping link's channels are one emitter.
+        band = (_band_key(label, burst.freq_hz, burst.f_hi_hz - burst.f_lo_hz)
+                if burst.freq_known or label == UNKNOWN else TUNING_UNKNOWN_KEY)
+        key = (label, band)
         emitter = self.active.get(key)
         if emitter is not None and burst.t_start_s - emitter.t_end_s > self.gap_s:
             self.finished.append(self.active.pop(key))
