@@ -228,3 +228,13 @@ def test_out_of_band_mass_makes_an_emitter_unknown_not_the_least_unlikely_class(
     rec = emitter_summary(tracker, em, "x")
     assert rec["label"] == "unknown" and rec["reason"] == "out_of_band"
     assert rec["candidate"] == "noise" and rec["candidate_confidence"] < 0.01 and rec["confidence"] > 0.99
+
+
+def test_numpy_times_from_an_evaluation_give_plain_counts_and_a_reason() -> None:
+    # Evaluation feeds numpy scalars (feature-table columns): counts stay ints and the detail renders.
+    tracker = EmitterTracker(CLASSES)
+    t0 = np.float64(0.0)
+    tracker.add(burst(t0, "elrs-900", 0.95, dur=np.float64(0.005)))
+    (em,) = tracker.close_all()
+    assert type(em.n_packets) is int and type(em.signal_s) is float
+    assert emitter_summary(tracker, em, "x")["reason_detail"].startswith("1 burst, 5 ms of signal, 1 whole packet ")

@@ -124,9 +124,9 @@ class Emitter:
         self.freq_known = self.freq_known and burst.freq_known
         self.reasons[burst.reason] = self.reasons.get(burst.reason, 0) + 1
         if burst.label == self.label:
-            duration_s = burst.t_end_s - burst.t_start_s
+            duration_s = float(burst.t_end_s - burst.t_start_s)
             self.n_accepted += 1
-            self.n_packets += duration_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
+            self.n_packets += int(duration_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label))
             self.signal_s += duration_s
         self._add_evidence(burst)
 
