@@ -26,8 +26,8 @@ from rfclassify.signatures import (
 )
 
 #: The physical spec travels with the repository; ``shared/`` beside the checkout holds the upstream copy.
-SPEC = Path(__file__).resolve().parents[1] / "docs" / "SIGNATURES.md"
-UPSTREAM_SPEC = Path(__file__).resolve().parents[2] / "shared" / "SIGNATURES.md"
+SPEC = Path(__file__).resolve().parents[2] / "docs" / "SIGNATURES.md"
+UPSTREAM_SPEC = Path(__file__).resolve().parents[3] / "shared" / "SIGNATURES.md"
 N_LABELS = 13
 
 
@@ -149,7 +149,7 @@ def test_every_signature_emits_for_one_second(label):
 
 # -- discovery: a protocol is one module ------------------------------------------------------------
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "rfclassify" / "signatures" / "_template.py"
+TEMPLATE = Path(__file__).resolve().parents[2] / "rfclassify" / "signatures" / "_template.py"
 
 
 def _package(tmp_path, monkeypatch, name: str, modules: dict[str, str]) -> str:
@@ -226,7 +226,7 @@ def test_a_new_protocol_appears_in_every_derived_list(tmp_path, monkeypatch):
     synth = ["synth", "--out", str(tmp_path / "out"), "--per-class", "0", "--receiver", "rtlsdr", "--classes"]
     assert CliRunner().invoke(cli, [*synth, "dummy-link"]).exit_code == 0
     assert CliRunner().invoke(cli, [*synth, "dummy-linq"]).exit_code == 2
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
     try:
         import readme_labels
     finally:
@@ -239,7 +239,7 @@ def test_readme_label_table_is_current():
     import subprocess
     import sys
 
-    script = Path(__file__).resolve().parents[1] / "scripts" / "readme_labels.py"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "readme_labels.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
