@@ -19,8 +19,9 @@ burst nor per emitter; ``emitter_accuracy_with_slivers_snr_ge_10db`` gives
 the figure with them, for comparison. False drone detections are counted by running the full
 tracker over each drone-free recording and counting emitters reported as
 drones. The drone detection probability is the share of ground-truth drone
-emitters with at least ``DRONE_MIN_BURSTS`` detections that the tracker
-confirms under their own label (the other side of
+emitters with enough signal for a claim (at least ``DRONE_MIN_PACKETS``
+detections, or for a continuous link ``DRONE_MIN_SIGNAL_S`` of detected
+signal) that the tracker confirms under their own label (the other side of
 the false-alarm trade-off); an emitter confirmed as a drone whose bursts
 belong to no true emitter of that label counts as a wrong drone.
 """
@@ -86,10 +87,13 @@ class _EmitterScore:
     unknown: int = 0  # refused and grouped under no class (far from every class, or leaning to noise)
     accepted: int = 0  # called the true label
     log_proba: Any = 0.0
+    signal_s: float = 0.0  # summed duration of the detections (s)
 
-    def add(self, truth: str, snr_db: float, proba: np.ndarray, predicted: str, grouped: str) -> None:
+    def add(self, truth: str, snr_db: float, proba: np.ndarray, predicted: str, grouped: str,
+            duration_s: float = 0.0) -> None:
         self.truth, self.snr_db = truth, snr_db
         self.n += 1
+        self.signal_s += duration_s
         self.unknown += int(grouped == UNKNOWN)
         self.accepted += int(predicted == truth)
         self.log_proba = self.log_proba + log_evidence(proba)
@@ -116,11 +120,12 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
     )
 
     from rfclassify.classify.tracking import (
-        DRONE_MIN_BURSTS,
+        DRONE_MIN_PACKETS,
+        DRONE_MIN_SIGNAL_S,
         BurstDecision,
         EmitterTracker,
         grouping_label,
-        reported_label,
+        verdict,
     )
 
     clf = classifier.model.named_steps["clf"]
@@ -141,7 +146,8 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
     for rec in recs:
         n = len(rec.y)
         if n:
-            decision = clf.predict_open(select.transform(rec.X))
+            rf_hz = np.where(np.asarray(rec.center_freq_hz) > 0, 0.5 * (rec.f_lo_hz + rec.f_hi_hz), np.nan)
+            decision = clf.predict_open(select.transform(rec.X), rf_hz, rec.f_hi_hz - rec.f_lo_hz)
             pred = decision.labels.astype(str)
             scored = np.ones(n, dtype=bool) if rec.observable is None else np.asarray(rec.observable, dtype=bool)
             unobservable += int(n - scored.sum())
@@ -153,7 +159,8 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
                     continue
                 key = (rec.path, str(rec.emitter[k]))
                 grouped = grouping_label(pred[k], str(decision.reasons[k]), decision.proba[k], classes)
-                row = (str(rec.y[k]), float(rec.truth_snr_db[k]), decision.proba[k], pred[k], grouped)
+                row = (str(rec.y[k]), float(rec.truth_snr_db[k]), decision.proba[k], pred[k], grouped,
+                       float(rec.t_end_s[k] - rec.t_start_s[k]))
                 all_emitters[key].add(*row)
                 if scored[k]:
                     scored_emitters[key].add(*row)
@@ -172,11 +179,12 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
                 continue
             burst = BurstDecision(rec.t_start_s[k], rec.t_end_s[k], rec.f_lo_hz[k], rec.f_hi_hz[k],
                                   rec.snr_db[k], str(decision.labels[k]), float(decision.confidence[k]),
-                                  decision.proba[k], str(decision.reasons[k]), rec.center_freq_hz[k])
+                                  decision.proba[k], str(decision.reasons[k]), rec.center_freq_hz[k],
+                                  str(decision.closed_labels[k]))
             row_of[id(burst)] = int(k)
             tracker.add(burst)
         for em in tracker.close_all():
-            label = reported_label(tracker, em)[0]
+            label = verdict(tracker, em).label
             sig = REGISTRY.get(label)
             if sig is None or not sig.drone:
                 continue
@@ -224,10 +232,15 @@ def evaluate_features(recs: Sequence[RecordingFeatures], classifier: Any) -> dic
         if b is not None:
             emitter_correct[b].append(ok)
     high_with_slivers = [e.correct(classes) for e in all_emitters.values() if e.snr_db >= 10]
-    # Drone emitters the rule can confirm at all: at least DRONE_MIN_BURSTS detections (a 0.5 s
-    # recording holds no DroneID burst or one; that is the recording's length, not the classifier).
-    drone_keys = [key for key, e in all_emitters.items()
-                  if REGISTRY.get(e.truth) and REGISTRY[e.truth].drone and e.n >= DRONE_MIN_BURSTS]
+    # Drone emitters the rule can confirm at all: DRONE_MIN_PACKETS detections, or DRONE_MIN_SIGNAL_S
+    # of a continuous link (a 0.5 s recording holds no DroneID burst or one; that is the
+    # recording's length, not the classifier).
+    def claimable(e: _EmitterScore) -> bool:
+        sig = REGISTRY.get(e.truth)
+        return bool(sig and sig.drone and (e.n >= DRONE_MIN_PACKETS
+                                           or (sig.continuous and e.signal_s >= DRONE_MIN_SIGNAL_S)))
+
+    drone_keys = [key for key, e in all_emitters.items() if claimable(e)]
     pd_bins: dict[str, list[bool]] = defaultdict(list)
     for key in drone_keys:
         b = _snr_bin(all_emitters[key].snr_db)

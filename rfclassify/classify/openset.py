@@ -10,7 +10,9 @@ burst is ``unknown`` when
   (reason ``out_of_distribution``): the distance, in feature space scaled
   per ``distance_scaling``, to its ``n_neighbors``-th nearest training example of that class is
   beyond that class's own ``distance_quantile`` of such distances times
-  ``distance_margin``.
+  ``distance_margin``, or
+- given its RF centre and width, the classes it resembles cannot be used
+  there (reason ``out_of_band``, see :meth:`OpenSetClassifier.predict_open`).
 
 ``distance_scaling="quantile"`` (default) measures distances between the
 features' training quantiles (each feature mapped through its training CDF
@@ -42,16 +44,24 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from rfclassify.classify.fastforest import fast_predict_proba
+from rfclassify.signatures import in_band_mask
 from rfclassify.signatures.base import UNKNOWN
 
 REASON_OK = "ok"
 REASON_LOW_CONFIDENCE = "low_confidence"
 REASON_OUT_OF_DISTRIBUTION = "out_of_distribution"
+REASON_OUT_OF_BAND = "out_of_band"
 
 
 @dataclass(frozen=True)
 class OpenSetDecision:
-    """Per-sample open-set outcome: label (or ``unknown``), confidence (0–1), reason, closed-set label."""
+    """Per-sample open-set outcome: label (or ``unknown``), confidence (0–1), reason, closed-set label.
+
+    ``proba`` are the class probabilities the burst may still have: the model's calibrated ones with
+    the classes that cannot be used at its RF centre set to 0, *not* renormalised (their mass is the
+    model's belief in something it cannot be). ``closed_labels`` and ``confidence`` are the best class
+    of ``proba`` and its probability; ``resembles`` is the model's own best class, in band or not.
+    """
 
     labels: np.ndarray
     confidence: np.ndarray
@@ -59,6 +69,7 @@ class OpenSetDecision:
     closed_labels: np.ndarray
     proba: np.ndarray
     distance_ratio: np.ndarray
+    resembles: np.ndarray
 
 
 class TailQuantileScaler(TransformerMixin, BaseEstimator):
@@ -237,12 +248,33 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def predict_open(self, X: np.ndarray) -> OpenSetDecision:
-        """Open-set decision per sample: a label or ``unknown``, confidence and the reason."""
-        proba = self.predict_proba(X)
+    def predict_open(
+        self, X: np.ndarray, rf_hz: np.ndarray | None = None, width_hz: np.ndarray | None = None
+    ) -> OpenSetDecision:
+        """Open-set decision per sample: a label or ``unknown``, confidence and the reason.
+
+        ``rf_hz`` and ``width_hz`` (Hz, one per sample; NaN where the receiver's tuning is unknown)
+        make frequency evidence: a class whose registry bands the emission cannot lie in
+        (:func:`rfclassify.signatures.in_band_mask`) gets probability 0, and the best remaining
+        class is judged on its own calibrated probability. Those probabilities are deliberately
+        not renormalised over the classes left: an LTE downlink at 1815 MHz that the model calls
+        DJI OcuSync at 0.95 is not "noise at 0.9" because noise is the only class allowed there —
+        the model's belief went to a class that cannot be, which is evidence of something the
+        model does not know. The burst is ``unknown`` with reason ``out_of_band`` when the model's
+        own best class is out of band and the best in-band one is below ``min_confidence``; a
+        confident in-band second choice (a 2.4 GHz ExpressLRS packet the model half-mistook for
+        the 900 MHz link) keeps its label.
+        """
+        raw = self.predict_proba(X)
+        allowed = np.ones(raw.shape, dtype=bool)
+        if rf_hz is not None:
+            width = np.zeros(len(raw)) if width_hz is None else np.asarray(width_hz, dtype=np.float64)
+            allowed = in_band_mask(self.classes_, np.asarray(rf_hz, dtype=np.float64), width)
+        proba = np.where(allowed, raw, 0.0)
         Xs = self.distance_scaler_.transform(validate_data(self, X, reset=False, dtype=np.float64))
         top = np.argmax(proba, axis=1)
         confidence = proba[np.arange(len(proba)), top]
+        resembles = np.argmax(raw, axis=1)
         ratio = np.zeros(len(X))
         for k in np.unique(top):
             rows = top == k
@@ -257,6 +289,7 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         low = confidence < self.min_confidence
         far = ratio > 1.0
         reasons[low] = REASON_LOW_CONFIDENCE
+        reasons[low & ~allowed[np.arange(len(raw)), resembles]] = REASON_OUT_OF_BAND
         reasons[far] = REASON_OUT_OF_DISTRIBUTION
         labels[low | far] = UNKNOWN
-        return OpenSetDecision(labels, confidence, reasons, closed, proba, ratio)
+        return OpenSetDecision(labels, confidence, reasons, closed, proba, ratio, self.classes_[resembles])

@@ -26,6 +26,7 @@ from rfclassify.classify.tracking import (
 )
 from rfclassify.detect.burst_detector import BurstDetector
 from rfclassify.detect.types import DetectedBurst
+from rfclassify.signatures import UNKNOWN
 from rfclassify.sources.base import Block, Source
 
 #: Bursts an emitter keeps for its summary's medians in offline classify (counts, evidence, span and
@@ -36,15 +37,18 @@ MAX_EMITTER_BURSTS = 1000
 def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
     """One ``--per-burst`` output record (same keys as an emitter record)."""
     fields = label_fields(decision.label)
-    return {
+    unknown = decision.label == UNKNOWN
+    record = {
         "source": source_name,
         "label": decision.label,
         "drone": fields["drone"],
         "link": fields["link"],
-        "confidence": round(decision.confidence, 4),
+        # an unknown burst's confidence is that it is not its candidate (see emitter_summary)
+        "confidence": round(1.0 - decision.confidence if unknown else decision.confidence, 4),
         "t_start_s": round(decision.t_start_s, 6),
         "t_end_s": round(decision.t_end_s, 6),
         "freq_hz": decision.freq_hz,
+        "freq_known": decision.freq_known,
         "bandwidth_hz": decision.f_hi_hz - decision.f_lo_hz,
         "snr_db": round(decision.snr_db, 2),
         "bursts": 1,
@@ -53,6 +57,10 @@ def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
         "bearing_std_deg": None,
         "reason": decision.reason,
     }
+    if unknown and decision.candidate:
+        record["candidate"] = decision.candidate
+        record["candidate_confidence"] = round(decision.confidence, 4)
+    return record
 
 
 class RecordTracker:

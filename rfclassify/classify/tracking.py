@@ -11,7 +11,17 @@ posterior is the softmax of the per-class mean log-probability of its
 bursts times an evidence weight ``min(n_bursts, max_evidence)``, so ten
 consistent bursts at 0.8 give near-certainty while one burst keeps its own
 calibrated probability; the cap stops correlated bursts from claiming more
-certainty than independent evidence would justify.
+certainty than independent evidence would justify. A burst's probabilities
+need not sum to 1: classes that cannot be used at its RF centre are set to 0
+(:meth:`rfclassify.classify.openset.OpenSetClassifier.predict_open`), and the
+missing mass, "none of these", takes part in the softmax as one more term
+(:func:`rest_evidence`), so an emitter the model keeps mistaking for links that
+cannot be where it is stays unknown instead of being renormalised into the
+least unlikely class that can.
+
+An emitter's reported label follows :func:`verdict`: a drone link is claimed
+only on enough consistent evidence (:func:`drone_claim`), and an ``unknown``
+emitter says why (``reason``) and what it leans to (``candidate``).
 
 Known limit: two emitters of the same class in the same band at the same
 time (two ELRS drones) are reported as one emitter.
@@ -26,13 +36,21 @@ from typing import Any
 import numpy as np
 
 from rfclassify.classify.labels import NOISE_LABEL
-from rfclassify.classify.openset import REASON_LOW_CONFIDENCE
+from rfclassify.classify.openset import REASON_LOW_CONFIDENCE, REASON_OK, REASON_OUT_OF_BAND
 from rfclassify.signatures import REGISTRY, UNKNOWN
+
+#: Reason of an emitter held back from a drone claim by too short an observation (:func:`drone_claim`).
+REASON_TOO_LITTLE_EVIDENCE = "too_little_evidence"
 
 
 @dataclass
 class BurstDecision:
-    """One classified burst: where it was, what it was called and the class probabilities."""
+    """One classified burst: where it was, what it was called and the class probabilities.
+
+    ``confidence`` is the calibrated probability of ``candidate``, the best class the burst may be
+    (its ``label`` when accepted); ``proba`` are the probabilities of the classes it may be (those
+    out of band at its RF centre are 0). ``center_freq_hz`` is the receiver's tuning, 0 when unknown.
+    """
 
     t_start_s: float
     t_end_s: float
@@ -44,11 +62,17 @@ class BurstDecision:
     proba: np.ndarray
     reason: str = "ok"
     center_freq_hz: float = 0.0
+    candidate: str = ""
 
     @property
     def freq_hz(self) -> float:
         """Centre RF frequency of the burst."""
         return 0.5 * (self.f_lo_hz + self.f_hi_hz)
+
+    @property
+    def freq_known(self) -> bool:
+        """True when the receiver's tuning is known, so ``freq_hz`` is an RF frequency."""
+        return self.center_freq_hz > 0
 
 
 @dataclass
@@ -72,6 +96,12 @@ class Emitter:
     accepted_log_proba_sum: np.ndarray | None = None
     accepted_evidence_n: int = 0
     accepted_confidence_sum: float = 0.0
+    # Log-evidence of "none of the classes" (see rest_evidence), over all bursts and the accepted ones.
+    log_rest_sum: float = 0.0
+    accepted_log_rest_sum: float = 0.0
+    signal_s: float = 0.0  # summed duration of the accepted bursts (seconds on air)
+    freq_known: bool = True  # False once a burst came from a receiver of unknown tuning
+    reasons: dict[str, int] = field(default_factory=dict)  # open-set reason -> bursts added with it
 
     @property
     def t_start_s(self) -> float:
@@ -91,20 +121,27 @@ class Emitter:
         f = burst.freq_hz
         if all(abs(f - c) >= CHANNEL_RESOLUTION_HZ for c in self.channels):
             self.channels.append(f)
+        self.freq_known = self.freq_known and burst.freq_known
+        self.reasons[burst.reason] = self.reasons.get(burst.reason, 0) + 1
         if burst.label == self.label:
+            duration_s = float(burst.t_end_s - burst.t_start_s)
             self.n_accepted += 1
-            self.n_packets += burst.t_end_s - burst.t_start_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
+            self.n_packets += int(duration_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label))
+            self.signal_s += duration_s
         self._add_evidence(burst)
 
     def _add_evidence(self, burst: BurstDecision) -> None:
         """Add a burst to the evidence sums (all bursts, and the accepted ones)."""
         logp = log_evidence(burst.proba)
+        rest = rest_evidence(burst.proba)
         self.evidence_n += 1
         self.confidence_sum += burst.confidence
         self.log_proba_sum = logp if self.log_proba_sum is None else self.log_proba_sum + logp
+        self.log_rest_sum += rest
         if burst.label == self.label:
             self.accepted_evidence_n += 1
             self.accepted_confidence_sum += burst.confidence
+            self.accepted_log_rest_sum += rest
             self.accepted_log_proba_sum = (logp if self.accepted_log_proba_sum is None
                                            else self.accepted_log_proba_sum + logp)
 
@@ -113,6 +150,7 @@ class Emitter:
         self.log_proba_sum = self.accepted_log_proba_sum = None
         self.evidence_n = self.accepted_evidence_n = 0
         self.confidence_sum = self.accepted_confidence_sum = 0.0
+        self.log_rest_sum = self.accepted_log_rest_sum = 0.0
         for burst in bursts:
             self._add_evidence(burst)
 
@@ -123,11 +161,21 @@ def log_evidence(proba: np.ndarray) -> np.ndarray:
     return np.log(np.clip(proba, 1e-4, 1.0))
 
 
+def rest_evidence(proba: np.ndarray) -> float:
+    """The log-probability of "none of the classes" a burst adds: the mass its probabilities lack
+    (those of out-of-band classes, set to 0), clipped like :func:`log_evidence`."""
+    return float(np.log(np.clip(1.0 - float(np.sum(proba)), 1e-4, 1.0)))
+
+
 #: An emitter's burst centred closer than this to one of its known channels is on that channel;
 #: farther from all of them, it is a new one (hop channels). The narrowest spacing in the registry
 #: is 200 kHz (LoRaWAN US915); a fixed raster instead split a carrier that sits on a raster
 #: boundary (an OOK sensor at 433.875 MHz, its pulses' centres measured ±5 kHz) into two channels.
 CHANNEL_RESOLUTION_HZ = 50e3
+
+
+#: The band key of an emitter heard by a receiver of unknown tuning (see :meth:`EmitterTracker.add`).
+TUNING_UNKNOWN_KEY = "tuning-unknown"
 
 
 def _band_key(label: str, freq_hz: float, bandwidth_hz: float) -> str:
@@ -148,10 +196,12 @@ def grouping_label(label: str, reason: str, proba: np.ndarray, classes: list[str
     class's emitter in its band and adds its probabilities there, so two
     packets of a clipped Bluetooth channel at 0.87 and 0.48 make one
     emitter, not a Bluetooth and an ``unknown``. An emitter none of whose
-    own bursts was accepted is reported ``unknown`` (:func:`reported_label`).
-    A best class of ``noise`` stays ``unknown``.
+    own bursts was accepted is reported ``unknown`` (:func:`verdict`).
+    A best class of ``noise`` stays ``unknown``. A burst refused as ``out_of_band``
+    (its likeliest classes cannot be used at its frequency) is grouped the same way
+    under its best *in-band* class (``proba`` holds 0 for the others).
     """
-    if label != UNKNOWN or reason != REASON_LOW_CONFIDENCE:
+    if label != UNKNOWN or reason not in (REASON_LOW_CONFIDENCE, REASON_OUT_OF_BAND):
         return label
     best = classes[int(np.argmax(proba))]
     return best if best in REGISTRY and best != NOISE_LABEL else label
@@ -180,7 +230,10 @@ class EmitterTracker:
     def add(self, burst: BurstDecision) -> tuple[Emitter, bool]:
         """Add a burst; returns its emitter and whether that emitter is new."""
         label = grouping_label(burst.label, burst.reason, burst.proba, self.classes)
-        key = (label, _band_key(label, burst.freq_hz, burst.f_hi_hz - burst.f_lo_hz))
+        # With the tuning unknown no registry band applies: a hopping link's channels are one emitter.
+        band = (_band_key(label, burst.freq_hz, burst.f_hi_hz - burst.f_lo_hz)
+                if burst.freq_known or label == UNKNOWN else TUNING_UNKNOWN_KEY)
+        key = (label, band)
         emitter = self.active.get(key)
         if emitter is not None and burst.t_start_s - emitter.t_end_s > self.gap_s:
             self.finished.append(self.active.pop(key))
@@ -211,22 +264,29 @@ class EmitterTracker:
         return sorted(self.finished, key=lambda e: e.t_start_s)
 
     def posterior(self, emitter: Emitter, accepted_only: bool = False) -> np.ndarray:
-        """Accumulated class posterior of an emitter (see the module docstring); optionally of its accepted bursts."""
+        """Accumulated class posterior of an emitter (see the module docstring); optionally of its accepted bursts.
+
+        The classes' share of a softmax whose last term is "none of these" (:func:`rest_evidence`):
+        it sums to 1 minus the accumulated belief that the emitter is none of the classes.
+        """
         n = emitter.accepted_evidence_n if accepted_only else emitter.evidence_n
         total = emitter.accepted_log_proba_sum if accepted_only else emitter.log_proba_sum
+        rest = emitter.accepted_log_rest_sum if accepted_only else emitter.log_rest_sum
         if total is None or n == 0:
             return np.full(len(self.classes), 1.0 / max(len(self.classes), 1))
         weight = min(n, self.max_evidence)
         z = total / n * weight
-        z = z - z.max()
-        p = np.exp(z)
-        return p / p.sum()
+        z_rest = rest / n * weight
+        top = max(float(z.max()), z_rest)
+        p = np.exp(z - top)
+        return p / (p.sum() + np.exp(z_rest - top))
 
     def confidence(self, emitter: Emitter, accepted_only: bool = False) -> float:
         """Accumulated confidence that the emitter is of its label (0–1).
 
         For ``unknown`` emitters it is the confidence that it is *none* of the
-        classes' best guess, i.e. one minus the accumulated top probability.
+        classes' best guess, i.e. one minus the accumulated top probability
+        (that of its ``candidate``, see :func:`emitter_summary`).
         """
         post = self.posterior(emitter, accepted_only)
         if emitter.label in self.classes:
@@ -234,16 +294,31 @@ class EmitterTracker:
         return float(1.0 - post.max())
 
 
-#: A drone claim needs evidence: an emitter named as a drone link is only
-#: reported as such once its accumulated confidence reaches this value and it
-#: has at least :data:`DRONE_MIN_BURSTS` bursts, whose mean confidence is at least
-#: :data:`DRONE_MIN_MEAN_CONFIDENCE`, as many of them whole packets of that link
-#: (:data:`WHOLE_PACKET_FRACTION`); otherwise it is ``unknown``
-#: with the unconfirmed guess in ``candidate``. A false alarm costs a guard a
-#: response; every drone link of the registry sends several bursts a second
-#: (DroneID and analog video, segmented, at least two in a second).
+#: A drone claim needs evidence, weighed as an observation of the link, not a count of detector
+#: segments (:func:`drone_claim`). A false alarm costs a guard a response, a missed link a drone.
+#: It needs all of:
+#:
+#: - *belief*: the accumulated confidence of the accepted bursts (softmax of their mean
+#:   :func:`log_evidence` × evidence weight) at least :data:`DRONE_MIN_CONFIDENCE`;
+#: - *consistency*: their mean per-burst confidence at least :data:`DRONE_MIN_MEAN_CONFIDENCE`;
+#: - *observation*: at least :data:`DRONE_MIN_PACKETS` whole packets of the link
+#:   (:data:`WHOLE_PACKET_FRACTION`), or, for a link that streams continuously
+#:   (:attr:`rfclassify.signatures.Signature.continuous`: the video links), at least
+#:   :data:`DRONE_MIN_SIGNAL_S` of accepted signal. Where the receiver's tuning is unknown
+#:   (baseband files: no band can rule a class out) both needs are
+#:   :data:`FREQ_UNKNOWN_EVIDENCE_FACTOR` times larger.
+#:
+#: Otherwise the emitter is ``unknown`` with the guess in ``candidate`` and the failed need in
+#: ``reason``. Counting segments missed every continuous link: a DJI video downlink observed for
+#: 0.5 s at 11 dB is one or two long detections at 0.90–0.93, and was never claimed.
 DRONE_MIN_CONFIDENCE = 0.8
-DRONE_MIN_BURSTS = 3
+#: Whole packets a bursty link must show (a control link sends tens to hundreds a second; DroneID
+#: one every 0.6 s, so a DroneID-only link needs about 1.2 s).
+DRONE_MIN_PACKETS = 3
+#: Accepted signal time a continuous (video) link must show, in seconds: a tenth of a PAL frame
+#: would do for the physics, but one confident long emission of clutter must not suffice, and 0.3 s
+#: keeps the target of a video link confirmed within 0.5 s of signal.
+DRONE_MIN_SIGNAL_S = 0.3
 #: ... and its bursts must, on average, have been called that drone link with at least this
 #: calibrated confidence. Accumulating evidence assumes the bursts' errors are independent; the
 #: specks of one weak Wi-Fi packet or the noise of one receiver are not, and 700 bursts each at
@@ -251,12 +326,16 @@ DRONE_MIN_BURSTS = 3
 #: (BENCHMARKS.md, accuracy): 0.7 took false drones from 15 to 1 in 5 minutes at a drone detection
 #: probability of 0.85 instead of 0.93 (0.65: 3 false, 0.92; 0.75: none, 0.80).
 DRONE_MIN_MEAN_CONFIDENCE = 0.7
-#: ... and at least :data:`DRONE_MIN_BURSTS` of its bursts must last this share of the link's
-#: shortest packet (:func:`shortest_packet_s`): an ExpressLRS 900 MHz packet is never under 4.4 ms
-#: on air, so twelve 0.1–0.3 ms blips in a row (an OOK remote's start-up clicks at 250 kS/s, real
-#: recording rtl_433_tests brennstuhl_rcs_2044) are not one, whatever their shape resembles.
-#: The detection's frame edges make its duration up to a frame long or short: hence a half.
+#: A packet counts when it lasts this share of the link's shortest packet (:func:`shortest_packet_s`):
+#: an ExpressLRS 900 MHz packet is never under 4.4 ms on air, so twelve 0.1–0.3 ms blips in a row
+#: (an OOK remote's start-up clicks at 250 kS/s, real recording rtl_433_tests brennstuhl_rcs_2044)
+#: are not one, whatever their shape resembles. The detection's frame edges make its duration up
+#: to a frame long or short: hence a half.
 WHOLE_PACKET_FRACTION = 0.5
+#: How much more observation a drone claim needs when the receiver's tuning is unknown: the band
+#: check (:meth:`rfclassify.signatures.Signature.in_band`) that rules out an LTE carrier called DJI
+#: cannot run, so the claim rests on the signal alone.
+FREQ_UNKNOWN_EVIDENCE_FACTOR = 2.0
 
 
 @cache
@@ -274,32 +353,97 @@ def mean_burst_confidence(emitter: Emitter) -> float:
     return emitter.accepted_confidence_sum / emitter.accepted_evidence_n if emitter.accepted_evidence_n else 0.0
 
 
+@dataclass(frozen=True)
+class DroneClaim:
+    """Whether an emitter's bursts justify naming it a drone link, and if not, why.
+
+    ``reason`` is ``ok``, ``low_confidence`` (belief or consistency short) or
+    ``too_little_evidence`` (observation short); ``detail`` says it in numbers.
+    """
+
+    ok: bool
+    reason: str
+    detail: str
+
+
+def _duration_text(seconds: float) -> str:
+    return f"{seconds * 1e3:.0f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
+
+
+def drone_claim(tracker: EmitterTracker, emitter: Emitter, min_confidence: float = DRONE_MIN_CONFIDENCE,
+                min_packets: int = DRONE_MIN_PACKETS, min_signal_s: float = DRONE_MIN_SIGNAL_S) -> DroneClaim:
+    """Judge a drone claim on an emitter's accepted bursts (the rule of :data:`DRONE_MIN_CONFIDENCE`).
+
+    The low-confidence bursts grouped with them (:func:`grouping_label`) neither make nor break it.
+    """
+    sig = REGISTRY.get(emitter.label)
+    continuous = sig is not None and sig.continuous
+    factor = 1.0 if emitter.freq_known else FREQ_UNKNOWN_EVIDENCE_FACTOR
+    need_packets = int(np.ceil(min_packets * factor))
+    need_signal_s = min_signal_s * factor
+    belief = tracker.confidence(emitter, accepted_only=True)
+    mean = mean_burst_confidence(emitter)
+    if belief < min_confidence or mean < DRONE_MIN_MEAN_CONFIDENCE:
+        return DroneClaim(False, REASON_LOW_CONFIDENCE,
+                          f"accumulated confidence {belief:.2f}, mean burst confidence {mean:.2f} "
+                          f"(a claim needs {min_confidence:.2f} and {DRONE_MIN_MEAN_CONFIDENCE:.2f})")
+    if emitter.n_packets >= need_packets or (continuous and emitter.signal_s >= need_signal_s):
+        return DroneClaim(True, REASON_OK, "")
+    need = f"{need_packets} whole packets" + (f" or {_duration_text(need_signal_s)} of signal" if continuous else "")
+    where = "" if emitter.freq_known else " at an unknown frequency"
+    return DroneClaim(False, REASON_TOO_LITTLE_EVIDENCE,
+                      f"{emitter.n_accepted} burst{'s' * (emitter.n_accepted != 1)}, "
+                      f"{_duration_text(emitter.signal_s)} of signal, {emitter.n_packets} whole "
+                      f"packet{'s' * (emitter.n_packets != 1)} (a claim{where} needs {need})")
+
+
 def drone_evidence(tracker: EmitterTracker, emitter: Emitter, min_confidence: float = DRONE_MIN_CONFIDENCE,
-                   min_bursts: int = DRONE_MIN_BURSTS) -> bool:
-    """True if an emitter's bursts justify naming it a drone link (see :data:`DRONE_MIN_MEAN_CONFIDENCE`).
+                   min_packets: int = DRONE_MIN_PACKETS) -> bool:
+    """True if an emitter's bursts justify naming it a drone link (see :func:`drone_claim`)."""
+    return drone_claim(tracker, emitter, min_confidence, min_packets).ok
 
-    Judged on the bursts the classifier accepted under the label: the low-confidence ones grouped with
-    them (:func:`grouping_label`) neither make nor break a drone claim.
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an emitter is reported as: ``label``, and for ``unknown`` its ``candidate``, ``reason`` and ``detail``."""
+
+    label: str
+    candidate: str | None = None
+    reason: str = REASON_OK
+    detail: str = ""
+
+
+def _commonest_reason(emitter: Emitter) -> str:
+    """The open-set reason most of an emitter's refused bursts were given (``out_of_band`` wins ties)."""
+    refused = {r: n for r, n in emitter.reasons.items() if r != REASON_OK}
+    if not refused:
+        return REASON_LOW_CONFIDENCE
+    return max(refused, key=lambda r: (refused[r], r == REASON_OUT_OF_BAND))
+
+
+def verdict(tracker: EmitterTracker, emitter: Emitter) -> Verdict:
+    """The reported label of an emitter after the open-set and drone-claim rules, with the reason.
+
+    - An emitter of refused bursts that joined no class (far from every class, out of band with
+      nothing in band, leaning to noise) is ``unknown``; its reason is its bursts' commonest one and
+      its candidate the class its accumulated evidence leans to.
+    - An emitter made only of refusals grouped under a class (:func:`grouping_label`) is
+      ``unknown`` with that class as the candidate.
+    - A drone link is named only when :func:`drone_claim` allows it; otherwise ``unknown``
+      with the claim's reason.
     """
-    return (emitter.n_accepted >= min_bursts and tracker.confidence(emitter, accepted_only=True) >= min_confidence
-            and mean_burst_confidence(emitter) >= DRONE_MIN_MEAN_CONFIDENCE
-            and emitter.n_packets >= min_bursts)
-
-
-def reported_label(tracker: EmitterTracker, emitter: Emitter) -> tuple[str, str | None]:
-    """(label to report, unconfirmed candidate or None) after the drone-confirmation rule.
-
-    An emitter made only of low-confidence refusals (see :func:`grouping_label`) is
-    ``unknown`` with its label as the candidate, whatever it is.
-    """
-    if emitter.label != UNKNOWN and not emitter.n_accepted:
-        return UNKNOWN, emitter.label
+    if emitter.label == UNKNOWN:
+        post = tracker.posterior(emitter)
+        return Verdict(UNKNOWN, tracker.classes[int(np.argmax(post))], _commonest_reason(emitter))
+    if not emitter.n_accepted:
+        return Verdict(UNKNOWN, emitter.label, _commonest_reason(emitter))
     sig = REGISTRY.get(emitter.label)
     if sig is None or not sig.drone:
-        return emitter.label, None
-    if drone_evidence(tracker, emitter):
-        return emitter.label, None
-    return UNKNOWN, emitter.label
+        return Verdict(emitter.label)
+    claim = drone_claim(tracker, emitter)
+    if claim.ok:
+        return Verdict(emitter.label)
+    return Verdict(UNKNOWN, emitter.label, claim.reason, claim.detail)
 
 
 def label_fields(label: str) -> dict[str, Any]:
@@ -318,21 +462,37 @@ def emitter_summary(
     ``confirmed=True`` skips the drone-confirmation rule: a caller that
     confirmed the emitter by its own, stricter rule (the sensor node's event
     engine) keeps its label while the evidence of later bursts varies.
+
+    An ``unknown`` record never carries another class's confidence as its own:
+    ``confidence`` is the accumulated confidence that the emitter is *not* its
+    ``candidate`` (the class its evidence leans to), ``candidate_confidence``
+    that it is. ``reason`` says why it is unknown (``ok`` for a named emitter),
+    ``reason_detail`` in numbers where there are some. ``freq_known`` is false
+    when the receiver's tuning was unknown (no band could rule a class out).
     """
-    label, candidate = (emitter.label, None) if confirmed else reported_label(tracker, emitter)
-    fields = label_fields(label)
+    if confirmed and emitter.label != UNKNOWN:
+        v = Verdict(emitter.label)
+    else:
+        v = verdict(tracker, emitter)
+    fields = label_fields(v.label)
     freqs = np.array([b.freq_hz for b in emitter.bursts])
     bws = np.array([b.f_hi_hz - b.f_lo_hz for b in emitter.bursts])
     snrs = np.array([b.snr_db for b in emitter.bursts])
+    confidence = tracker.confidence(emitter)
+    candidate_confidence = None
+    if v.label == UNKNOWN and v.candidate is not None:
+        candidate_confidence = float(tracker.posterior(emitter)[tracker.classes.index(v.candidate)])
+        confidence = 1.0 - candidate_confidence
     record = {
         "source": source,
-        "label": label,
+        "label": v.label,
         "drone": fields["drone"],
         "link": fields["link"],
-        "confidence": round(tracker.confidence(emitter), 4),
+        "confidence": round(confidence, 4),
         "t_start_s": round(emitter.t_start_s, 6),
         "t_end_s": round(emitter.t_end_s, 6),
         "freq_hz": float(np.median(freqs)),
+        "freq_known": emitter.freq_known,
         "bandwidth_hz": float(np.median(bws)),
         "snr_db": round(float(np.median(snrs)), 2),
         "bursts": emitter.n_total,
@@ -341,8 +501,11 @@ def emitter_summary(
         "bearing_deg": None,
         "bearing_std_deg": None,
         "emitter_id": emitter.emitter_id,
+        "reason": v.reason,
     }
-    if candidate is not None:
-        record["candidate"] = candidate
-        record["reason"] = "unconfirmed"
+    if candidate_confidence is not None:
+        record["candidate"] = v.candidate
+        record["candidate_confidence"] = round(candidate_confidence, 4)
+    if v.detail:
+        record["reason_detail"] = v.detail
     return record

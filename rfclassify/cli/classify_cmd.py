@@ -66,8 +66,9 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
     epilog=(
         "\b\nOutput (jsonl): one object per emitter with keys source, label, drone, link,\n"
         "confidence (0-1, accumulated over the emitter's bursts), t_start_s, t_end_s, freq_hz,\n"
-        "bandwidth_hz, snr_db, bursts, channels, models, bearing_deg, bearing_std_deg.\n"
-        "'unknown' means the signal fits no known class well enough: it is never forced into one.\n"
+        "freq_known, bandwidth_hz, snr_db, bursts, channels, models, bearing_deg, bearing_std_deg, reason.\n"
+        "'unknown' means the signal fits no known class well enough: it is never forced into one;\n"
+        "its reason says why, candidate/candidate_confidence what it leans to.\n"
         "\b\nA multi-channel (coherent array) recording also gets bearing_deg/bearing_std_deg per\n"
         "emitter; give the geometry (--array/--elements/--radius/--spacing/--positions) unless the\n"
         "recording's metadata has it, and --calibration (or --assume-calibrated): every record says\n"

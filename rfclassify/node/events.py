@@ -2,9 +2,9 @@
 
 Per-burst decisions go into an :class:`rfclassify.classify.tracking.EmitterTracker`;
 an emitter is *confirmed* once its accumulated confidence reaches
-``min_confidence`` and it has at least ``min_bursts`` bursts (a drone link,
-in addition, needs the mean burst confidence of
-:func:`rfclassify.classify.tracking.drone_evidence`). Then:
+``min_confidence`` and it has at least ``min_bursts`` bursts (a drone link
+is judged by :func:`rfclassify.classify.tracking.drone_claim` instead, with
+``min_bursts`` whole packets or, for a continuous link, its signal time). Then:
 
 - ``start``: the first time it is confirmed;
 - ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming;

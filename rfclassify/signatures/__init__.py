@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
 from types import ModuleType
+
+import numpy as np
 
 from rfclassify.signatures.base import LINKS, UNKNOWN, Band, Burst, EmitRequest, Signature
 
@@ -94,6 +97,25 @@ def models_for(label: str) -> list[str]:
     return list(get(label).drone_models)
 
 
+def in_band_mask(labels: Sequence[str], freq_hz: np.ndarray, width_hz: np.ndarray) -> np.ndarray:
+    """``(n_emissions, n_labels)`` booleans: which of ``labels`` each emission may be by its RF centre.
+
+    ``freq_hz`` and ``width_hz`` (Hz, shape ``(n,)``) are each emission's measured RF centre and
+    width; a centre that is not finite (the receiver's tuning unknown) allows every label, as does a
+    label the registry does not hold. See :meth:`Signature.in_band` for the margins.
+    """
+    freq = np.asarray(freq_hz, dtype=np.float64)
+    width = np.asarray(width_hz, dtype=np.float64)
+    known = np.isfinite(freq)
+    safe = np.where(known, freq, 0.0)
+    out = np.ones((len(freq), len(labels)), dtype=bool)
+    for k, label in enumerate(labels):
+        sig = REGISTRY.get(str(label))
+        if sig is not None:
+            out[:, k] = ~known | sig.in_band(safe, width)
+    return out
+
+
 __all__ = [
     "LINKS",
     "REGISTRY",
@@ -106,6 +128,7 @@ __all__ = [
     "discover",
     "drone_labels",
     "get",
+    "in_band_mask",
     "labels",
     "models_for",
 ]

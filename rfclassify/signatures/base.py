@@ -18,6 +18,13 @@ import numpy as np
 
 LINKS: tuple[str, ...] = ("control", "video", "telemetry", "none")
 UNKNOWN = "unknown"
+#: A band of this name holds every tuning a receiver can have: its signature is not band-limited
+#: (``noise``, the receiver itself, is heard wherever the receiver is tuned).
+ANY_BAND = "any"
+#: Local-oscillator error a band check allows for, in parts per million of the RF: an uncorrected
+#: RTL-SDR or HackRF crystal is specified at ±10–30 ppm (±30 ppm is 0.07 MHz at 2.4 GHz, 0.17 MHz at
+#: 5.8 GHz), far below any spacing between a link's band and the next service's.
+LO_TOLERANCE_PPM = 30.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,10 @@ class Band:
     def center_hz(self) -> float:
         """Middle of the band."""
         return 0.5 * (self.lo_hz + self.hi_hz)
+
+    def overlaps(self, f_lo_hz: np.ndarray | float, f_hi_hz: np.ndarray | float) -> np.ndarray:
+        """True where an emission occupying ``[f_lo_hz, f_hi_hz]`` (Hz, arrays broadcast) overlaps the band."""
+        return (np.asarray(f_hi_hz) >= self.lo_hz) & (np.asarray(f_lo_hz) <= self.hi_hz)
 
 
 @dataclass
@@ -146,6 +157,41 @@ class Signature:
     def emit(self, request: EmitRequest) -> list[Burst]:
         """Run the builder; bursts come back sorted by start time."""
         return sorted(self.builder(request), key=lambda b: b.t_start_s)
+
+    @property
+    def band_limited(self) -> bool:
+        """False for a class heard at any tuning (a band named :data:`ANY_BAND`, as ``noise`` declares)."""
+        return all(band.name != ANY_BAND for band in self.bands)
+
+    @property
+    def continuous(self) -> bool:
+        """True for a link that streams without pause while it is up: a video link (``link == "video"``)
+        or a signature whose ``timing`` says ``"continuous": True``. Its time on air, not only its
+        packet count, is evidence of it."""
+        return self.link == "video" or bool(self.timing.get("continuous", False))
+
+    def in_band(
+        self, freq_hz: np.ndarray | float, width_hz: np.ndarray | float = 0.0, margin_hz: np.ndarray | float | None = None
+    ) -> np.ndarray:
+        """True where an emission centred at ``freq_hz`` (RF, Hz) and ``width_hz`` wide can be this class.
+
+        It can when its measured extent ``freq_hz ± width_hz/2``, widened by ``margin_hz`` (default the
+        receiver's local-oscillator error, :data:`LO_TOLERANCE_PPM` of ``freq_hz``), overlaps one of the
+        signature's bands: a DroneID burst on 2399.5 MHz, 9 MHz wide, reaches into the 2.4 GHz band
+        whose edge its centre lies beyond, and a packet cut at the receiver's window keeps a centre
+        inside its own emission. Arrays broadcast; a class that is not :attr:`band_limited` is in
+        band everywhere.
+        """
+        freq = np.asarray(freq_hz, dtype=np.float64)
+        half = 0.5 * np.asarray(width_hz, dtype=np.float64)
+        margin = np.abs(freq) * LO_TOLERANCE_PPM * 1e-6 if margin_hz is None else np.asarray(margin_hz, dtype=np.float64)
+        out = np.zeros(np.broadcast(freq, half, margin).shape, dtype=bool)
+        if not self.band_limited:
+            return out | True
+        lo, hi = freq - half - margin, freq + half + margin
+        for band in self.bands:
+            out |= band.overlaps(lo, hi)
+        return out
 
     def band(self, name: str | None = None) -> Band:
         """The band called ``name``, or the first band."""

@@ -17,14 +17,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from rfclassify import synth
 from rfclassify.detect.burst_detector import detect_samples
 from rfclassify.features import FEATURE_NAMES, BurstFeatures, feature_rows
 from rfclassify.features import iq as R
 from rfclassify.features.burst import analysis_iq
 from rfclassify.features.context import context_table
-
-synth = pytest.importorskip("rfclassify.synth")
-dataset = pytest.importorskip("rfclassify.synth.dataset")
+from rfclassify.synth import dataset
 
 DISCRETE = ("dechirp_sf", "cp_best_lag_s", "env_peak_hz")
 

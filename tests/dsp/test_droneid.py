@@ -159,7 +159,7 @@ def test_noise_alone_gives_no_frames() -> None:
     assert [f for f in decode_bursts(noise, 20e6) if f.crc_ok] == []
 
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 MAVIC = REALDATA / "RUB-SysSec_DroneSecurity" / "mavic_air_2.sigmf-meta"
 
 

@@ -11,7 +11,6 @@ LoRaWAN RP002, Semtech datasheets), not with the builder's own formulas.
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import pytest
@@ -281,13 +280,14 @@ def test_lora_iot_public_sync_word_channels_and_downlink():
 
 
 @pytest.mark.parametrize("label", ["elrs-900", "elrs-2g4", "crossfire", "lora-iot"])
-def test_one_second_through_rtlsdr_window_is_fast(label):
+def test_one_second_through_rtlsdr_window_renders_only_the_window(label):
     sig = get(label)
     band = sig.bands[0]
     centre = band.channels_hz[len(band.channels_hz) // 2]
-    best_s = np.inf
+    total = 0
     for seed in range(3):
-        t0 = time.perf_counter()
-        emit(sig, 1.0, band.name, seed=seed, window_hz=(centre - 1.2e6, centre + 1.2e6))
-        best_s = min(best_s, time.perf_counter() - t0)
-    assert best_s < 0.3
+        seen = emit(sig, 1.0, band.name, seed=seed, window_hz=(centre - 1.2e6, centre + 1.2e6))
+        # only what the 2.4 MHz window shows is rendered (speed: scripts/bench_synth.py)
+        assert all(b.f_hi_hz > centre - 1.2e6 and b.f_lo_hz < centre + 1.2e6 for b in seen)
+        total += len(seen)
+    assert total > 0

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from rfclassify.cli.main import main
 from rfclassify.signatures import REGISTRY, labels
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_model_classes_are_the_registry_labels():

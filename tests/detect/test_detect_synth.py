@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rfclassify import synth
 from rfclassify.detect.burst_detector import detect_samples
-
-synth = pytest.importorskip("rfclassify.synth")
-dataset = pytest.importorskip("rfclassify.synth.dataset")
+from rfclassify.synth import dataset
 
 
 def _render(label: str, seed: int):

@@ -21,7 +21,7 @@ from rfclassify.viz import compute_waterfall, plot_spectrogram
 
 KEYS = ["format", "datatype", "sample_rate_hz", "center_freq_hz", "num_channels", "num_samples", "duration_s",
         "datetime", "annotation_count"]
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 
 
 def _run(*args: str) -> tuple[int, str, str]:

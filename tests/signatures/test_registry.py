@@ -26,8 +26,8 @@ from rfclassify.signatures import (
 )
 
 #: The physical spec travels with the repository; ``shared/`` beside the checkout holds the upstream copy.
-SPEC = Path(__file__).resolve().parents[1] / "docs" / "SIGNATURES.md"
-UPSTREAM_SPEC = Path(__file__).resolve().parents[2] / "shared" / "SIGNATURES.md"
+SPEC = Path(__file__).resolve().parents[2] / "docs" / "SIGNATURES.md"
+UPSTREAM_SPEC = Path(__file__).resolve().parents[3] / "shared" / "SIGNATURES.md"
 N_LABELS = 13
 
 
@@ -149,7 +149,7 @@ def test_every_signature_emits_for_one_second(label):
 
 # -- discovery: a protocol is one module ------------------------------------------------------------
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "rfclassify" / "signatures" / "_template.py"
+TEMPLATE = Path(__file__).resolve().parents[2] / "rfclassify" / "signatures" / "_template.py"
 
 
 def _package(tmp_path, monkeypatch, name: str, modules: dict[str, str]) -> str:
@@ -226,7 +226,7 @@ def test_a_new_protocol_appears_in_every_derived_list(tmp_path, monkeypatch):
     synth = ["synth", "--out", str(tmp_path / "out"), "--per-class", "0", "--receiver", "rtlsdr", "--classes"]
     assert CliRunner().invoke(cli, [*synth, "dummy-link"]).exit_code == 0
     assert CliRunner().invoke(cli, [*synth, "dummy-linq"]).exit_code == 2
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
     try:
         import readme_labels
     finally:
@@ -239,6 +239,22 @@ def test_readme_label_table_is_current():
     import subprocess
     import sys
 
-    script = Path(__file__).resolve().parents[1] / "scripts" / "readme_labels.py"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "readme_labels.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_band_membership_allows_lo_error_and_the_signals_width():
+    from rfclassify.signatures import in_band_mask
+
+    dji, noise = get("dji-ocusync"), get("noise")
+    # DroneID on 2399.5 MHz, 9 MHz wide: its centre is below the ISM band, its extent is not
+    assert dji.in_band(2399.5e6, 9e6) and not dji.in_band(2399.5e6, 0.0)
+    assert not dji.in_band(1815e6, 18e6) and not dji.in_band(2360e6, 7.5e6)
+    assert dji.in_band(5800e6, 20e6) and not dji.in_band(5900e6, 20e6)
+    # 30 ppm of LO error: 0.07 MHz at 2.4 GHz
+    assert dji.in_band(2399.95e6, 0.0) and not dji.in_band(2399.9e6, 0.0)
+    assert not noise.band_limited and noise.in_band(10e9) and dji.band_limited
+    assert get("analog-video").continuous and get("dji-ocusync").continuous and not get("elrs-900").continuous
+    mask = in_band_mask(["dji-ocusync", "noise", "not-a-label"], np.array([1815e6, np.nan]), np.array([1e6, 1e6]))
+    assert mask.tolist() == [[False, True, True], [True, True, True]]

