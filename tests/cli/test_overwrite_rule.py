@@ -2,7 +2,7 @@
 (exit status 2, naming the file and ``--force``, the file untouched, nothing done), and replaced with
 ``--force``.
 
-``train`` and ``evaluate`` are checked with their trained model in ``test_train_evaluate_cli.py``.
+``train`` and ``evaluate`` are checked with their trained model in ``tests/classify/test_train_evaluate_cli.py``.
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def test_every_example_parses(path, cmd):
 
 
 def test_every_readme_command_parses():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL)
     lines = [line for block in blocks for line in _examples("Examples:" + block.replace("\\\n", " ") + "\nOptions:")]
     assert len(lines) > 20
