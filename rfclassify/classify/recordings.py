@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from rfclassify.classify.droneid import DroneIDTrack, droneid_fields
 from rfclassify.classify.labels import NOISE_LABEL
 from rfclassify.classify.pipeline import Classifier
 from rfclassify.classify.stream import OFFLINE_BATCH, StreamEngine
@@ -52,6 +53,7 @@ def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
         "bearing_deg": None,
         "bearing_std_deg": None,
         "reason": decision.reason,
+        **droneid_fields(decision.label, DroneIDTrack.of(decision.droneid)),
     }
 
 

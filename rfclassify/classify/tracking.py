@@ -25,14 +25,19 @@ from typing import Any
 
 import numpy as np
 
+from rfclassify.classify.droneid import DroneIDTrack, droneid_fields
 from rfclassify.classify.labels import NOISE_LABEL
 from rfclassify.classify.openset import REASON_LOW_CONFIDENCE
+from rfclassify.dsp.droneid import DroneIDFrame
 from rfclassify.signatures import REGISTRY, UNKNOWN
 
 
 @dataclass
 class BurstDecision:
-    """One classified burst: where it was, what it was called and the class probabilities."""
+    """One classified burst: where it was, what it was called and the class probabilities.
+
+    ``droneid`` holds the DroneID frames decoded from it (:mod:`rfclassify.classify.droneid`).
+    """
 
     t_start_s: float
     t_end_s: float
@@ -44,6 +49,7 @@ class BurstDecision:
     proba: np.ndarray
     reason: str = "ok"
     center_freq_hz: float = 0.0
+    droneid: tuple[DroneIDFrame, ...] = ()
 
     @property
     def freq_hz(self) -> float:
@@ -72,6 +78,7 @@ class Emitter:
     accepted_log_proba_sum: np.ndarray | None = None
     accepted_evidence_n: int = 0
     accepted_confidence_sum: float = 0.0
+    droneid: DroneIDTrack = field(default_factory=DroneIDTrack)  # its bursts' DroneID frames (running totals)
 
     @property
     def t_start_s(self) -> float:
@@ -94,6 +101,7 @@ class Emitter:
         if burst.label == self.label:
             self.n_accepted += 1
             self.n_packets += burst.t_end_s - burst.t_start_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label)
+        self.droneid.add(burst.droneid)
         self._add_evidence(burst)
 
     def _add_evidence(self, burst: BurstDecision) -> None:
@@ -279,8 +287,11 @@ def drone_evidence(tracker: EmitterTracker, emitter: Emitter, min_confidence: fl
     """True if an emitter's bursts justify naming it a drone link (see :data:`DRONE_MIN_MEAN_CONFIDENCE`).
 
     Judged on the bursts the classifier accepted under the label: the low-confidence ones grouped with
-    them (:func:`grouping_label`) neither make nor break a drone claim.
+    them (:func:`grouping_label`) neither make nor break a drone claim. One CRC-valid DroneID frame
+    is evidence enough (:mod:`rfclassify.classify.droneid`): the CRC, not the classifier, vouches for it.
     """
+    if emitter.droneid.frames:
+        return True
     return (emitter.n_accepted >= min_bursts and tracker.confidence(emitter, accepted_only=True) >= min_confidence
             and mean_burst_confidence(emitter) >= DRONE_MIN_MEAN_CONFIDENCE
             and emitter.n_packets >= min_bursts)
@@ -341,6 +352,7 @@ def emitter_summary(
         "bearing_deg": None,
         "bearing_std_deg": None,
         "emitter_id": emitter.emitter_id,
+        **droneid_fields(emitter.label, emitter.droneid),
     }
     if candidate is not None:
         record["candidate"] = candidate
