@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rfclassify.detect.types import DetectedBurst, Detection
-from rfclassify.dsp.droneid import DroneIDFrame, decode_bursts
+from rfclassify.dsp.droneid import CP_SCHEDULES, N_FFT, SAMPLE_RATE_HZ, DroneIDFrame, decode_bursts
 
 #: The class whose bursts are decoded as DroneID (its signature carries the DroneID bursts).
 DRONEID_LABEL = "dji-ocusync"
@@ -109,6 +109,11 @@ class DroneIDTrack:
             if not keep_old:
                 self.latest = frame
         return valid
+
+
+def frame_duration_s(frame: DroneIDFrame) -> float:
+    """Seconds on air of a frame: its OFDM symbols and cyclic prefixes at 15.36 MS/s."""
+    return (frame.n_symbols * N_FFT + sum(CP_SCHEDULES[frame.n_symbols])) / SAMPLE_RATE_HZ
 
 
 def frame_record(frame: DroneIDFrame) -> dict[str, Any]:
