@@ -194,3 +194,19 @@ def test_classify_on_the_ndss_mavic_air_2_recording_reports_drone_and_pilot() ->
     # The first two bursts (69 us apart) are one detection: its record counts both frames.
     assert [(b["droneid_frames"], (b["droneid"] or {}).get("sequence")) for b in bursts] == [
         (2, 589), (1, 591), (0, None)]
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not MAVIC.exists(), reason="../shared/realdata not present")
+def test_spectrogram_tags_decoded_droneid_bursts_with_serial_and_sequence(tmp_path: Path) -> None:
+    from rfclassify.viz import plot_spectrogram
+
+    bursts = rfclassify.classify_file(MAVIC, per_burst=True)
+    with open_source(str(MAVIC)) as source:
+        fig = plot_spectrogram(source, bursts=bursts)
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert texts == ["DroneID 1WNBH3900201N1 #589 (2 frames)", "DroneID 1WNBH3900201N1 #591"]
+    out = tmp_path / "mavic.png"
+    result = CliRunner().invoke(cli, ["spectrogram", str(MAVIC), "-o", str(out), "--classify"])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
