@@ -4,10 +4,12 @@ Per-burst decisions go into an :class:`rfclassify.classify.tracking.EmitterTrack
 an emitter is *confirmed* once its accumulated confidence reaches
 ``min_confidence`` and it has at least ``min_bursts`` bursts (a drone link
 is judged by :func:`rfclassify.classify.tracking.drone_claim` instead, with
-``min_bursts`` whole packets or, for a continuous link, its signal time). Then:
+``min_bursts`` whole packets or, for a continuous link, its signal time, or
+one CRC-valid DroneID frame, which confirms it at once). Then:
 
 - ``start``: the first time it is confirmed;
-- ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming;
+- ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming,
+  and on every burst that brings a new CRC-valid DroneID frame (its content changed);
 - ``end``: once it has been quiet for ``quiet_s`` (the tracker's gap), or when the stream ends.
 
 ``noise`` decisions never reach the tracker (they are the receiver's own
@@ -36,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from rfclassify.classify.labels import NOISE_LABEL
+from rfclassify.classify.positions import PositionPolicy
 from rfclassify.classify.tracking import (
     BurstDecision,
     Emitter,
@@ -74,7 +77,8 @@ class EventEngine:
 
     ``classes`` are the model's labels; ``utc_of(t_s)`` maps stream seconds to
     a UTC datetime (the service anchors it on the blocks' ``time_utc``);
-    ``extra`` keys (sensor position …) are added to every event.
+    ``extra`` keys (sensor position …) are added to every event; ``positions``
+    says how DroneID positions leave the node (:mod:`rfclassify.classify.positions`).
     """
 
     def __init__(
@@ -86,6 +90,7 @@ class EventEngine:
         source_name: str = "",
         utc_of: Callable[[float], datetime] | None = None,
         extra: dict[str, Any] | None = None,
+        positions: PositionPolicy | None = None,
     ) -> None:
         self.policy = policy or EventPolicy()
         self.tracker = EmitterTracker(classes, gap_s=self.policy.quiet_s)
@@ -93,6 +98,7 @@ class EventEngine:
         self.source_name = source_name
         self.utc_of = utc_of or (lambda _t: datetime.now(timezone.utc))
         self.extra = dict(extra or {})
+        self.positions = positions or PositionPolicy()
         self.events_emitted = 0
         self._states: dict[int, _State] = {}
         self._run_tag = f"{sensor_id}:{int(datetime.now(timezone.utc).timestamp() * 1000)}"
@@ -127,7 +133,7 @@ class EventEngine:
                 state.confirmed = True
                 state.last_event_s = now_s
                 out.append(self._event("start", emitter, state, now_s))
-        elif now_s - state.last_event_s >= p.update_interval_s:
+        elif now_s - state.last_event_s >= p.update_interval_s or any(f.crc_ok for f in decision.droneid):
             state.last_event_s = now_s
             out.append(self._event("update", emitter, state, now_s))
         return out
@@ -157,7 +163,7 @@ class EventEngine:
         # Events are only emitted for emitters this engine confirmed (its own, stricter rule).
         record = emitter_summary(self.tracker, emitter, self.source_name, confirmed=True)
         self.events_emitted += 1
-        return {
+        return self.positions.apply({
             "event": kind,
             "time": iso_utc(self.utc_of(now_s)),
             "sensor_id": self.sensor_id,
@@ -165,7 +171,7 @@ class EventEngine:
             **record,
             **self.extra,
             "report_id": f"{self._run_tag}:{self.events_emitted}",
-        }
+        })
 
 
 def find_emitter(engine: EventEngine, emitter_id: int) -> Emitter | None:

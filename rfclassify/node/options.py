@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rfclassify.bearing.doa import METHODS
+from rfclassify.classify.positions import POSITIONS, PositionPolicy
 from rfclassify.options.array import ASSUME_CALIBRATED, ArrayOptions
 from rfclassify.options.declare import Option, check_fields, declared, group, option
 from rfclassify.options.kinds import (
@@ -131,6 +132,11 @@ class NodeOptions:
     record_max_bytes: int = option(
         "record_max", SIZE, "Disk budget of --record-dir; the oldest evidence is deleted first.",
         default=2 * GiB, unit="bytes",
+    )
+    report_positions: PositionPolicy = option(
+        "report_positions", POSITIONS, "Positions of people decoded from DroneID (pilot, drone, home point) in every "
+        "output: exact, redact, or coarse:DEGREES (rounded, e.g. coarse:0.01 = ~1 km). They are personal data.",
+        default=PositionPolicy(),
     )
     realtime: bool = option(
         "realtime", FLAG, "Pace a recording at its sample rate (default: as fast as possible).", default=False

@@ -197,6 +197,7 @@ class WatchService:
             source_name=self.spec,
             utc_of=self.utc_of,
             extra=o.sensor_extra(),
+            positions=o.report_positions,
         )
         # One engine for the service's life: a reopened source starts a new stream, which the engine
         # sees as a discontinuity (flush, then a fresh context).
@@ -316,6 +317,7 @@ class WatchService:
                     hw=getattr(source, "hardware", None),
                     geolocation=geo,
                     sensor_id=o.sensor_name,
+                    positions=o.report_positions,
                 )
             if self.recorder is not None:
                 for path in self.recorder.push(block):
