@@ -135,6 +135,46 @@ def test_outage_keeps_heartbeats_and_ends_emitters_with_source_lost(server: RtlT
     assert last["overflow_samples"] == 0 and not last["falling_behind"]
 
 
+def test_a_stalled_receiver_is_reported_and_ends_nothing(elrs_cu8: np.ndarray) -> None:
+    """A server that stops sending for 2.5 s and then delivers on (a network hiccup): late samples, not lost ones."""
+    total = len(elrs_cu8) // 2
+    flowing = threading.Event()
+    flowing.set()
+
+    def signal(start: int, n: int, _freq_hz: float, _rate_hz: float) -> np.ndarray:
+        flowing.wait()
+        idx = (np.arange(start, start + n) % total) * 2
+        return np.stack([elrs_cu8[idx], elrs_cu8[idx + 1]], axis=1).reshape(-1)
+
+    srv = RtlTcpServer(signal, realtime=True).start()
+    try:
+        c = Collector(srv.url, freq="915M", heartbeat="0.5s", quiet="1s", update_interval="0.5s")
+        c.wait_for(lambda r: r["event"] == "start" and r["label"] == "elrs-900")
+        flowing.clear()
+        paused_at = time.monotonic()
+        time.sleep(2.5)
+        flowing.set()
+        resumed_at = time.monotonic()
+        c.wait_for(lambda r: r["event"] == "heartbeat" and r["source_state"] == "streaming"
+                   and r["processing_ratio"] > 0.5, timeout_s=10)
+        time.sleep(1.0)
+        c.stop()
+    finally:
+        flowing.set()
+        srv.stop()
+    beats = [(t, r) for t, r in c.records if paused_at <= t <= resumed_at and r["event"] == "heartbeat"]
+    assert len(beats) >= 4 and max(np.diff([paused_at] + [t for t, _ in beats] + [resumed_at])) < 0.9
+    stalled = [r for t, r in beats if t - paused_at > 1.3]
+    assert stalled and all(r["source_state"] == "stalled" for r in stalled)
+    kinds = [r["event"] for _, r in c.records if r["event"] != "heartbeat"]
+    assert kinds.count("start") == 1 and kinds[-1] == "end"  # the link went on; only stop() ended it
+    assert [r["reason"] for _, r in c.records if r["event"] == "end"] == ["stopped"]
+    last = [r for _, r in c.records if r["event"] == "heartbeat"][-1]
+    assert srv.connections == 1 and last["reconnects"] == 0
+    # the backlog comes in a rush and may overflow the queue, but nothing counts as an outage
+    assert last["dropped_samples"] == last["overflow_samples"]
+
+
 def test_end_reasons_of_a_recording(tmp_path: Path, elrs_cu8: np.ndarray) -> None:
     link = tmp_path / "link_915M_2400k.cu8"
     elrs_cu8.tofile(link)

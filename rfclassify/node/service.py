@@ -25,13 +25,16 @@ driver module (:class:`~rfclassify.errors.MissingDependency`), which ends the
 node (exit status 2 from the CLI). The loop never blocks on a silent
 receiver: the source hands back an empty block every :data:`IDLE_TICK_S`
 without samples, and the loop waits out a reopen's backoff in ticks too, so
-heartbeats keep their period whatever the source does. Once the stream has
-stopped — the receiver reported lost, or no samples for ``stall_s`` — the
-bursts waiting for the model are decided, and stream time runs on with the
-wall clock: every emitter whose ``quiet_s`` runs out during the outage ends
-then, with ``"reason": "source lost"`` (the node can no longer tell whether
-it is there). When samples come back, the stream goes on where the
-receiver's timeline is (the gap counted as dropped).
+heartbeats keep their period whatever the source does. A receiver silent for
+``stall_s`` is ``stalled``: its samples may still come (a network hiccup
+delays them, the stream goes on where it stopped), so nothing ends. Once the
+receiver is lost (it said so, e.g. ``rtl_tcp`` after 5 s without data, or
+cannot be opened), the bursts waiting for the model are decided and stream
+time runs on with the wall clock: every emitter whose ``quiet_s`` runs out
+during the outage ends then, with ``"reason": "source lost"`` (the node can
+no longer tell whether it is there). When samples come back, the stream goes
+on where the receiver's timeline is — the source puts the outage on it, so
+stream time never goes back (the gap is counted as dropped).
 
 :meth:`WatchService.stop` (the CLI calls it on SIGINT/SIGTERM) ends the loop
 at the next block — or at once when the receiver is silent, by closing the
@@ -357,9 +360,10 @@ class WatchService:
     def _idle(self) -> Iterator[dict[str, Any]]:
         """No samples to process (a silent receiver, or a wait to reopen it): outage bookkeeping and heartbeats.
 
-        A connected receiver silent for ``stall_s`` is ``stalled``. While the source is not
-        streaming, the bursts waiting for the model are decided once, and emitters whose quiet
-        time runs out (stream time running on with the wall clock) end with ``source lost``.
+        A connected receiver silent for ``stall_s`` is ``stalled`` (reported, nothing ends).
+        While the source is lost, the bursts waiting for the model are decided once, and
+        emitters whose quiet time runs out (stream time running on with the wall clock) end
+        with ``source lost``.
         """
         assert self.engine is not None and self.stream is not None
         self._drain_status()
@@ -368,7 +372,7 @@ class WatchService:
                 and now - max(self.meter.last_block_wall, self._state_since) >= self.options.stall_s):
             self._set_state("stalled")
             log.warning("%s: no samples for %.1f s", self.spec, now - self.meter.last_block_wall)
-        if self.meter.source_state != "streaming":
+        if self.meter.source_state in ("reconnecting", "unavailable"):
             if not self._stream_stopped:
                 self._stream_stopped = True
                 yield from self._classified(self.stream.flush())
