@@ -130,7 +130,7 @@ class WatchService:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
         self._stop.set()
         src = self.source
-        if isinstance(src, LiveSource):
+        if src is not None and _is_live(src):
             # a silent receiver would keep blocks() waiting: closing it ends the iteration
             threading.Thread(target=src.close, name="stop source", daemon=True).start()
 
@@ -205,9 +205,9 @@ class WatchService:
     def _queue_fill(self) -> tuple[int, int]:
         """(chunks waiting, capacity) of the live source's queue; (0, 0) for a recording."""
         src = self.source
-        if not isinstance(src, LiveSource):
+        if src is None or not hasattr(src, "queue_depth"):
             return 0, 0
-        return src.queue_depth(), src.queue_blocks
+        return int(src.queue_depth()), int(getattr(src, "queue_blocks", 0) or 0)
 
     def _totals(self) -> LoadTotals:
         src = self.source
@@ -308,7 +308,7 @@ class WatchService:
                 continue
             attempt = 0
             self._set_state("streaming")
-            live = isinstance(self.source, LiveSource)
+            live = _is_live(self.source)
             if self.scanner is not None and not live:
                 raise InputError(self.spec, "--scan needs a live receiver (rtlsdr:, rtl_tcp:// or soapy:)")
             try:
@@ -389,8 +389,10 @@ class WatchService:
             window_s=o.bearing_window_s, span_s=o.bearing_span_s,
         )
         info_dtype = getattr(getattr(source, "info", None), "datatype", "cu8")
-        live = isinstance(source, LiveSource)
-        blocks = source.blocks(o.block_samples, idle_s=IDLE_TICK_S) if live else source.blocks(o.block_samples)
+        live = _is_live(source)
+        # idle ticks from our own live sources; a wrapper of one (or a recording) never gets them
+        ticking = isinstance(source, LiveSource)
+        blocks = source.blocks(o.block_samples, idle_s=IDLE_TICK_S) if ticking else source.blocks(o.block_samples)
         wall0: float | None = None
         t_first: float | None = None
         asked = time.monotonic()
@@ -462,6 +464,11 @@ class WatchService:
             if nxt is not None:
                 source.retune(nxt)  # type: ignore[attr-defined]
         yield from self._housekeeping()
+
+
+def _is_live(source: Source) -> bool:
+    """A live receiver (it can be retuned), rather than a recording."""
+    return hasattr(source, "retune")
 
 
 class _NodeTracker:
