@@ -31,9 +31,10 @@ import numpy as np
 
 from rfclassify.bearing.calibration import estimate_calibration
 from rfclassify.bearing.doa import angle_error_deg
+from rfclassify.bearing.emitters import emitter_doa
 from rfclassify.bearing.geometry import ArrayGeometry
-from rfclassify.bearing.pipeline import emitter_doa, find_emitters
 from rfclassify.bearing.rotating import AzimuthSegment, band_power_per_segment, fit_pattern
+from rfclassify.classify.bearings import find_emitters
 from rfclassify.synth.array import (
     ChannelErrors,
     array_recording,

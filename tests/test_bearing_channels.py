@@ -8,8 +8,8 @@ import pytest
 from rfclassify.bearing.calibration import Calibration, align, estimate_calibration, estimate_delays
 from rfclassify.bearing.channelize import channelize, design_band_filter
 from rfclassify.bearing.doa import angle_error_deg, estimate_doa
+from rfclassify.bearing.emitters import EmitterBand, emitter_doa
 from rfclassify.bearing.geometry import ArrayGeometry
-from rfclassify.bearing.pipeline import EmitterBand, emitter_doa, find_emitters
 from rfclassify.bearing.rotating import (
     AzimuthSegment,
     band_power_per_segment,
@@ -17,6 +17,7 @@ from rfclassify.bearing.rotating import (
     pattern_gain,
     read_azimuth_csv,
 )
+from rfclassify.classify.bearings import find_emitters
 from rfclassify.errors import InputError
 from rfclassify.synth.array import (
     ChannelErrors,

@@ -56,10 +56,11 @@ def _run(*args):
     return result.exit_code, result.stdout, result.stderr
 
 
-def _check_bearings(stdout):
+def _check_bearings(stdout, calibrated=False):
     lines = [json.loads(line) for line in stdout.splitlines()]
     assert len(lines) == 2
     for rec in lines:
+        assert rec["bearing_calibrated"] is calibrated
         off = min(TRUTH, key=lambda o: abs(FC_HZ + o - rec["freq_hz"]))
         assert angle_error_deg(rec["bearing_deg"], TRUTH[off]) < 1.0, rec
         assert 0 < rec["bearing_std_deg"] < 1.0
@@ -72,7 +73,7 @@ def _check_bearings(stdout):
 
 def test_bearing_from_metadata_geometry_and_plot(files):
     plot = files["dir"] / "doa.png"
-    code, out, err = _run("bearing", files["array"], "--plot", plot)
+    code, out, err = _run("bearing", files["array"], "--plot", plot, "--assume-calibrated")
     assert code == 0, err
     _check_bearings(out)
     assert plot.stat().st_size > 1000
@@ -81,7 +82,7 @@ def test_bearing_from_metadata_geometry_and_plot(files):
 def test_bearing_with_cli_geometry_and_every_method(files):
     for method in ("music", "bartlett", "capon"):
         code, out, err = _run("bearing", files["bare"], "--array", "uca", "--elements", 5, "--radius", 0.11,
-                              "--method", method)
+                              "--method", method, "--assume-calibrated")
         assert code == 0, err
         _check_bearings(out)
 
@@ -93,7 +94,7 @@ def test_calibrate_then_bearing(files):
     assert json.loads(out)["delay_samples"] == [d - ERRORS.delay_samples[0] for d in ERRORS.delay_samples]
     code, out, err = _run("bearing", files["uncal"], "--calibration", cal)
     assert code == 0, err
-    _check_bearings(out)
+    _check_bearings(out, calibrated=True)
     code, _, err = _run("calibrate", files["noise"], "-o", cal)  # never silently replaced
     assert code == 2 and "exists" in err
 
@@ -119,7 +120,7 @@ def test_bad_geometry_is_one_line_and_exit_2(files, args, needle):
 def test_spacing_above_half_wavelength_is_a_warning_not_an_error(tmp_path):
     ula = ArrayGeometry.ula(5, 0.3)  # λ/2 at 915 MHz is 0.164 m
     path = _write_array(tmp_path / "wide", geometry=ula)
-    code, out, err = _run("bearing", path)
+    code, out, err = _run("bearing", path, "--assume-calibrated")
     assert code == 0
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "half a wavelength" in warnings[0]
@@ -162,8 +163,28 @@ def test_synth_bearing_examples_run_the_readme_commands(tmp_path):
     for rec in recs:
         truth = 40.0 if rec["freq_hz"] < FC_HZ else 250.0
         assert angle_error_deg(rec["bearing_deg"], truth) < 2.0, rec
+        assert rec["bearing_calibrated"] is True
     code, out, err = _run("bearing", tmp_path / "sweep_915M_2400k.sigmf-meta", "--beamwidth", 60)
     assert code == 0, err
     assert angle_error_deg(json.loads(out.splitlines()[0])["bearing_deg"], 205.0) <= 5.0
     code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
     assert code == 2 and "overwrite" in err.lower()  # recordings are never overwritten
+
+
+def test_an_uncalibrated_array_is_refused_unless_assumed_calibrated(tmp_path):
+    """The receivers of `kraken_915M_2400k` have random phases: without --calibration its bearings would be
+    wrong (104° and 242° for 250° and 40°) with a tiny std, so every command refuses it in one line."""
+    code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
+    assert code == 0, err
+    kraken = tmp_path / "kraken_915M_2400k.sigmf-meta"
+    for command in ("bearing", "classify"):
+        code, out, err = _run(command, kraken)
+        assert code == 2 and out == "", (command, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in err, err
+        assert "without --calibration" in lines[0] and "rfclassify calibrate" in lines[0]
+        assert "--assume-calibrated" in lines[0]
+    code, out, err = _run("bearing", kraken, "--assume-calibrated", "--model", "none")
+    assert code == 0, err
+    recs = [json.loads(line) for line in out.splitlines()]
+    assert len(recs) == 2 and all(rec["bearing_calibrated"] is False for rec in recs)

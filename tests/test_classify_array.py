@@ -36,8 +36,11 @@ def test_classify_fills_bearings_from_an_array_recording(tmp_path):
     meta = write_sigmf(tmp_path / "uca", x, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ,
                        global_extra={"rfclassify:array": geometry.to_metadata()})
     result = CliRunner().invoke(main, ["classify", str(meta), "--include-noise"])
+    assert result.exit_code == 2 and "--assume-calibrated" in result.stderr  # ideal channels, but unstated
+    result = CliRunner().invoke(main, ["classify", str(meta), "--include-noise", "--assume-calibrated"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records and all(r["bearing_calibrated"] is False for r in records)
     with_bearing = [r for r in records if r["bearing_deg"] is not None]
     assert with_bearing, records
     for rec in with_bearing:

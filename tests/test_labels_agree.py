@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_model_classes_are_the_registry_labels():
-    side = json.loads((ROOT / "models" / "default.json").read_text())
-    assert set(side["classes"]) == set(labels())
+    from rfclassify.classify.pipeline import Classifier
+
+    assert set(Classifier.load().classes) == set(labels())
 
 
 def test_readme_label_table_is_the_registry():

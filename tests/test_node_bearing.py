@@ -34,7 +34,7 @@ FS_HZ = 2.4e6
 FC_HZ = 915e6
 TRUTH_DEG = 60.0
 UCA = ArrayGeometry.uca(5, 0.11)
-UCA_ARGS = ["--array", "uca", "--elements", "5", "--radius", "0.11"]
+UCA_ARGS = ["--array", "uca", "--elements", "5", "--radius", "0.11", "--assume-calibrated"]
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,7 @@ def _check_bearings(events: list[dict[str, Any]]) -> None:
         assert angle_error_deg(e["bearing_deg"], TRUTH_DEG) < 2.0, e
         assert math.isfinite(e["bearing_std_deg"]) and 0 < e["bearing_std_deg"] < 2.0, e
         assert e["bearing_method"] == "music" and e["bearing_ambiguity"] is None
+        assert e["bearing_calibrated"] is False
         assert abs(e["freq_hz"] - (FC_HZ + 300e3)) < 50e3
 
 
@@ -98,12 +99,21 @@ def test_watch_cli_without_geometry_is_one_line_and_exit_2(recordings: dict[str,
     assert len(lines) == 1 and lines[0].startswith("rfclassify: error: ") and "without array geometry" in lines[0]
 
 
+def test_watch_refuses_an_uncalibrated_array_in_one_line(recordings: dict[str, Path], classifier: Any) -> None:
+    result = _in_process(str(recordings["bare"]), *UCA_ARGS[:-1])
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "without --calibration" in lines[0] and "--assume-calibrated" in lines[0]
+    with pytest.raises(InputError, match="rfclassify calibrate"):
+        list(rfclassify.watch(str(recordings["with_geometry"]), model=classifier))
+
+
 def test_watch_config_file_takes_the_array_options(recordings: dict[str, Path], tmp_path: Path) -> None:
     cfg = tmp_path / "node.toml"
     cfg.write_text(f'[watch]\nsource = "{recordings["bare"]}"\narray = "uca"\nelements = 5\nradius = 0.11\n'
-                   'method = "capon"\n')
+                   'method = "capon"\nassume-calibrated = true\n')
     assert load_config(cfg) == {"source": str(recordings["bare"]), "array": "uca", "elements": 5, "radius": 0.11,
-                                "method": "capon"}
+                                "method": "capon", "assume_calibrated": True}
     result = _in_process("--config", str(cfg))
     assert result.exit_code == 0, result.output
     events = [json.loads(line) for line in result.stdout.splitlines()]
@@ -115,9 +125,10 @@ def test_watch_config_file_takes_the_array_options(recordings: dict[str, Path], 
 
 
 def test_watch_api_bearings_from_metadata_or_arguments(recordings: dict[str, Path], classifier: Any) -> None:
-    _check_bearings(list(rfclassify.watch(str(recordings["with_geometry"]), model=classifier, update_interval=0.1)))
+    _check_bearings(list(rfclassify.watch(str(recordings["with_geometry"]), model=classifier, update_interval=0.1,
+                                          assume_calibrated=True)))
     _check_bearings(list(rfclassify.watch(str(recordings["bare"]), model=classifier, update_interval=0.1,
-                                          array="uca", elements=5, radius=0.11)))
+                                          array="uca", elements=5, radius=0.11, assume_calibrated=True)))
     with pytest.raises(InputError, match="without array geometry"):
         list(rfclassify.watch(str(recordings["bare"]), model=classifier))
 
@@ -129,7 +140,7 @@ def test_watch_api_ula_states_the_mirror(tmp_path: Path, classifier: Any) -> Non
     x = array_recording(elrs_like_emitters([(-200e3, 300.0)], n, FS_HZ, FC_HZ, 15.0, rng, period_s=10e-3), ula, n,
                         rng) * 0.05
     meta = write_sigmf(tmp_path / "ula", x, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ)
-    events = list(rfclassify.watch(str(meta), model=classifier, geometry=ula, method="capon"))
+    events = list(rfclassify.watch(str(meta), model=classifier, geometry=ula, method="capon", assume_calibrated=True))
     assert events
     for e in events:
         assert 0.0 <= e["bearing_deg"] <= 180.0 and e["bearing_ambiguity"] == "mirror"
@@ -145,8 +156,8 @@ def test_watch_single_channel_has_no_bearing(recordings: dict[str, Path], classi
 
 
 def test_multichannel_ring_keeps_every_channel_and_stays_bounded() -> None:
-    from rfclassify.node.evidence import IQRing
     from rfclassify.sources.base import Block
+    from rfclassify.sources.iq_ring import IQRing
 
     ring = IQRing(3000, "ci16_le", channels=3)
     rng = np.random.default_rng(0)
@@ -167,7 +178,7 @@ def test_multichannel_ring_keeps_every_channel_and_stays_bounded() -> None:
 def test_watch_with_a_heading_gives_the_compass_bearing(recordings: dict[str, Path], classifier: Any) -> None:
     # The array's x-axis points east (heading 90°): an emitter 60° counter-clockwise from it is at 30° true.
     events = list(rfclassify.watch(str(recordings["bare"]), model=classifier, update_interval=0.1,
-                                   array="uca", elements=5, radius=0.11, heading=90.0))
+                                   array="uca", elements=5, radius=0.11, heading=90.0, assume_calibrated=True))
     assert events
     for e in events:
         assert angle_error_deg(e["bearing_true_deg"], (90.0 - TRUTH_DEG) % 360) < 2.0, e

@@ -13,12 +13,13 @@ from rfclassify.classify.tracking import BurstDecision
 from rfclassify.errors import InputError
 from rfclassify.node.config import load_config
 from rfclassify.node.events import EventEngine
-from rfclassify.node.evidence import IQRing, enforce_limit
+from rfclassify.node.evidence import enforce_limit
 from rfclassify.node.heartbeat import noise_floor_dbfs
 from rfclassify.node.options import EventPolicy
 from rfclassify.node.outputs import JsonlOutput, open_output
 from rfclassify.node.scan import Scanner, scan_centres
 from rfclassify.sources.base import Block
+from rfclassify.sources.iq_ring import IQRing
 
 CLASSES = ["elrs-900", "noise", "ook-ism"]
 EPOCH = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)

@@ -265,13 +265,13 @@ def test_no_dongle_says_what_to_check():
 def test_refused_setting_is_input_error_and_releases_the_dongle():
     class PickyRtlSdr(FakeRtlSdr):
         def __setattr__(self, name, value):
-            if name == "sample_rate" and value == 5e6:
-                raise OSError("Could not set sample rate to 5000000 Hz")
+            if name == "sample_rate" and value == 3.2e6:
+                raise OSError("Could not set sample rate to 3200000 Hz")
             super().__setattr__(name, value)
 
     dev = PickyRtlSdr(b"\x00\x00")
     with pytest.raises(InputError, match="refused sample rate"):
-        RtlSdrSource("rtlsdr:", freq_hz=915e6, rate_hz=5e6, device_factory=Factory(dev))
+        RtlSdrSource("rtlsdr:", freq_hz=915e6, rate_hz=3.2e6, device_factory=Factory(dev))
     assert dev.closed
 
 

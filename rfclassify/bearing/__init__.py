@@ -6,8 +6,9 @@ convention), :mod:`~rfclassify.bearing.doa` (MUSIC, Bartlett, Capon, source
 count, Cramér–Rao bound), :mod:`~rfclassify.bearing.channelize` (one
 emitter's samples and band), :mod:`~rfclassify.bearing.calibration` (per-channel
 gain, phase and delay), :mod:`~rfclassify.bearing.rotating` (power versus
-antenna azimuth), and :mod:`~rfclassify.bearing.pipeline`, which puts them
-together for a recording.
+antenna azimuth) and :mod:`~rfclassify.bearing.emitters` (one emitter's band
+and bearing). Reading recordings, detecting emitters and naming them are
+joined to these in :mod:`rfclassify.classify.bearings`.
 """
 
 from rfclassify.bearing.doa import METHODS, DoaResult, estimate_doa

@@ -17,7 +17,7 @@ from rfclassify.bearing.rotating import pattern_gain
 def plot_bearings(results: Sequence[object], path: str | Path, title: str = "") -> Path:
     """Draw each emitter's DOA spectrum (dB, normalised) or fitted pattern on one polar plot; returns ``path``.
 
-    ``results`` are :class:`rfclassify.bearing.pipeline.EmitterBearing`; a
+    ``results`` are :class:`rfclassify.bearing.emitters.EmitterBearing`; a
     dashed line marks each bearing.
     """
     import matplotlib

@@ -145,6 +145,7 @@ def classify_records(
     drones_only: bool = False,
     geometry: Any = None,
     calibration: Any = None,
+    assume_calibrated: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """What ``rfclassify classify`` prints for one source: :func:`classify_source`, then bearings, then filters.
@@ -152,7 +153,8 @@ def classify_records(
     A multi-channel (coherent array) source gets its emitters' bearing keys
     (``geometry``: an :class:`~rfclassify.bearing.geometry.ArrayGeometry` or
     ``None`` for the recording's ``rfclassify:array``; ``calibration``: a
-    path or a loaded :class:`~rfclassify.bearing.calibration.Calibration`).
+    path or a loaded :class:`~rfclassify.bearing.calibration.Calibration`;
+    without one the source is refused unless ``assume_calibrated``).
     ``drones_only`` keeps drone links only.
     """
     records = classify_source(source, classifier, source_name=source_name, per_burst=per_burst,
@@ -160,7 +162,8 @@ def classify_records(
     if source.info.num_channels > 1 and not per_burst:
         from rfclassify.classify.bearings import attach_bearings, load_calibration
 
-        attach_bearings(records, source, geometry, calibration=load_calibration(calibration))
+        attach_bearings(records, source, geometry, calibration=load_calibration(calibration),
+                        assume_calibrated=assume_calibrated)
     if drones_only:
         records = [r for r in records if r["drone"]]
     return records
@@ -192,7 +195,8 @@ def _classify_opened(source: Source, name: str, options: dict[str, Any]) -> list
 
     geometry = _geometry(options)
     model = options.pop("model", None)
-    record_options = {k: options.pop(k) for k in ("per_burst", "include_noise", "drones_only", "calibration")
+    record_options = {k: options.pop(k) for k in ("per_burst", "include_noise", "drones_only", "calibration",
+                                                     "assume_calibrated")
                       if k in options}
     if options:
         raise InputError(name, f"unknown option(s): {', '.join(sorted(options))}")
@@ -208,7 +212,8 @@ def classify_file(path: str | os.PathLike[str], **options: Any) -> list[dict[str
     ``drones_only``; for a raw file ``format`` (``cu8|cs8|cs16|cf32``),
     ``sample_rate_hz`` and ``center_freq_hz`` (Hz or text: ``"2400k"``,
     ``"915M"``); for a coherent array ``array``/``elements``/``radius``/
-    ``spacing``/``positions`` or ``geometry``, and ``calibration``.
+    ``spacing``/``positions`` or ``geometry``, and ``calibration`` (or
+    ``assume_calibrated=True``: the channels are phase-aligned already).
     Raises :class:`rfclassify.errors.InputError` for unusable input.
     """
     from rfclassify.sources import open_source

@@ -3,7 +3,8 @@
 Prints one JSON object per emitter with the keys of ``classify``
 (``bearing_deg`` and ``bearing_std_deg`` filled) plus ``bearing_method``,
 ``bearing_confidence``, ``bearing_ambiguity``, ``bearing_mirror_deg`` and
-``bearing_sources``; see :mod:`rfclassify.bearing.pipeline`.
+``bearing_sources``; see :mod:`rfclassify.classify.bearings`. A multi-channel recording needs
+``--calibration`` (or ``--assume-calibrated``): its records say ``bearing_calibrated``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 import click
 
 from rfclassify.bearing.doa import METHODS
+from rfclassify.bearing.emitters import BearingWarning
 from rfclassify.bearing.geometry import ArrayGeometry
-from rfclassify.bearing.pipeline import DEFAULT_MAX_DURATION_S, BearingWarning, bearings_for_source
 from rfclassify.bearing.rotating import PATTERNS
+from rfclassify.classify.bearings import DEFAULT_MAX_DURATION_S, bearings_for_source
 from rfclassify.cli.array_options import array_options
-from rfclassify.cli.options import DURATION, source_options
+from rfclassify.cli.options import DURATION, declared_options, source_options
 from rfclassify.errors import InputError
+from rfclassify.options.array import ASSUME_CALIBRATED
 from rfclassify.sources import is_live_spec, open_source
 
 _IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg"}
@@ -55,7 +58,8 @@ def check_plot_path(path: str) -> None:
 @array_options
 @click.option("--method", type=click.Choice(METHODS), default="music", show_default=True, help="DOA estimator.")
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
-              help="Calibration file from 'rfclassify calibrate'.")
+              help="Calibration file from 'rfclassify calibrate' (needed for a multi-channel recording).")
+@declared_options(ASSUME_CALIBRATED)
 @click.option("--beamwidth", type=float, default=None, metavar="DEG",
               help="Rotating antenna: half-power beamwidth in degrees (one-channel recordings).")
 @click.option("--pattern", type=click.Choice(PATTERNS), default="gaussian", show_default=True,
@@ -75,6 +79,7 @@ def command(
     geometry: ArrayGeometry | None,
     method: str,
     calibration: str | None,
+    assume_calibrated: bool,
     beamwidth: float | None,
     pattern: str,
     azimuths: str | None,
@@ -86,15 +91,20 @@ def command(
 
     \b
     Coherent array (multi-channel SigMF, e.g. a KrakenSDR recording):
-      rfclassify bearing kraken.sigmf-meta --array uca --elements 5 --radius 0.11
-      rfclassify bearing rec.sigmf-meta --array ula --elements 4 --spacing 0.16 --method capon
+      rfclassify calibrate noise.sigmf-meta -o cal.json
+      rfclassify bearing kraken.sigmf-meta --array uca --elements 5 --radius 0.11 --calibration cal.json
+      rfclassify bearing rec.sigmf-meta --array ula --elements 4 --spacing 0.16 --method capon --assume-calibrated
       rfclassify bearing rec.sigmf-meta --positions "0,0;0.15,0;0.07,0.13" --calibration cal.json
     Rotating antenna (one channel, captures carry rfclassify:azimuth_deg):
       rfclassify bearing sweep.sigmf-meta --beamwidth 60
 
     Bearings are degrees counter-clockwise from the array's x-axis (element 0
     of a UCA sits on it), 0-360 for planar arrays, 0-180 for a ULA (which
-    cannot tell a bearing from its mirror; the line says so).
+    cannot tell a bearing from its mirror; the line says so). Without a
+    calibration every receiver's own phase moves the bearings while their
+    bearing_std_deg stays small: a multi-channel recording is refused unless
+    --calibration is given, or --assume-calibrated states that the channels
+    are phase-aligned already (bearing_calibrated says which, in every line).
     """
     from rfclassify.bearing.calibration import Calibration
 
@@ -109,7 +119,7 @@ def command(
         warnings.simplefilter("always", BearingWarning)
         with open_source(source, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
             results = bearings_for_source(
-                src, geometry, method, cal, beamwidth_deg=beamwidth, azimuth_csv=azimuths, pattern=pattern,
+                src, geometry, method, cal, assume_calibrated=assume_calibrated, beamwidth_deg=beamwidth, azimuth_csv=azimuths, pattern=pattern,
                 max_duration_s=max_duration, label_fn=_label_fn(model_path),
             )
     for w in caught:

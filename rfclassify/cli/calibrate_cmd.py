@@ -46,7 +46,7 @@ def command(
     then: rfclassify bearing rec.sigmf-meta --calibration cal.json
     Prints the calibration as one JSON line.
     """
-    from rfclassify.bearing.pipeline import calibrate_source
+    from rfclassify.classify.bearings import calibrate_source
 
     if is_live_spec(recording):
         raise InputError(recording, "calibrate needs a recording")

@@ -10,21 +10,49 @@ from pathlib import Path
 import click
 
 from rfclassify.cli.array_options import array_options
-from rfclassify.cli.options import FREQ, model_options
+from rfclassify.cli.interrupt import UntilStopped, stop_on_first_interrupt
+from rfclassify.cli.options import DURATION, FREQ, declared_options, model_options
 from rfclassify.errors import InputError
+from rfclassify.options.array import ASSUME_CALIBRATED
 from rfclassify.sources import SOURCE_FORMATS
 
+#: An unknown emitter of at most this many bursts whose band reaches the outer part of the window is a
+#: packet cut by the receiver's band edge: the table folds such rows into one line (jsonl keeps them).
+EDGE_FRAGMENT_BURSTS = 2
+#: The outer share of the window (each side) counted as its edge.
+EDGE_FRACTION = 0.05
 
-def _table(records: list[dict]) -> str:
-    head = f"{'label':<14}{'drone':<7}{'link':<10}{'conf':>6}{'t_start':>9}{'t_end':>9}{'freq MHz':>12}{'bw kHz':>9}{'SNR':>6}{'bursts':>7}  models"
+
+def _at_window_edge(record: dict, center_hz: float | None, rate_hz: float) -> bool:
+    """True for an unknown emitter of few bursts whose band touches the edge of the receiver's window."""
+    if record["label"] != "unknown" or record.get("bursts", 1) > EDGE_FRAGMENT_BURSTS:
+        return False
+    offset_hz = abs(record["freq_hz"] - (center_hz or 0.0)) + record["bandwidth_hz"] / 2
+    return offset_hz >= (0.5 - EDGE_FRACTION) * rate_hz
+
+
+def _table(records: list[dict], center_hz: float | None = None, rate_hz: float | None = None) -> str:
+    """The records as a table for people; edge fragments folded into a footnote when the window is known."""
+    edge = [r for r in records if rate_hz and _at_window_edge(r, center_hz, rate_hz)]
+    # Every column after the first starts with a space, so a value wider than its column still stands apart.
+    head = (f"{'label':<13} {'drone':<6} {'link':<9} {'conf':>5} {'t_start':>8} {'t_end':>8} {'freq MHz':>11}"
+            f" {'bw kHz':>8} {'SNR':>5} {'bursts':>6}  models")
     lines = [head, "-" * len(head)]
     for r in records:
+        if any(r is e for e in edge):
+            continue
         models = ", ".join(r["models"][:3]) + (" …" if len(r["models"]) > 3 else "")
+        if r["label"] == "unknown" and r.get("reason"):
+            models = f"(why unknown: {r['reason']})"
         lines.append(
-            f"{r['label']:<14}{'yes' if r['drone'] else 'no':<7}{r['link']:<10}{r['confidence']:>6.2f}"
-            f"{r['t_start_s']:>9.3f}{r['t_end_s']:>9.3f}{r['freq_hz'] / 1e6:>12.4f}{r['bandwidth_hz'] / 1e3:>9.1f}"
-            f"{r['snr_db']:>6.1f}{r['bursts']:>7}  {models}"
+            f"{r['label']:<13} {'yes' if r['drone'] else 'no':<6} {r['link']:<9} {r['confidence']:>5.2f}"
+            f" {r['t_start_s']:>8.3f} {r['t_end_s']:>8.3f} {r['freq_hz'] / 1e6:>11.4f} {r['bandwidth_hz'] / 1e3:>8.1f}"
+            f" {r['snr_db']:>5.1f} {r['bursts']:>6}  {models}"
         )
+    if edge:
+        where = ", ".join(sorted({f"{r['freq_hz'] / 1e6:.3f}" for r in edge}))
+        lines.append(f"+ {len(edge)} unknown fragment(s) at the window's edge ({where} MHz): packets cut by the "
+                     "receiver's band edge cannot be named; --format jsonl lists them")
     return "\n".join(lines)
 
 
@@ -36,13 +64,15 @@ def _table(records: list[dict]) -> str:
         "  rfclassify classify g001_915M_2400k.cu8 --format table\n"
         "  rfclassify classify capture.bin --format cu8 --rate 2.4M --freq 915M --drones-only\n"
         "  rfclassify classify rec.sigmf-meta --per-burst | jq .label\n"
+        "  rfclassify classify rtl_tcp://127.0.0.1:1234 --freq 915M --duration 1min --format table\n"
         "\b\nOutput (jsonl): one object per emitter with keys source, label, drone, link,\n"
         "confidence (0-1, accumulated over the emitter's bursts), t_start_s, t_end_s, freq_hz,\n"
         "bandwidth_hz, snr_db, bursts, channels, models, bearing_deg, bearing_std_deg.\n"
         "'unknown' means the signal fits no known class well enough: it is never forced into one.\n"
         "\b\nA multi-channel (coherent array) recording also gets bearing_deg/bearing_std_deg per\n"
         "emitter; give the geometry (--array/--elements/--radius/--spacing/--positions) unless the\n"
-        "recording's metadata has it (see 'rfclassify bearing --help')."
+        "recording's metadata has it, and --calibration (or --assume-calibrated): every record says\n"
+        "bearing_calibrated (see 'rfclassify bearing --help')."
     ),
 )
 @click.argument("sources", nargs=-1, required=True)
@@ -52,18 +82,22 @@ def _table(records: list[dict]) -> str:
 @click.option("--format", "formats", type=click.Choice(["jsonl", "table", *SOURCE_FORMATS]), multiple=True,
               help="Output format: jsonl (default, for machines) or table (for people); or the sample format "
               "of a raw input whose extension does not say it (cu8|cs8|cs16|cf32). Give it twice for both.")
+@click.option("--duration", type=DURATION, default=None,
+              help="Classify only the first DURATION of each source (e.g. 30s, 5min); a live source runs "
+              "until Ctrl-C without it. Ctrl-C once reports what was found so far.")
 @click.option("--per-burst", is_flag=True, help="One record per burst instead of per emitter.")
 @click.option("--drones-only", is_flag=True, help="Only report drone links.")
 @click.option("--include-noise", is_flag=True, help="Also report detections classified as receiver noise.")
 @array_options
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
               help="Array calibration file from 'rfclassify calibrate' (multi-channel sources).")
-def command(sources, rate, freq, model_path, allow_unsigned_model, formats, per_burst, drones_only, include_noise,
-            geometry, calibration) -> None:
+@declared_options(ASSUME_CALIBRATED)
+def command(sources, rate, freq, model_path, allow_unsigned_model, formats, duration, per_burst, drones_only,
+            include_noise, geometry, calibration, assume_calibrated) -> None:
     """Classify the emitters in one or more recordings."""
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.classify.recordings import classify_records
-    from rfclassify.sources import open_source
+    from rfclassify.sources import is_live_spec, open_source
 
     out_formats = [f for f in formats if f in ("jsonl", "table")]
     sample_formats = [f for f in formats if f in SOURCE_FORMATS]
@@ -71,22 +105,33 @@ def command(sources, rate, freq, model_path, allow_unsigned_model, formats, per_
         raise InputError("--format", "give at most one output format and one sample format")
     out_format = out_formats[0] if out_formats else "jsonl"
     fmt = sample_formats[0] if sample_formats else None
-    classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
+    if duration is not None and not duration > 0:
+        raise InputError("--duration", "must be positive")
+    classifier: Classifier | None = None
     for spec in sources:
+        if classifier is None and is_live_spec(spec):  # before connecting: samples would pile up meanwhile
+            classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
         with open_source(spec, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as source:
-            total = source.info.num_samples or 0
+            if classifier is None:  # a recording: loaded once it opens, so a bad input is reported at once
+                classifier = Classifier.load(model_path, allow_unsigned=allow_unsigned_model or None)
+            view = UntilStopped(source, duration)
+            total = view.num_samples or 0
             show = total > 20 * source.info.sample_rate_hz
             # The bar goes to stderr: stdout carries only the JSON lines (or the table).
             bar_context = click.progressbar(length=total, label=Path(spec).name, file=sys.stderr) if show else nullcontext()
-            with bar_context as bar:
+            with bar_context as bar, stop_on_first_interrupt(view):
                 records = classify_records(
-                    source, classifier, source_name=spec, per_burst=per_burst, include_noise=include_noise,
+                    view, classifier, source_name=spec, per_burst=per_burst, include_noise=include_noise,
                     drones_only=drones_only, geometry=geometry, calibration=calibration,
+                    assume_calibrated=assume_calibrated,
                     progress=bar.update if bar is not None else None,
                 )
         if out_format == "table":
             click.echo(f"# {spec}: {len(records)} {'burst' if per_burst else 'emitter'}(s)")
-            click.echo(_table(records))
+            info = source.info
+            click.echo(_table(records, info.center_freq_hz, None if per_burst else info.sample_rate_hz))
         else:
             for record in records:
                 click.echo(json.dumps(record))
+        if view.stopped:
+            sys.exit(130)  # interrupted: what was found is out, the remaining sources are not read

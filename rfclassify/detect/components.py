@@ -12,10 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
-
-#: 8-connectivity: a cell touches its row and column neighbours and the four diagonal ones.
-EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+from numba import njit
 
 
 @dataclass
@@ -51,45 +48,139 @@ class Component:
         self.emission_id = min(self.emission_id, other.emission_id)
 
 
-def label_chunk(
-    closed: np.ndarray, orig: np.ndarray
-) -> tuple[np.ndarray, int, list[tuple[slice, slice] | None], np.ndarray]:
-    """8-connected components of ``closed`` and, per component, the box and count of its ``orig`` cells.
+def close_and_label(
+    mask: np.ndarray, gap_frames: int, gap_bins: int
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """Close ``mask`` (:func:`rfclassify.detect.mask.close_inner_rows`), label it, and measure each component's undilated cells.
 
-    Returns ``(labels, n, boxes, counts)``: ``labels`` as :func:`scipy.ndimage.label`
-    gives them but only for the rows kept (see below; the first and the last
-    row are always kept, as ``labels[0]`` and ``labels[-1]``), ``boxes[i - 1]``
-    the ``(rows, cols)`` slices of component ``i``'s ``orig`` cells (``None`` if
-    it has none) and ``counts[i]`` their number (``counts[0]`` is 0). The same
-    as labelling all of ``closed`` then ``find_objects``/``bincount`` over
-    ``where(orig, labels, 0)``, but a row of ``closed`` that repeats the row
-    above is dropped before labelling: it connects nothing the row above does
-    not, and holds no component's first cell, so labels and their raster order
-    are unchanged (the closing in time makes most rows such repeats). The
-    boxes and counts are taken over the rows where ``closed`` or ``orig``
-    changes, each weighted by how often it repeats.
+    ``mask``: bool ``(rows + 2·gap_frames, cols)``, the chunk's rows with
+    ``gap_frames`` rows of context each side. The closed rows are labelled
+    with 8-connectivity, components numbered 1 … n in the raster order of
+    their first cell (as :func:`scipy.ndimage.label` numbers them); their
+    undilated cells are those of the chunk's own rows of ``mask``. Returns
+    ``(first, last, n, boxes, counts)``: the labels of the first and the last
+    closed row (int64, ``(cols,)``), ``n``, ``boxes[i − 1] = (row0, row1, col0,
+    col1)`` (inclusive) of component ``i``'s undilated cells (``row0 = −1`` if it
+    has none) and ``counts[i]`` their number (``counts[0] = 0``).
+
+    One compiled pass (:func:`_close_and_label`): on a chunk of a few hundred
+    cells the numpy form spent its time on the calls, not the cells.
     """
-    rows = closed.shape[0]
-    new_closed = np.ones(rows, dtype=bool)
-    new_closed[1:] = (closed[1:] != closed[:-1]).any(axis=1)
-    labels, n = ndimage.label(closed[np.flatnonzero(new_closed)], structure=EIGHT_CONNECTED)
-    if n == 0:
-        return labels, 0, [], np.zeros(1, dtype=np.int64)
-    new_any = new_closed.copy()
-    new_any[1:] |= (orig[1:] != orig[:-1]).any(axis=1)
-    keep = np.flatnonzero(new_any)
-    run = np.diff(np.append(keep, rows))
-    lab_orig = np.where(orig[keep], labels[np.cumsum(new_closed)[keep] - 1], 0)
-    cells = np.flatnonzero(lab_orig)
-    counts = np.bincount(lab_orig.ravel()[cells], weights=run[cells // lab_orig.shape[1]], minlength=n + 1)
-    boxes: list[tuple[slice, slice] | None] = []
-    for sl in ndimage.find_objects(lab_orig, max_label=n):
-        if sl is None:
-            boxes.append(None)
+    mask = np.ascontiguousarray(mask, dtype=np.bool_)
+    return _close_and_label(mask, int(gap_frames), int(gap_bins))
+
+
+@njit(cache=True, nogil=True)
+def _find(parent: np.ndarray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _close_and_label(
+    mask: np.ndarray, g: int, gb: int
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    total, cols = mask.shape
+    rows = total - 2 * g
+    # Closing: OR over 2·gb + 1 columns (zero beyond the edges), then over 2·g + 1 rows.
+    wide = np.zeros((total, cols), dtype=np.bool_)
+    for r in range(total):
+        last_on = -(1 << 30)
+        for c in range(cols):  # the nearest on-cell at or left of c, then at or right of c
+            if mask[r, c]:
+                last_on = c
+            if c - last_on <= gb:
+                wide[r, c] = True
+        next_on = 1 << 30
+        for c in range(cols - 1, -1, -1):
+            if mask[r, c]:
+                next_on = c
+            if next_on - c <= gb:
+                wide[r, c] = True
+    closed = np.zeros((rows, cols), dtype=np.bool_)
+    run = np.zeros(cols, dtype=np.int64)  # on-rows of `wide` among the last 2·g + 1, per column
+    for r in range(total):
+        for c in range(cols):
+            run[c] += wide[r, c]
+        if r > 2 * g:
+            for c in range(cols):
+                run[c] -= wide[r - 2 * g - 1, c]
+        if r >= 2 * g:
+            for c in range(cols):
+                closed[r - 2 * g, c] = run[c] > 0
+    # Labels: provisional ones in raster order, joined through a union-find whose roots are the
+    # smallest provisional label of each component (that of its first cell in raster order).
+    lab = np.zeros((rows, cols), dtype=np.int64)
+    parent = np.zeros(rows * cols + 1, dtype=np.int64)
+    nxt = 1
+    for r in range(rows):
+        if r > 0:
+            same = True
+            for c in range(cols):
+                if closed[r, c] != closed[r - 1, c]:
+                    same = False
+                    break
+            if same:
+                # A row that repeats the row above joins nothing new (every cell sits under one of
+                # the same component): its labels are the above's (the closing in time makes most
+                # rows such repeats).
+                for c in range(cols):
+                    lab[r, c] = lab[r - 1, c]
+                continue
+        for c in range(cols):
+            if not closed[r, c]:
+                continue
+            best = 0
+            for dr, dc in ((0, -1), (-1, -1), (-1, 0), (-1, 1)):
+                rr, cc = r + dr, c + dc
+                if rr < 0 or cc < 0 or cc >= cols:
+                    continue
+                other = lab[rr, cc]
+                if other == 0:
+                    continue
+                root = _find(parent, other)
+                if best == 0:
+                    best = root
+                elif root != best:
+                    lo, hi = min(root, best), max(root, best)
+                    parent[hi] = lo
+                    best = lo
+            if best == 0:
+                parent[nxt] = nxt
+                best = nxt
+                nxt += 1
+            lab[r, c] = best
+    final = np.zeros(nxt, dtype=np.int64)
+    n = 0
+    for k in range(1, nxt):
+        root = _find(parent, k)
+        if root == k:
+            n += 1
+            final[k] = n
         else:
-            last = sl[0].stop - 1
-            boxes.append((slice(int(keep[sl[0].start]), int(keep[last] + run[last])), sl[1]))
-    return labels, n, boxes, counts.astype(np.int64)
+            final[k] = final[root]
+    boxes = np.full((n, 4), -1, dtype=np.int64)
+    counts = np.zeros(n + 1, dtype=np.int64)
+    for r in range(rows):
+        for c in range(cols):
+            if lab[r, c] == 0:
+                continue
+            lab[r, c] = final[lab[r, c]]
+            if mask[g + r, c]:
+                i = lab[r, c]
+                counts[i] += 1
+                b = boxes[i - 1]
+                if b[0] < 0:
+                    b[0], b[1], b[2], b[3] = r, r, c, c
+                else:
+                    b[1] = r  # rows come in order: r is the largest so far
+                    b[2] = min(b[2], c)
+                    b[3] = max(b[3], c)
+    first = lab[0].copy() if rows else np.zeros(cols, dtype=np.int64)
+    last = lab[rows - 1].copy() if rows else np.zeros(cols, dtype=np.int64)
+    return first, last, n, boxes, counts
 
 
 def touching_pairs(first: np.ndarray, prev: np.ndarray) -> np.ndarray:

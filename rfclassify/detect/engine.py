@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rfclassify.detect.boxes import scale_boxes
-from rfclassify.detect.components import Component, label_chunk, touching_pairs
-from rfclassify.detect.mask import close_inner_rows, mask_rows
+from rfclassify.detect.components import Component, close_and_label, touching_pairs
+from rfclassify.detect.mask import mask_rows
 from rfclassify.detect.refine import refine_runs
 from rfclassify.detect.ring import Ring
 from rfclassify.detect.types import Detection, DetectParams
@@ -157,14 +157,12 @@ class DetectionEngine:
             c1 = min(self.grid.nfft, int(hit_cols[-1]) + self.gap_bins + 1)
         else:
             c0 = c1 = 0
-        closed = close_inner_rows(mask[:, c0:c1], g, self.gap_bins)
-        orig = mask[g : g + b - a, c0:c1]
-        lab_sub, n, boxes, counts = label_chunk(closed, orig)
+        sub_first, sub_last, n, boxes, counts = close_and_label(mask[:, c0:c1], g, self.gap_bins)
         lab_first = np.zeros(self.grid.nfft, dtype=np.int64)
         lab_last = np.zeros(self.grid.nfft, dtype=np.int64)
         if n:
-            lab_first[c0:c1] = lab_sub[0]
-            lab_last[c0:c1] = lab_sub[-1]
+            lab_first[c0:c1] = sub_first
+            lab_last[c0:c1] = sub_last
         # Local label -> global id, joining through the previous row (8-connectivity).
         gid = np.zeros(n + 1, dtype=np.int64)
         if n:
@@ -195,11 +193,10 @@ class DetectionEngine:
                     self.next_id += 1
                 else:
                     gid[loc] = root(int(gid[loc]))
-            for loc, sl in enumerate(boxes, start=1):
-                if sl is None:
+            for loc, (r0, r1, b0, b1) in enumerate(boxes.tolist(), start=1):
+                if r0 < 0:  # no undilated cell
                     continue
-                part = Component(a + sl[0].start, a + sl[0].stop - 1, c0 + sl[1].start, c0 + sl[1].stop - 1,
-                             int(counts[loc]), seg_start=a)
+                part = Component(a + r0, a + r1, c0 + b0, c0 + b1, int(counts[loc]), seg_start=a)
                 part.emission_id = int(gid[loc])
                 self.open[int(gid[loc])].merge(part)
             last = gid[lab_last]

@@ -1,10 +1,11 @@
-"""The detection mask of a power spectrogram: box means over the floor above their thresholds, then closing.
+"""The detection mask of a power spectrogram: box means over the floor above their thresholds.
 
 1. **Mask.** The power ratio ``P / floor`` is averaged over boxes at a few
    time–frequency scales (:mod:`rfclassify.detect.boxes`: a fine box finds
    strong short or narrow bursts, a wide one finds weak wideband signals such
    as LoRa at 0 dB in-band SNR) and compared with each box's threshold.
-2. **Closing.** The mask is dilated by a small gap in time and frequency so
+2. **Closing** (:func:`rfclassify.detect.components.close_and_label`, with
+   the labelling). The mask is dilated by a small gap in time and frequency so
    pulses of one packet, and the two halves of a signal split by the DC bins,
    join; statistics use only the undilated cells.
 """
@@ -15,11 +16,9 @@ import numpy as np
 
 from rfclassify.detect.boxes import Box
 from rfclassify.detect.window_sums import (
-    centred_sum_cols,
     centred_sum_cols_wide,
     coarse_columns,
     row_window_sums,
-    window_sum,
 )
 
 
@@ -80,18 +79,3 @@ def detection_mask(ratio: np.ndarray, boxes: list[Box]) -> np.ndarray:
     win = np.zeros((ratio.shape[0] + 2 * pad, ratio.shape[1]), dtype=np.float32)
     win[pad : pad + ratio.shape[0]] = ratio
     return mask_rows(win, boxes, pad, pad, pad + ratio.shape[0])
-
-
-def close_inner_rows(mask: np.ndarray, gap_frames: int, gap_bins: int) -> np.ndarray:
-    """Dilate ``mask`` by ``gap_frames`` rows and ``gap_bins`` columns each side (bridges gaps up to twice that).
-
-    The rows of ``mask`` beyond the ``gap_frames`` at each end are only context:
-    each output row is the OR over the ``2·gap_frames + 1`` rows around it, all
-    inside ``mask``, of the column dilation. Returns bool ``(rows - 2·gap_frames, cols)``.
-    """
-    out = centred_sum_cols(mask, 2 * gap_bins + 1, np.logical_or) if gap_bins > 0 else mask
-    if gap_frames > 0:
-        out = window_sum(out, 2 * gap_frames + 1, 0, np.logical_or)
-    return np.ascontiguousarray(out) if out is not mask else mask.copy()
-
-

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -193,69 +194,83 @@ class TurboDecodeResult:
     iterations: int
 
 
-class _Constituent:
-    """Windowed max-log-MAP decoder of one RSC over ``n_steps`` trellis steps."""
+class _Windows(NamedTuple):
+    """Layout of a windowed max-log-MAP pass over ``n_steps`` trellis steps, and the window boundaries.
 
-    def __init__(self, n_steps: int, n_windows: int) -> None:
-        self.n_windows = max(1, min(n_windows, n_steps))
-        self.length = -(-n_steps // self.n_windows)
-        self.n_padded = self.length * self.n_windows
-        self.n_steps = n_steps
-        w = self.n_windows
-        self.alpha0 = np.zeros((w, _N_STATES))
-        self.beta_end = np.zeros((w, _N_STATES))
-        self.alpha0[0] = _NEG
-        self.alpha0[0, 0] = 0.0
-        # The padding after the tail holds state 0 (strong "0" observations), so the
-        # last window ends in state 0.
-        self.beta_end[-1] = _NEG
-        self.beta_end[-1, 0] = 0.0
+    ``alpha0``/``beta_end`` are each window's first forward and last backward metrics: the
+    first window starts in state 0, the last ends in state 0 (the padding after the tail
+    holds strong "0" observations), and the inner boundaries come from the previous
+    iteration (:func:`_constituent_pass` returns the next ones).
+    """
 
-    def run(self, lu: np.ndarray, lp: np.ndarray) -> np.ndarray:
-        """A-posteriori LLRs of the inputs given input LLRs ``lu`` and parity LLRs ``lp``."""
-        n_w, n_l = self.n_windows, self.length
-        pad = self.n_padded - self.n_steps
-        big = 50.0
-        # Time-major layout (step, window) so that each step is one contiguous slice.
-        lu = np.concatenate([lu, np.full(pad, big)]).reshape(n_w, n_l).T
-        lp = np.concatenate([lp, np.full(pad, big)]).reshape(n_w, n_l).T
-        # Branch metric of class c = 2u + p: 0.5 * (+-lu +- lp), sign + for bit 0.
-        g = np.empty((n_l, n_w, 4))
-        g[..., 0] = 0.5 * (lu + lp)
-        g[..., 1] = 0.5 * (lu - lp)
-        g[..., 2] = -g[..., 1]
-        g[..., 3] = -g[..., 0]
-        g_in = g[..., _PRED_CLASS].reshape(n_l, n_w, 2, 4, 2)  # dest = 4h + m, by r3
-        g_out = g[..., _SUCC_CLASS].reshape(n_l, n_w, 4, 2, 2)  # origin = 2m + r3, by a
-        alpha = np.empty((n_l + 1, n_w, _N_STATES))
-        beta = np.empty_like(alpha)
-        a = self.alpha0
-        alpha[0] = a
-        for t in range(n_l):
-            c = a.reshape(n_w, 1, 4, 2) + g_in[t]
-            a = np.maximum(c[..., 0], c[..., 1]).reshape(n_w, _N_STATES)
-            a -= a[:, :1]
-            alpha[t + 1] = a
-        b = self.beta_end
-        beta[n_l] = b
-        for t in range(n_l - 1, -1, -1):
-            c = b.reshape(n_w, 2, 4).transpose(0, 2, 1)[:, :, None, :] + g_out[t]
-            b = np.maximum(c[..., 0], c[..., 1]).reshape(n_w, _N_STATES)
-            b -= b[:, :1]
-            beta[t] = b
-        # Next-iteration initialisation of the window boundaries.
-        self.alpha0 = np.concatenate([self.alpha0[:1], alpha[-1, :-1]])
-        self.beta_end = np.concatenate([beta[0, 1:], self.beta_end[-1:]])
-        # Branch totals alpha_t(s) + gamma_t(s, a) + beta_{t+1}(4a + s >> 1).
-        total = (
-            alpha[:-1, :, :, None]
-            + g_out.reshape(n_l, n_w, _N_STATES, 2)
-            + beta[1:][..., _SUCC_STATE]
-        )
-        llr = np.where(_SUCC_INPUT == 0, total, -np.inf).max(axis=(2, 3)) - np.where(
-            _SUCC_INPUT == 1, total, -np.inf
-        ).max(axis=(2, 3))
-        return llr.T.ravel()[: self.n_steps]
+    n_steps: int
+    n_windows: int
+    length: int
+    alpha0: np.ndarray
+    beta_end: np.ndarray
+
+
+def _first_windows(n_steps: int, n_windows: int) -> _Windows:
+    """The windows of the first iteration (inner boundaries unknown: all states equal)."""
+    w = max(1, min(n_windows, n_steps))
+    alpha0 = np.zeros((w, _N_STATES))
+    beta_end = np.zeros((w, _N_STATES))
+    alpha0[0] = _NEG
+    alpha0[0, 0] = 0.0
+    beta_end[-1] = _NEG
+    beta_end[-1, 0] = 0.0
+    return _Windows(n_steps, w, -(-n_steps // w), alpha0, beta_end)
+
+
+def _constituent_pass(win: _Windows, lu: np.ndarray, lp: np.ndarray) -> tuple[np.ndarray, _Windows]:
+    """A-posteriori LLRs of one RSC's inputs given input LLRs ``lu`` and parity LLRs ``lp``.
+
+    Returns them with the window boundaries for the next iteration.
+    """
+    n_w, n_l = win.n_windows, win.length
+    pad = n_w * n_l - win.n_steps
+    big = 50.0
+    # Time-major layout (step, window) so that each step is one contiguous slice.
+    lu = np.concatenate([lu, np.full(pad, big)]).reshape(n_w, n_l).T
+    lp = np.concatenate([lp, np.full(pad, big)]).reshape(n_w, n_l).T
+    # Branch metric of class c = 2u + p: 0.5 * (+-lu +- lp), sign + for bit 0.
+    g = np.empty((n_l, n_w, 4))
+    g[..., 0] = 0.5 * (lu + lp)
+    g[..., 1] = 0.5 * (lu - lp)
+    g[..., 2] = -g[..., 1]
+    g[..., 3] = -g[..., 0]
+    g_in = g[..., _PRED_CLASS].reshape(n_l, n_w, 2, 4, 2)  # dest = 4h + m, by r3
+    g_out = g[..., _SUCC_CLASS].reshape(n_l, n_w, 4, 2, 2)  # origin = 2m + r3, by a
+    alpha = np.empty((n_l + 1, n_w, _N_STATES))
+    beta = np.empty_like(alpha)
+    a = win.alpha0
+    alpha[0] = a
+    for t in range(n_l):
+        c = a.reshape(n_w, 1, 4, 2) + g_in[t]
+        a = np.maximum(c[..., 0], c[..., 1]).reshape(n_w, _N_STATES)
+        a -= a[:, :1]
+        alpha[t + 1] = a
+    b = win.beta_end
+    beta[n_l] = b
+    for t in range(n_l - 1, -1, -1):
+        c = b.reshape(n_w, 2, 4).transpose(0, 2, 1)[:, :, None, :] + g_out[t]
+        b = np.maximum(c[..., 0], c[..., 1]).reshape(n_w, _N_STATES)
+        b -= b[:, :1]
+        beta[t] = b
+    following = win._replace(
+        alpha0=np.concatenate([win.alpha0[:1], alpha[-1, :-1]]),
+        beta_end=np.concatenate([beta[0, 1:], win.beta_end[-1:]]),
+    )
+    # Branch totals alpha_t(s) + gamma_t(s, a) + beta_{t+1}(4a + s >> 1).
+    total = (
+        alpha[:-1, :, :, None]
+        + g_out.reshape(n_l, n_w, _N_STATES, 2)
+        + beta[1:][..., _SUCC_STATE]
+    )
+    llr = np.where(_SUCC_INPUT == 0, total, -np.inf).max(axis=(2, 3)) - np.where(
+        _SUCC_INPUT == 1, total, -np.inf
+    ).max(axis=(2, 3))
+    return llr.T.ravel()[: win.n_steps], following
 
 
 def turbo_decode(
@@ -282,17 +297,19 @@ def turbo_decode(
     tail2_x, tail2_z = np.array([t0[2], t2[2], t1[3]]), np.array([t1[2], t0[3], t2[3]])
     lp1 = np.concatenate([d_llr[1, :k], tail1_z])
     lp2 = np.concatenate([d_llr[2, :k], tail2_z])
-    dec1 = _Constituent(k + 3, n_windows)
-    dec2 = _Constituent(k + 3, n_windows)
+    win1 = _first_windows(k + 3, n_windows)
+    win2 = _first_windows(k + 3, n_windows)
     extrinsic2 = np.zeros(k)  # from decoder 2, in natural order
     post = sys_llr.copy()
     iterations = 0
     for iterations in range(1, max_iterations + 1):
         lu1 = np.concatenate([sys_llr + extrinsic2, tail1_x])
-        post1 = dec1.run(lu1, lp1)[:k]
+        post1, win1 = _constituent_pass(win1, lu1, lp1)
+        post1 = post1[:k]
         extrinsic1 = _EXTRINSIC_SCALE * (post1 - sys_llr - extrinsic2)
         lu2 = np.concatenate([sys_llr[pi] + extrinsic1[pi], tail2_x])
-        post2 = dec2.run(lu2, lp2)[:k]
+        post2, win2 = _constituent_pass(win2, lu2, lp2)
+        post2 = post2[:k]
         ext2_interleaved = _EXTRINSIC_SCALE * (post2 - sys_llr[pi] - extrinsic1[pi])
         extrinsic2 = np.empty(k)
         extrinsic2[pi] = ext2_interleaved

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rfclassify.bearing.doa import METHODS
-from rfclassify.options.array import ArrayOptions
+from rfclassify.options.array import ASSUME_CALIBRATED, ArrayOptions
 from rfclassify.options.declare import Option, check_fields, declared, group, option
 from rfclassify.options.kinds import (
     DIRECTORY,
@@ -136,14 +136,18 @@ class NodeOptions:
         "realtime", FLAG, "Pace a recording at its sample rate (default: as fast as possible).", default=False
     )
     policy: EventPolicy = group(EventPolicy, "event policy")
-    #: Coherent-array sources (see :mod:`rfclassify.node.bearing`): the array (``None``: the
-    #: recording's ``rfclassify:array``), the DOA method and a calibration (path or loaded).
+    #: Coherent-array sources (see :mod:`rfclassify.classify.bearings`): the array (``None``: the
+    #: recording's ``rfclassify:array``), the DOA method and a calibration (path or loaded), or the
+    #: statement that the channels are phase-aligned already.
     geometry: Any = group(ArrayOptions, "array geometry", convert=ArrayOptions.geometry, atomic=True)
     bearing_method: str = option(
         "method", choice(METHODS), "DOA estimator for multi-channel (array) sources.", default="music"
     )
     calibration: Any = option(
         "calibration", CALIBRATION, "Array calibration file from 'rfclassify calibrate' (multi-channel sources)."
+    )
+    assume_calibrated: bool = option(
+        ASSUME_CALIBRATED.name, ASSUME_CALIBRATED.kind, ASSUME_CALIBRATED.help, default=ASSUME_CALIBRATED.default
     )
     # Internal tuning, not offered to people: evidence margins, processing block and batch bounds,
     # reconnect backoff, the silence after which a connected receiver counts as stalled, and how much

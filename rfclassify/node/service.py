@@ -385,7 +385,7 @@ class WatchService:
         o = self.options
         assert self.stream is not None
         self.bearings = NodeBearings.for_source(
-            source, o.geometry, o.bearing_method, o.calibration,
+            source, o.geometry, o.bearing_method, o.calibration, assume_calibrated=o.assume_calibrated,
             window_s=o.bearing_window_s, span_s=o.bearing_span_s,
         )
         info_dtype = getattr(getattr(source, "info", None), "datatype", "cu8")

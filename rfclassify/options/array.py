@@ -1,9 +1,11 @@
-"""The array-geometry options (``array``, ``elements``, ``radius``, ``spacing``, ``positions``), declared once.
+"""The array options, declared once: the geometry group and ``--assume-calibrated``.
 
-They describe one :class:`~rfclassify.bearing.geometry.ArrayGeometry`
+The geometry options (``array``, ``elements``, ``radius``, ``spacing``,
+``positions``) describe one :class:`~rfclassify.bearing.geometry.ArrayGeometry`
 (:meth:`ArrayOptions.geometry`), so they are a group that merges as one
 option: any of them on the command line replaces all of them from a config
-file.
+file. :data:`ASSUME_CALIBRATED` is the one way past the refusal of an
+uncalibrated array (:func:`rfclassify.classify.bearings.check_array_source`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rfclassify.options.declare import option
-from rfclassify.options.kinds import INTEGER, NUMBER, TEXT, choice
+from rfclassify.options.declare import Option, option
+from rfclassify.options.kinds import FLAG, INTEGER, NUMBER, TEXT, choice
+
+#: ``--assume-calibrated``: bearings from a multi-channel source without ``--calibration``.
+ASSUME_CALIBRATED = Option(
+    "assume_calibrated", FLAG, "Bearings from a multi-channel source without --calibration: its channels are "
+    "phase-aligned already (otherwise the bearings are wrong by the receivers' phases; records say "
+    "bearing_calibrated: false).", default=False,
+)
 
 
 @dataclass(frozen=True)

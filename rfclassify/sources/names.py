@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 from pathlib import PurePath
 
 from rfclassify.errors import InputError
+from rfclassify.sources.limits import check_freq, check_rate
 
 _SI = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -152,6 +153,7 @@ def resolve_rate_freq(
             "unknown " + " and ".join(missing)
             + "; give them on the command line or name the file like g001_915M_2400k.cu8",
         )
-    if rate is not None and not rate > 0:
-        raise InputError(path, f"sample rate must be positive, got {rate}")
+    if rate is not None:
+        check_rate(path, rate)
+    check_freq(path, freq)
     return float(rate or 0.0), float(freq), hints  # type: ignore[arg-type]

@@ -14,6 +14,13 @@ Extensions and what writes them:
 - any other extension (``.dat``, ``.bin``, ``.raw``, ``.iq`` …) with an explicit
   ``format=`` (``cu8|cs8|cs16|cf32``).
 
+A file that is not a whole number of samples long (a recording cut short)
+is read up to its last whole sample, with a warning. The first block is
+judged (:mod:`rfclassify.sources.plausibility`): bytes that cannot be
+samples of the format (a ``cu8`` file read as ``cf32``) are refused, with a
+hint at ``--format``; NaN or absurd float samples later on are set to 0
+with a warning.
+
 Sample rate and centre frequency come from ``rate_hz`` / ``freq_hz``, else
 from the file name (:mod:`rfclassify.sources.names`), else an
 :class:`~rfclassify.errors.InputError` asks for them. Samples are read through
@@ -23,6 +30,7 @@ own bytes.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -33,7 +41,10 @@ from rfclassify.sources.base import Capture, FileSource
 from rfclassify.sources.datatypes import ALIASES, DataType, datatype, decode
 from rfclassify.sources.fileview import FileComponents
 from rfclassify.sources.names import resolve_rate_freq
+from rfclassify.sources.plausibility import FIRST_BLOCK_COMPONENTS, judge_first_block, zero_unusable
 from rfclassify.sources.sigmf_io import recording_info
+
+log = logging.getLogger("rfclassify.sources")
 
 RAW_EXTENSIONS: dict[str, str] = {
     ".cu8": "cu8",
@@ -89,16 +100,27 @@ class RawSource(FileSource):
         self._dtype = dtype
         rate, freq, hints = resolve_rate_freq(p, rate_hz=rate_hz, freq_hz=freq_hz)
         size = p.stat().st_size
-        if size % dtype.bytes_per_sample:
-            raise InputError(
-                p,
-                f"truncated or odd-length data: {size} bytes is not a whole number of "
-                f"{dtype.name} samples ({dtype.bytes_per_sample} bytes each)",
-            )
         n = size // dtype.bytes_per_sample
-        self._mm: np.ndarray | FileComponents = (
-            FileComponents(p, dtype.component, 0, 2 * n) if n else np.zeros(0, dtype.component)
-        )
+        if size % dtype.bytes_per_sample:
+            log.warning(
+                "%s: truncated: %d bytes is not a whole number of %s samples (%d bytes each); "
+                "reading the first %d samples",
+                p, size, dtype.name, dtype.bytes_per_sample, n,
+            )
+        try:
+            self._mm: np.ndarray | FileComponents = (
+                FileComponents(p, dtype.component, 0, 2 * n) if n else np.zeros(0, dtype.component)
+            )
+        except OSError as exc:
+            raise InputError(p, f"cannot read: {exc.strerror or exc}") from None
+        self._zeroed = 0
+        verdict = judge_first_block(self._mm[: 2 * min(n, FIRST_BLOCK_COMPONENTS // 2)], dtype.name)
+        hint = "; is --format right (cu8, cs8, cs16, cf32)?"
+        if verdict.error:
+            self.close()
+            raise InputError(p, verdict.error + hint)
+        if verdict.warning:
+            log.warning("%s: %s", p, verdict.warning + hint)
         self.captures = [Capture(0, freq, hints.datetime_utc)]
         self.info = recording_info("raw", dtype.name, rate, self.captures[0], n)
 
@@ -107,7 +129,16 @@ class RawSource(FileSource):
         n = self.num_samples
         start = max(0, min(int(start), n))
         stop = max(start, min(start + int(count), n))
-        return decode(np.array(self._mm[2 * start : 2 * stop]), self._dtype)
+        out = decode(np.array(self._mm[2 * start : 2 * stop]), self._dtype)
+        if self._dtype.component.kind == "f":
+            zeroed = zero_unusable(out)
+            if zeroed and not self._zeroed:
+                log.warning(
+                    "%s: %d NaN, infinite or absurd samples in the block at sample %d set to 0 (later ones too)",
+                    self.path, zeroed, start,
+                )
+            self._zeroed += zeroed
+        return out
 
     def close(self) -> None:
         if isinstance(self._mm, FileComponents):

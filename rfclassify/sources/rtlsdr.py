@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from rfclassify.errors import InputError, MissingDependency, SourceUnavailable
+from rfclassify.sources.limits import check_rtl_rate, check_rtl_tuning
 from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
 from rfclassify.sources.rtltcp_protocol import TUNER_NAMES
 
@@ -130,6 +131,8 @@ class RtlSdrSource(LiveSource):
             self.gain_db = parse_gain(gain)
         except ValueError as exc:
             raise InputError(spec, str(exc)) from None
+        check_rtl_rate(spec, self.rate_hz)
+        check_rtl_tuning(spec, self.freq_hz, self.gain_db)
         self.ppm = int(ppm)
         self.agc = bool(agc)
         self.bias_tee = bool(bias_tee)
@@ -166,6 +169,13 @@ class RtlSdrSource(LiveSource):
             self._epoch += 1  # fresh tuning needs time to settle
 
     def _configure(self, device: Any) -> None:
+        getter = getattr(device, "get_tuner_type", None)
+        if callable(getter):
+            try:
+                self.tuner_type = int(getter())
+            except Exception:  # noqa: BLE001 - describes the hardware; its limits are checked when known
+                self.tuner_type = None
+        check_rtl_tuning(self.spec, self.freq_hz, self.gain_db, self.tuner_type)
         steps: list[tuple[str, Callable[[], Any]]] = [
             (
                 f"sample rate {self.rate_hz:g} Hz",
@@ -189,12 +199,6 @@ class RtlSdrSource(LiveSource):
                 step()
             except Exception as exc:  # noqa: BLE001 - librtlsdr reports every refusal as IOError
                 raise InputError(self.spec, f"the dongle refused {what}: {_reason(exc)}") from None
-        getter = getattr(device, "get_tuner_type", None)
-        if callable(getter):
-            try:
-                self.tuner_type = int(getter())
-            except Exception:  # noqa: BLE001 - only used to describe the hardware
-                self.tuner_type = None
 
     def _open(self) -> None:
         if self._device is None:

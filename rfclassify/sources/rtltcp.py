@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from rfclassify.errors import InputError, SourceUnavailable
+from rfclassify.sources.limits import check_rtl_rate, check_rtl_tuning
 from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
 from rfclassify.sources.rtltcp_protocol import (
     CMD_SET_AGC_MODE,
@@ -105,8 +106,8 @@ class RtlTcpSource(LiveSource):
             self.gain_db = parse_gain(gain)
         except ValueError as exc:
             raise InputError(spec, str(exc)) from None
-        if not self.freq_hz < 2**32 or not self.rate_hz < 2**32:
-            raise InputError(spec, "frequency and rate must be below 4.29 GHz for rtl_tcp")
+        check_rtl_rate(spec, self.rate_hz)
+        check_rtl_tuning(spec, self.freq_hz, self.gain_db)
         self.ppm = int(ppm)
         self.agc = bool(agc)
         self.bias_tee = bool(bias_tee)
@@ -159,6 +160,7 @@ class RtlTcpSource(LiveSource):
                     self.spec, f"not an rtl_tcp server (header {header[:4]!r}, expected {HEADER_MAGIC!r})"
                 )
             self.tuner_type, self.gain_count = parse_dongle_info(header)
+            check_rtl_tuning(self.spec, self.freq_hz, self.gain_db, self.tuner_type)
             sock.sendall(self._tuning_commands())
         except (OSError, EOFError) as exc:
             sock.close()

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import tarfile
@@ -56,6 +57,10 @@ from rfclassify.sources.base import Capture, FileSource, SourceInfo
 from rfclassify.sources.datatypes import DATATYPES, DataType, decode, encode
 from rfclassify.sources.datatypes import datatype as lookup_datatype
 from rfclassify.sources.fileview import FileComponents
+from rfclassify.sources.limits import check_freq, check_rate, format_freq, format_rate, freq_problem
+from rfclassify.sources.plausibility import FIRST_BLOCK_COMPONENTS, judge_first_block, zero_unusable
+
+log = logging.getLogger("rfclassify.sources")
 
 SIGMF_SPEC_VERSION = "1.2.0"
 RFCLASSIFY_EXTENSION: dict[str, Any] = {"name": "rfclassify", "version": "1.0.0", "optional": True}
@@ -584,9 +589,91 @@ def _load_json(text: bytes | str, where: object) -> dict[str, Any]:
         raise InputError(where, "metadata is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(where, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # numbers past int's digit limit, nesting past the stack
+        raise InputError(where, f"invalid JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("global"), dict):
         raise InputError(where, "not SigMF metadata: no \"global\" object")
     return meta
+
+
+def _show(value: Any, limit: int = 40) -> str:
+    """A metadata value as it reads in JSON (``null``, ``"915M"``), cut to ``limit`` characters."""
+    try:
+        text = json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _as_int(value: Any) -> int | None:
+    """A JSON integer (or a float with an integral value), else ``None``; booleans are not numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _as_hz(value: Any) -> tuple[float | None, bool]:
+    """``(Hz, was_text)`` of a JSON number, or of text in the CLI's unit syntax (``"915M"``).
+
+    ``(None, False)`` for anything else (``null``, booleans, lists, unparsable
+    text, non-finite numbers). Text is accepted because ``"915M"`` means one
+    thing in the syntax ``--freq`` takes; the caller warns that it is text.
+    """
+    from rfclassify.units import parse_frequency
+
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, (int, float)):
+        try:
+            hz = float(value)
+        except OverflowError:
+            return None, False
+        return (hz if math.isfinite(hz) else None), False
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            hz = parse_frequency(value)
+        except (ValueError, OverflowError):
+            return None, False
+        return (hz if math.isfinite(hz) else None), True
+    return None, False
+
+
+def _warn(where: object, problem: str) -> None:
+    """One warning line naming the file, on the ``rfclassify.sources`` logger."""
+    log.warning("%s: %s", where, problem)
+
+
+def _summarise(where: object, what: str, problems: list[str]) -> None:
+    """One warning for several skipped items: the first problem and how many more."""
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        _warn(where, f"{len(problems)} {what} skipped: {problems[0]}{more}")
+
+
+def _items(meta: Mapping[str, Any], key: str, where: object) -> list[Any]:
+    """The ``captures`` / ``annotations`` list (empty, with a warning, when it is not a list)."""
+    value = meta.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        _warn(where, f"{key} is {type(value).__name__}, not a list; ignored")
+        return []
+    return value
+
+
+def _byte_count(glob: Mapping[str, Any], key: str, where: object) -> int:
+    value = glob.get(key, 0)
+    count = 0 if value is None else _as_int(value)
+    if count is None or count < 0:
+        raise InputError(where, f"{key} is not a byte count: {_show(value)}")
+    return count
+
+
+MAX_CHANNELS = 1024
 
 
 class SigMFSource(FileSource):
@@ -597,6 +684,17 @@ class SigMFSource(FileSource):
     the global object are available as :attr:`annotations` and
     :attr:`metadata`. ``rate_hz`` / ``freq_hz`` override the file's rate and
     every capture's centre frequency.
+
+    What is valid is read and the rest is warned about (one line each on the
+    ``rfclassify.sources`` logger): a capture or annotation that is not an
+    object or whose sample range is not a pair of non-negative integers is
+    skipped; a ``core:frequency`` that is not a number is unknown (the
+    previous capture's frequency holds, and the first capture then needs
+    ``freq_hz``), except text in the ``--freq`` syntax (``"915M"``), which
+    is read; a bad ``core:datetime`` is unknown; unsorted captures are
+    sorted; a dataset shorter than the captures or annotations declare, or
+    not a whole number of samples long, is read up to its last whole sample,
+    and captures and annotations that start past its end are dropped.
     """
 
     def __init__(
@@ -615,7 +713,10 @@ class SigMFSource(FileSource):
             meta_path, data_path = sigmf_paths(p)
             if not meta_path.is_file():
                 raise InputError(meta_path, "SigMF metadata file not found")
-            meta = _load_json(meta_path.read_bytes(), meta_path)
+            try:
+                meta = _load_json(meta_path.read_bytes(), meta_path)
+            except OSError as exc:
+                raise InputError(meta_path, f"cannot read: {exc.strerror or exc}") from None
             if not data_path.is_file():
                 raise InputError(meta_path, f"its dataset {data_path.name} is missing")
             data_file, offset, size = data_path, 0, data_path.stat().st_size
@@ -626,56 +727,73 @@ class SigMFSource(FileSource):
         glob: dict[str, Any] = meta["global"]
         where = self.path
 
-        dt_name = str(glob.get("core:datatype", ""))
+        dt_value = glob.get("core:datatype", "")
+        dt_name = dt_value if isinstance(dt_value, str) else _show(dt_value)
         dtype = READ_DATATYPES.get(dt_name.lower())
         if dtype is None:
             kind = "real-valued samples" if dt_name.startswith("r") else "this datatype"
             raise InputError(
                 where,
-                f"unsupported datatype {dt_name!r} ({kind}); supported: "
+                f"unsupported datatype {dt_name[:40]!r} ({kind}); supported: "
                 + ", ".join(sorted(k for k in READ_DATATYPES if "_" in k or k in ("cu8", "ci8"))),
             )
         self._dtype = dtype
-        try:
-            channels = int(glob.get("core:num_channels", 1))
-        except (TypeError, ValueError):
-            raise InputError(where, "core:num_channels is not an integer") from None
-        if channels < 1:
-            raise InputError(where, f"core:num_channels must be >= 1, got {channels}")
+        channels_value = glob.get("core:num_channels", 1)
+        channels = _as_int(channels_value)
+        if channels is None:
+            raise InputError(where, f"core:num_channels is not an integer: {_show(channels_value)}")
+        if not 1 <= channels <= MAX_CHANNELS:
+            raise InputError(where, f"core:num_channels must be 1 to {MAX_CHANNELS}, got {channels}")
         self._channels = channels
 
         if rate_hz is None:
             rate = glob.get("core:sample_rate")
             if rate is None:
                 raise InputError(where, "no sample rate (core:sample_rate); give one with --rate")
-            try:
-                rate_hz = float(rate)
-            except (TypeError, ValueError):
-                raise InputError(where, f"core:sample_rate is not a number: {rate!r}") from None
-        if not (rate_hz > 0 and math.isfinite(rate_hz)):
-            raise InputError(where, f"sample rate must be positive, got {rate_hz}")
+            rate_hz, was_text = _as_hz(rate)
+            if rate_hz is None:
+                raise InputError(where, f"core:sample_rate is not a number: {_show(rate)}; give one with --rate")
+            if was_text:
+                _warn(where, f"core:sample_rate is text {_show(rate)}, not a number; read as {format_rate(rate_hz)}")
+        check_rate(where, rate_hz)
+        if freq_hz is not None:
+            check_freq(where, freq_hz)
 
         frame_bytes = dtype.bytes_per_sample * channels
-        trailing = int(glob.get("core:trailing_bytes", 0) or 0)
-        header = int(glob.get("core:header_bytes", 0) or 0) if "core:dataset" in glob else 0
+        trailing = _byte_count(glob, "core:trailing_bytes", where)
+        header = _byte_count(glob, "core:header_bytes", where) if "core:dataset" in glob else 0
         usable = size - trailing - header
-        if usable < 0 or usable % frame_bytes:
+        if usable < 0:
             raise InputError(
                 self.data_path,
-                f"truncated or odd-length data: {size} bytes is not a whole number of "
-                f"{dtype.name} samples ({frame_bytes} bytes each"
-                + (f" for {channels} channels)" if channels > 1 else ")"),
+                f"holds {size} bytes, fewer than its header and trailing bytes ({header} + {trailing})",
+            )
+        if usable % frame_bytes:
+            _warn(
+                self.data_path,
+                f"truncated: {usable} bytes is not a whole number of {dtype.name} samples "
+                f"({frame_bytes} bytes each" + (f" for {channels} channels)" if channels > 1 else ")")
+                + f"; reading the first {usable // frame_bytes} samples",
             )
         n = usable // frame_bytes
         self._mm: np.ndarray | FileComponents
         if n:
-            self._mm = FileComponents(data_file, dtype.component, offset + header, n * 2 * channels)
+            try:
+                self._mm = FileComponents(data_file, dtype.component, offset + header, n * 2 * channels)
+            except OSError as exc:
+                raise InputError(self.data_path, f"cannot read: {exc.strerror or exc}") from None
         else:
             self._mm = np.zeros(0, dtype=dtype.component)
+        self._zeroed = 0
+        verdict = judge_first_block(self._mm[: min(n * 2 * channels, FIRST_BLOCK_COMPONENTS)], dtype.name)
+        if verdict.error:
+            self.close()
+            raise InputError(self.data_path, f"{verdict.error}; is core:datatype right?")
+        if verdict.warning:
+            _warn(self.data_path, verdict.warning)
 
-        self.captures = self._parse_captures(meta.get("captures") or [], freq_hz, where)
-        self._annotations = [a for a in (meta.get("annotations") or []) if isinstance(a, dict)]
-        self._check_extent(n, where)
+        self.captures = self._parse_captures(_items(meta, "captures", where), freq_hz, where, n)
+        self._annotations = self._parse_annotations(_items(meta, "annotations", where), where, n)
         self.problems: list[str] = validation_problems(meta)
 
         self.info = recording_info(
@@ -695,49 +813,73 @@ class SigMFSource(FileSource):
         if not path.is_file():
             raise InputError(path, "SigMF archive not found")
         try:
-            tar = tarfile.open(path, "r:")  # noqa: SIM115 - uncompressed only: reads need the bytes in place
-        except tarfile.ReadError as exc:
-            raise InputError(path, f"not an uncompressed SigMF tar archive ({exc})") from None
-        with tar:
-            members = [m for m in tar.getmembers() if m.isfile()]
-            metas = sorted((m for m in members if m.name.endswith(META_EXT)), key=lambda m: m.name)
-            if not metas:
-                raise InputError(path, "archive holds no .sigmf-meta file")
-            meta_member = metas[0]
-            fh = tar.extractfile(meta_member)
-            assert fh is not None
-            meta = _load_json(fh.read(), f"{path}:{meta_member.name}")
-            want = meta_member.name[: -len(META_EXT)] + DATA_EXT
-            data = next((m for m in members if m.name == want), None)
-            if data is None:
-                raise InputError(path, f"archive has no dataset {want}")
-            return meta, path, data.offset_data, data.size
+            # uncompressed only: reads need the bytes in place
+            with tarfile.open(path, "r:") as tar:
+                members = [m for m in tar.getmembers() if m.isfile()]
+                metas = sorted((m for m in members if m.name.endswith(META_EXT)), key=lambda m: m.name)
+                if not metas:
+                    raise InputError(path, "archive holds no .sigmf-meta file")
+                meta_member = metas[0]
+                fh = tar.extractfile(meta_member)
+                assert fh is not None
+                meta = _load_json(fh.read(), f"{path}:{meta_member.name}")
+        except (tarfile.TarError, EOFError) as exc:
+            raise InputError(path, f"not an uncompressed SigMF tar archive, or a damaged one ({exc})") from None
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+        want = meta_member.name[: -len(META_EXT)] + DATA_EXT
+        data = next((m for m in members if m.name == want), None)
+        if data is None:
+            raise InputError(path, f"archive has no dataset {want}")
+        present = max(0, min(data.size, path.stat().st_size - data.offset_data))
+        if present < data.size:
+            _warn(path, f"archive is truncated: its dataset {want} holds {present} of {data.size} bytes")
+        return meta, path, data.offset_data, present
 
     def _parse_captures(
-        self, raw_caps: list[Any], freq_hz: float | None, where: str
+        self, raw_caps: list[Any], freq_hz: float | None, where: str, n: int
     ) -> list[Capture]:
-        caps: list[Capture] = []
-        raw_caps = [c for c in raw_caps if isinstance(c, dict)] or [{"core:sample_start": 0}]
-        last_freq: float | None = None
+        skipped: list[str] = []
+        entries: list[tuple[int, int, dict[str, Any]]] = []
         for i, cap in enumerate(raw_caps):
-            start = int(cap.get("core:sample_start", 0))
-            if caps and start < caps[-1].sample_start:
-                raise InputError(where, f"captures are not sorted by core:sample_start (capture {i})")
-            if freq_hz is not None:
-                f = float(freq_hz)
-            elif "core:frequency" in cap:
-                f = float(cap["core:frequency"])
-            elif last_freq is not None:
-                f = last_freq
-            else:
-                raise InputError(where, "no centre frequency (core:frequency in captures); give one with --freq")
+            if not isinstance(cap, dict):
+                skipped.append(f"capture {i} is {type(cap).__name__}, not an object")
+                continue
+            start_value = cap.get("core:sample_start", 0)
+            start = _as_int(start_value)
+            if start is None or start < 0:
+                skipped.append(f"capture {i}: core:sample_start {_show(start_value)} is not a sample index")
+                continue
+            entries.append((start, i, cap))
+        _summarise(where, "capture(s)", skipped)
+        if [e[0] for e in entries] != sorted(e[0] for e in entries):
+            _warn(where, "captures are not sorted by core:sample_start; read in sample order")
+            entries.sort(key=lambda e: e[0])
+        past_end = [e for e in entries[1:] if e[0] >= n]
+        if past_end:
+            _warn(
+                where,
+                f"dataset {Path(self.data_path).name} is shorter than declared: it holds {n} samples but "
+                f"{len(past_end)} capture(s) start at or after sample {past_end[0][0]}; they are dropped",
+            )
+            entries = [e for e in entries if e is entries[0] or e[0] < n]
+        if not entries:
+            entries = [(0, 0, {})]
+
+        caps: list[Capture] = []
+        last_freq: float | None = None
+        for start, i, cap in entries:
+            f = self._capture_freq(cap, i, freq_hz, last_freq, where)
             last_freq = f
             when = None
-            if cap.get("core:datetime"):
+            raw_when = cap.get("core:datetime")
+            if raw_when:
                 try:
-                    when = parse_datetime(str(cap["core:datetime"]))
-                except ValueError:
-                    raise InputError(where, f"capture {i}: bad core:datetime {cap['core:datetime']!r}") from None
+                    when = parse_datetime(raw_when) if isinstance(raw_when, str) else None
+                except (ValueError, OverflowError):
+                    when = None
+                if when is None:
+                    _warn(where, f"capture {i}: core:datetime {_show(raw_when)} is not ISO 8601; start time unknown")
             extra = {k: v for k, v in cap.items() if k not in ("core:sample_start", "core:frequency", "core:datetime")}
             caps.append(Capture(start, f, when, extra))
         if caps[0].sample_start != 0:
@@ -745,26 +887,69 @@ class SigMFSource(FileSource):
             caps[0] = Capture(0, caps[0].center_freq_hz, caps[0].datetime, caps[0].extra)
         return caps
 
-    def _check_extent(self, n: int, where: str) -> None:
-        last_cap = self.captures[-1].sample_start
-        if len(self.captures) > 1 and last_cap >= n:
-            raise InputError(
-                where,
-                f"dataset {Path(self.data_path).name} is shorter than declared: it holds {n} samples "
-                f"but a capture starts at sample {last_cap}",
-            )
+    @staticmethod
+    def _capture_freq(
+        cap: Mapping[str, Any], i: int, freq_hz: float | None, last_freq: float | None, where: str
+    ) -> float:
+        """A capture's centre frequency: the override, its own, else the previous capture's."""
+        if freq_hz is not None:
+            return float(freq_hz)
+        why = "no core:frequency"
+        if "core:frequency" in cap:
+            value = cap["core:frequency"]
+            hz, was_text = _as_hz(value)
+            problem = freq_problem(hz) if hz is not None else None
+            if hz is not None and problem is None:
+                if was_text:
+                    _warn(where, f"capture {i}: core:frequency is text {_show(value)}, not a number; "
+                                 f"read as {format_freq(hz)}")
+                return hz
+            why = f"core:frequency {_show(value)} is " + (problem or "not a number")
+            if last_freq is not None:
+                _warn(where, f"capture {i}: {why}; keeping the previous capture's {format_freq(last_freq)}")
+        if last_freq is not None:
+            return last_freq
+        raise InputError(where, f"no centre frequency (capture {i}: {why}); give one with --freq")
+
+    @staticmethod
+    def _parse_annotations(raw_anns: list[Any], where: str, n: int) -> list[dict[str, Any]]:
+        """The annotations with a valid sample range (and numeric frequency edges where given)."""
+        kept: list[dict[str, Any]] = []
+        skipped: list[str] = []
+        past_end = 0
         reach = 0
-        for ann in self._annotations:
-            try:
-                reach = max(reach, int(ann.get("core:sample_start", 0)) + int(ann.get("core:sample_count", 0)))
-            except (TypeError, ValueError):
-                raise InputError(where, f"annotation with non-integer sample range: {ann}") from None
+        for i, ann in enumerate(raw_anns):
+            if not isinstance(ann, dict):
+                skipped.append(f"annotation {i} is {type(ann).__name__}, not an object")
+                continue
+            problem = None
+            for key, required in (("core:sample_start", True), ("core:sample_count", False)):
+                if key not in ann and not required:
+                    continue
+                value = _as_int(ann.get(key))
+                if value is None or value < 0:
+                    problem = f"{key} {_show(ann.get(key))} is not a sample index"
+                    break
+            for key in ("core:freq_lower_edge", "core:freq_upper_edge"):
+                if problem is None and ann.get(key) is not None:
+                    edge = ann[key]
+                    if isinstance(edge, bool) or not isinstance(edge, (int, float)) or not math.isfinite(edge):
+                        problem = f"{key} {_show(edge)} is not a number"
+            if problem is not None:
+                skipped.append(f"annotation {i}: {problem}")
+                continue
+            first = int(ann["core:sample_start"])
+            reach = max(reach, first + int(ann.get("core:sample_count", 0)))
+            if first >= n:
+                past_end += 1
+            else:
+                kept.append(ann)
+        _summarise(where, "annotation(s)", skipped)
         if reach > n:
-            raise InputError(
-                where,
-                f"dataset {Path(self.data_path).name} is shorter than declared: it holds {n} samples "
-                f"but annotations reach sample {reach}",
-            )
+            dropped = f"; {past_end} annotation(s) starting after its end are dropped" if past_end else ""
+            _warn(where, f"dataset is shorter than declared: it holds {n} samples but annotations "
+                         f"reach sample {reach}{dropped}")
+        return kept
 
     # -- reading ---------------------------------------------------------------
 
@@ -775,7 +960,14 @@ class SigMFSource(FileSource):
         stop = max(start, min(start + int(count), n))
         step = 2 * self._channels
         raw = np.array(self._mm[start * step : stop * step])
-        return decode_components(raw, self._dtype, self._channels)
+        out = decode_components(raw, self._dtype, self._channels)
+        if self._dtype.component.kind == "f":
+            zeroed = zero_unusable(out)
+            if zeroed and not self._zeroed:
+                _warn(self.data_path, f"{zeroed} NaN, infinite or absurd samples in the block at sample {start} "
+                                      "set to 0 (later ones too)")
+            self._zeroed += zeroed
+        return out
 
     @property
     def annotations(self) -> list[dict[str, Any]]:
