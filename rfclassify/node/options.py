@@ -156,13 +156,15 @@ class NodeOptions:
         ASSUME_CALIBRATED.name, ASSUME_CALIBRATED.kind, ASSUME_CALIBRATED.help, default=ASSUME_CALIBRATED.default
     )
     # Internal tuning, not offered to people: evidence margins, processing block and batch bounds,
-    # reconnect backoff, and how much IQ of every channel is kept / used per bearing estimate.
+    # reconnect backoff, the silence after which a connected receiver counts as stalled, and how much
+    # IQ of every channel is kept / used per bearing estimate.
     record_pre_s: float = 2.0
     record_post_s: float = 2.0
     block_samples: int = DEFAULT_BLOCK_SAMPLES
     max_batch_delay_s: float = 0.1
     max_batch: int = 64
     backoff_s: tuple[float, float] = (1.0, 60.0)
+    stall_s: float = 1.0
     bearing_window_s: float = 0.5
     bearing_span_s: float = 0.1
 
