@@ -27,5 +27,13 @@ class SourceUnavailable(RFClassifyError):
     """A live source (dongle, rtl_tcp server) cannot be reached right now."""
 
 
+class MissingDependency(RFClassifyError):
+    """A Python module or library a source needs is not installed: permanent, never retried.
+
+    The message says what to install. A live node stops on it (exit status 2)
+    where it retries a :class:`SourceUnavailable` receiver.
+    """
+
+
 class ModelError(RFClassifyError):
     """A model file that is missing, tampered with or incompatible."""

@@ -213,6 +213,24 @@ def _record_boxes(
     return boxes
 
 
+def droneid_tags(bursts: Iterable[Mapping[str, Any]], wf: Waterfall) -> list[tuple[float, float, str]]:
+    """``(f_hi_mhz, t0_s, text)`` of each burst record inside the plotted span that decoded a DroneID frame.
+
+    The text names the frame's serial number and sequence number (``DroneID 1WNBH3900201N1 #591``)
+    and, when the burst held several frames, their count.
+    """
+    tags = []
+    for rec in bursts:
+        frame = rec.get("droneid")
+        if not frame:
+            continue
+        for hi in [box[1] for box in _record_boxes([rec], wf)]:
+            seq = "" if frame.get("sequence") is None else f" #{frame['sequence']}"
+            more = f" ({rec['droneid_frames']} frames)" if rec.get("droneid_frames", 1) > 1 else ""
+            tags.append((hi, max(float(rec["t_start_s"]), wf.t_start_s), f"DroneID {frame['serial']}{seq}{more}"))
+    return tags
+
+
 def plot_spectrogram(
     source: FileSource,
     *,
@@ -239,13 +257,16 @@ def plot_spectrogram(
     legend. ``bursts`` (``classify --per-burst`` records) are drawn as solid
     outlines in their label's colour, and ``emitters`` (``classify`` records,
     in table order) get a ``#k`` tag at their first burst, so that the rows of
-    ``rfclassify classify -F table`` can be found in the picture.
+    ``rfclassify classify -F table`` can be found in the picture. A burst
+    that decoded a DroneID frame is tagged with its serial and sequence
+    numbers (:func:`droneid_tags`).
     Outlines leave the signal visible; labels go to the legend, not onto
     the bursts. Pass ``ax`` to draw into an existing axes (e.g. a gallery grid).
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
+    bursts = list(bursts)  # drawn, then tagged
     wf = compute_waterfall(
         source, start_s=start_s, duration_s=duration_s, nfft=nfft, max_rows=max_rows, mode=mode, channel=channel
     )
@@ -291,6 +312,9 @@ def plot_spectrogram(
     for k, (lo, _hi, t0, _t1, label) in enumerate(_record_boxes(emitters, wf), start=1):
         ax.text(lo, t0, f"#{k} {label}", color="white", fontsize=7, va="bottom", ha="left", clip_on=True,
                 bbox={"facecolor": colours(label), "alpha": 0.8, "pad": 1, "linewidth": 0})
+    for hi, t0, text in droneid_tags(bursts, wf):
+        ax.text(hi + 2 * pad_f, t0, text, color="white", fontsize=7, va="bottom", ha="left", clip_on=True,
+                bbox={"facecolor": colours("dji-ocusync"), "alpha": 0.8, "pad": 1, "linewidth": 0})
     handles, names = ax.get_legend_handles_labels()
     if handles:
         unique = dict(zip(names, handles))  # one entry per label, not per box

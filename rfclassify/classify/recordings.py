@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from rfclassify.classify.droneid import DroneIDTrack, droneid_fields
 from rfclassify.classify.labels import NOISE_LABEL
 from rfclassify.classify.pipeline import Classifier
+from rfclassify.classify.positions import PositionPolicy
 from rfclassify.classify.stream import OFFLINE_BATCH, StreamEngine
 from rfclassify.classify.tracking import (
     BurstDecision,
@@ -56,6 +58,7 @@ def burst_record(source_name: str, decision: BurstDecision) -> dict[str, Any]:
         "bearing_deg": None,
         "bearing_std_deg": None,
         "reason": decision.reason,
+        **droneid_fields(decision.label, DroneIDTrack.of(decision.droneid)),
     }
     if unknown and decision.candidate:
         record["candidate"] = decision.candidate
@@ -155,6 +158,7 @@ def classify_records(
     calibration: Any = None,
     assume_calibrated: bool = False,
     progress: Callable[[int], None] | None = None,
+    report_positions: PositionPolicy | None = None,
 ) -> list[dict[str, Any]]:
     """What ``rfclassify classify`` prints for one source: :func:`classify_source`, then bearings, then filters.
 
@@ -163,7 +167,9 @@ def classify_records(
     ``None`` for the recording's ``rfclassify:array``; ``calibration``: a
     path or a loaded :class:`~rfclassify.bearing.calibration.Calibration`;
     without one the source is refused unless ``assume_calibrated``).
-    ``drones_only`` keeps drone links only.
+    ``drones_only`` keeps drone links only; ``report_positions`` says how
+    positions decoded from DroneID are reported (:mod:`rfclassify.classify.positions`;
+    default exact).
     """
     records = classify_source(source, classifier, source_name=source_name, per_burst=per_burst,
                               include_noise=include_noise, progress=progress)
@@ -174,7 +180,8 @@ def classify_records(
                         assume_calibrated=assume_calibrated)
     if drones_only:
         records = [r for r in records if r["drone"]]
-    return records
+    policy = report_positions or PositionPolicy()
+    return [policy.apply(r) for r in records]
 
 
 def load_classifier(model: Classifier | str | os.PathLike[str] | None) -> Classifier:
@@ -206,6 +213,11 @@ def _classify_opened(source: Source, name: str, options: dict[str, Any]) -> list
     record_options = {k: options.pop(k) for k in ("per_burst", "include_noise", "drones_only", "calibration",
                                                      "assume_calibrated")
                       if k in options}
+    if "report_positions" in options:
+        try:
+            record_options["report_positions"] = PositionPolicy.parse(options.pop("report_positions"))
+        except (TypeError, ValueError) as exc:
+            raise InputError(name, f"report_positions: {exc}") from None
     if options:
         raise InputError(name, f"unknown option(s): {', '.join(sorted(options))}")
     classifier = load_classifier(model)
@@ -217,7 +229,8 @@ def classify_file(path: str | os.PathLike[str], **options: Any) -> list[dict[str
 
     Options (all optional): ``model`` (a path or a loaded :class:`Classifier`;
     default the shipped model), ``per_burst``, ``include_noise``,
-    ``drones_only``; for a raw file ``format`` (``cu8|cs8|cs16|cf32``),
+    ``drones_only``, ``report_positions`` (``"exact"``, ``"redact"`` or
+    ``"coarse:0.01"``: how positions decoded from DroneID are reported); for a raw file ``format`` (``cu8|cs8|cs16|cf32``),
     ``sample_rate_hz`` and ``center_freq_hz`` (Hz or text: ``"2400k"``,
     ``"915M"``); for a coherent array ``array``/``elements``/``radius``/
     ``spacing``/``positions`` or ``geometry``, and ``calibration`` (or

@@ -12,6 +12,10 @@ causal sequence context (:class:`rfclassify.classify.pipeline.CausalContext`)
 → batching (:class:`BatchPolicy`) → open-set decisions
 (:meth:`rfclassify.classify.pipeline.Classifier.decide`) → the tracker
 (:class:`Tracker`: an emitter tracker offline, the event engine on a node).
+A burst decided ``dji-ocusync`` is decoded as DroneID here, once, between the
+decision and the tracker (:mod:`rfclassify.classify.droneid`): its detector
+keeps the raw IQ of DroneID-shaped detections, and the frames go on the
+decision (``BurstDecision.droneid``) every driver sees.
 
 Discontinuities are handled here, once, in one order. A block that does not
 continue the stream (another centre frequency or sample rate: a retune; a
@@ -29,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
+from rfclassify.classify.droneid import DRONEID_LABEL, RAW_MARGIN_S, decode_burst, droneid_shaped
 from rfclassify.classify.pipeline import Classifier
 from rfclassify.classify.tracking import BurstDecision
 from rfclassify.detect.burst_detector import BurstDetector
@@ -145,7 +150,9 @@ class StreamEngine(Generic[E]):
     ``tracker`` (optional) receives every decision and, after each block, the
     stream time it reached. The tracker outlives a stream: :meth:`flush` ends
     the stream (decides what is pending) but leaves closing the tracker to its
-    owner.
+    owner. The default detector keeps the raw IQ of DroneID-shaped detections
+    (:func:`rfclassify.classify.droneid.droneid_shaped`); one given without
+    ``keep_raw`` gets no DroneID decoding.
     """
 
     def __init__(
@@ -160,7 +167,8 @@ class StreamEngine(Generic[E]):
         self.classifier = classifier
         self.batch = batch
         self.tracker = tracker
-        self.bursts = BurstStream(detector, window_s)
+        self.bursts = BurstStream(detector or BurstDetector(keep_raw=droneid_shaped, raw_margin_s=RAW_MARGIN_S),
+                                  window_s)
         self._pending: list[DetectedBurst] = []
         self._pending_bytes = 0
         self.end_s: float | None = None  # stream time (s) of the end of the last block pushed
@@ -199,13 +207,15 @@ class StreamEngine(Generic[E]):
 
     def _queue(self, burst: DetectedBurst, step: StreamStep[E]) -> None:
         self._pending.append(burst)
-        self._pending_bytes += burst.iq.nbytes
+        self._pending_bytes += burst.iq.nbytes + (0 if burst.raw_iq is None else burst.raw_iq.nbytes)
         if len(self._pending) >= self.batch.max_batch or self._pending_bytes >= self.batch.max_iq_bytes:
             self._decide(step)
 
     def _decide(self, step: StreamStep[E]) -> None:
         batch, self._pending, self._pending_bytes = self._pending, [], 0
         for burst, decision in zip(batch, self.classifier.decide(batch)):
+            if decision.label == DRONEID_LABEL:
+                decision.droneid = decode_burst(burst)
             step.classified.append((burst, decision))
             if self.tracker is not None:
                 step.outputs += self.tracker.add(burst, decision)

@@ -35,8 +35,10 @@ from typing import Any
 
 import numpy as np
 
+from rfclassify.classify.droneid import DroneIDTrack, droneid_fields
 from rfclassify.classify.labels import NOISE_LABEL
 from rfclassify.classify.openset import REASON_LOW_CONFIDENCE, REASON_OK, REASON_OUT_OF_BAND
+from rfclassify.dsp.droneid import DroneIDFrame
 from rfclassify.signatures import REGISTRY, UNKNOWN
 
 #: Reason of an emitter held back from a drone claim by too short an observation (:func:`drone_claim`).
@@ -50,6 +52,7 @@ class BurstDecision:
     ``confidence`` is the calibrated probability of ``candidate``, the best class the burst may be
     (its ``label`` when accepted); ``proba`` are the probabilities of the classes it may be (those
     out of band at its RF centre are 0). ``center_freq_hz`` is the receiver's tuning, 0 when unknown.
+    ``droneid`` holds the DroneID frames decoded from it (:mod:`rfclassify.classify.droneid`).
     """
 
     t_start_s: float
@@ -63,6 +66,7 @@ class BurstDecision:
     reason: str = "ok"
     center_freq_hz: float = 0.0
     candidate: str = ""
+    droneid: tuple[DroneIDFrame, ...] = ()
 
     @property
     def freq_hz(self) -> float:
@@ -102,6 +106,7 @@ class Emitter:
     signal_s: float = 0.0  # summed duration of the accepted bursts (seconds on air)
     freq_known: bool = True  # False once a burst came from a receiver of unknown tuning
     reasons: dict[str, int] = field(default_factory=dict)  # open-set reason -> bursts added with it
+    droneid: DroneIDTrack = field(default_factory=DroneIDTrack)  # its bursts' DroneID frames (running totals)
 
     @property
     def t_start_s(self) -> float:
@@ -128,6 +133,7 @@ class Emitter:
             self.n_accepted += 1
             self.n_packets += int(duration_s >= WHOLE_PACKET_FRACTION * shortest_packet_s(self.label))
             self.signal_s += duration_s
+        self.droneid.add(burst.droneid)
         self._add_evidence(burst)
 
     def _add_evidence(self, burst: BurstDecision) -> None:
@@ -375,7 +381,11 @@ def drone_claim(tracker: EmitterTracker, emitter: Emitter, min_confidence: float
     """Judge a drone claim on an emitter's accepted bursts (the rule of :data:`DRONE_MIN_CONFIDENCE`).
 
     The low-confidence bursts grouped with them (:func:`grouping_label`) neither make nor break it.
+    One CRC-valid DroneID frame is evidence enough (:mod:`rfclassify.classify.droneid`): the CRC,
+    not the classifier, vouches for it.
     """
+    if emitter.droneid.frames:
+        return DroneClaim(True, REASON_OK, "")
     sig = REGISTRY.get(emitter.label)
     continuous = sig is not None and sig.continuous
     factor = 1.0 if emitter.freq_known else FREQ_UNKNOWN_EVIDENCE_FACTOR
@@ -502,6 +512,7 @@ def emitter_summary(
         "bearing_std_deg": None,
         "emitter_id": emitter.emitter_id,
         "reason": v.reason,
+        **droneid_fields(emitter.label, emitter.droneid),
     }
     if candidate_confidence is not None:
         record["candidate"] = v.candidate

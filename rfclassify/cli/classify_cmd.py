@@ -19,7 +19,9 @@ from rfclassify.cli.options import (
     source_options,
 )
 from rfclassify.errors import InputError
+from rfclassify.node.options import NodeOptions
 from rfclassify.options.array import ASSUME_CALIBRATED
+from rfclassify.options.declare import named
 
 #: An unknown emitter of at most this many bursts whose band reaches the outer part of the window is a
 #: packet cut by the receiver's band edge: the table folds such rows into one line (jsonl keeps them).
@@ -54,11 +56,32 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
             f" {r['t_start_s']:>8.3f} {r['t_end_s']:>8.3f} {r['freq_hz'] / 1e6:>11.4f} {r['bandwidth_hz'] / 1e3:>8.1f}"
             f" {r['snr_db']:>5.1f} {r['bursts']:>6}  {models}"
         )
+        if r.get("droneid") is not None:
+            lines.append(f"  {_droneid_line(r)}")
     if edge:
         where = ", ".join(sorted({f"{r['freq_hz'] / 1e6:.3f}" for r in edge}))
         lines.append(f"+ {len(edge)} unknown fragment(s) at the window's edge ({where} MHz): packets cut by the "
                      "receiver's band edge cannot be named; -F jsonl lists them")
     return "\n".join(lines)
+
+
+def _position(lat: float | None, lon: float | None) -> str:
+    return "?" if lat is None or lon is None else f"{lat:.6f}, {lon:.6f}"
+
+
+def _droneid_line(r: dict) -> str:
+    """One line for people about a record's DroneID frame."""
+    d = r["droneid"]
+    parts = [f"DroneID {d['serial']} ({d['device_type'] or 'type ?'})"]
+    if r.get("report_positions") == "redact":
+        parts.append("positions redacted")
+    else:
+        if d.get("drone_lat") is not None:
+            parts.append(f"drone {_position(d['drone_lat'], d['drone_lon'])}, {d['height_m']} m above take-off")
+        if "operator_lat" in r:
+            parts.append(f"pilot {_position(r['operator_lat'], r['operator_lon'])}")
+    parts.append(f"{r['droneid_frames']} frame(s), {r['droneid_crc_failures']} bad CRC")
+    return "; ".join(parts)
 
 
 @click.command(
@@ -67,6 +90,9 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
         "\b\nOutput (jsonl): one object per emitter with keys source, label, drone, link,\n"
         "confidence (0-1, accumulated over the emitter's bursts), t_start_s, t_end_s, freq_hz,\n"
         "freq_known, bandwidth_hz, snr_db, bursts, channels, models, bearing_deg, bearing_std_deg, reason.\n"
+        "A dji-ocusync record also has droneid (the latest CRC-valid DroneID frame: serial,\n"
+        "device_type, positions, altitude, velocity, sequence, GPS time), droneid_frames,\n"
+        "droneid_crc_failures and, when the frame gives it, operator_lat/operator_lon (the pilot).\n"
         "'unknown' means the signal fits no known class well enough: it is never forced into one;\n"
         "its reason says why, candidate/candidate_confidence what it leans to.\n"
         "\b\nA multi-channel (coherent array) recording also gets bearing_deg/bearing_std_deg per\n"
@@ -86,12 +112,13 @@ def _table(records: list[dict], center_hz: float | None = None, rate_hz: float |
 @click.option("--per-burst", is_flag=True, help="One record per burst instead of per emitter.")
 @click.option("--drones-only", is_flag=True, help="Only report drone links.")
 @click.option("--include-noise", is_flag=True, help="Also report detections classified as receiver noise.")
+@declared_options(*named(NodeOptions, "report_positions"))
 @array_options
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None,
               help="Array calibration file from 'rfclassify calibrate' (multi-channel sources; default: none).")
 @declared_options(ASSUME_CALIBRATED)
 def command(sources, fmt, rate, freq, model_path, allow_unsigned_model, output_format, duration, per_burst,
-            drones_only, include_noise, geometry, calibration, assume_calibrated) -> None:
+            drones_only, include_noise, report_positions, geometry, calibration, assume_calibrated) -> None:
     """Classify the emitters in one or more recordings.
 
     \b
@@ -124,7 +151,7 @@ def command(sources, fmt, rate, freq, model_path, allow_unsigned_model, output_f
                 records = classify_records(
                     view, classifier, source_name=spec, per_burst=per_burst, include_noise=include_noise,
                     drones_only=drones_only, geometry=geometry, calibration=calibration,
-                    assume_calibrated=assume_calibrated,
+                    assume_calibrated=assume_calibrated, report_positions=report_positions,
                     progress=bar.update if bar is not None else None,
                 )
         if output_format == "table":

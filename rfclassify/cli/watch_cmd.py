@@ -17,10 +17,15 @@ from rfclassify.sources import is_live_spec
 EPILOG = """\b
 Events (one JSON object per line): the keys of 'rfclassify classify' plus
 event (start|update|end), time (UTC ISO 8601), sensor_id, center_freq_hz and
-report_id. An emitter is reported once it is confirmed (accumulated confidence
+report_id; an end has a reason (quiet, source lost, stopped, end of stream).
+An emitter is reported once it is confirmed (accumulated confidence
 >= --min-confidence over >= --min-bursts bursts); 'noise' is never reported,
 'unknown' is reported with drone false. Heartbeats (event: heartbeat) every
---heartbeat: samples processed, dropped samples, noise floor, CPU %, queue depth.
+--heartbeat, outages included: source_state (streaming, stalled, reconnecting,
+unavailable), falling_behind, processing_ratio (stream s per wall s),
+recent_drop_fraction, then samples, drops, queue depth, noise floor, CPU %.
+While the receiver is away, emitters whose --quiet time runs out end with
+reason "source lost".
 On MQTT: events on TOPIC, heartbeats on TOPIC/heartbeat, a retained
 online/offline on TOPIC/status (offline is also the broker's last will).
 SIGINT/SIGTERM flush the outputs, close the files and exit 0; a closed stdout

@@ -19,7 +19,11 @@ shifted so the detection's centre is at 0 Hz, low-pass filtered and
 decimated by an integer factor to about ``iq_oversample`` × its bandwidth.
 The raw wideband snippet is not kept: every feature in
 :mod:`rfclassify.features` works on the baseband IQ, and keeping it would
-multiply memory by the decimation factor.
+multiply memory by the decimation factor. The exception is a detection for
+which the caller's ``keep_raw`` predicate holds (a burst a decoder must see
+whole at the full rate: DroneID, :mod:`rfclassify.classify.droneid`): it
+also carries the input samples of its span with ``raw_margin_s`` on each
+side (``DetectedBurst.raw_iq``).
 
 A change of centre frequency or sample rate, or a gap in sample indices
 (dropped samples on a live source), closes the current stream (as
@@ -28,6 +32,7 @@ A change of centre frequency or sample rate, or a gap in sample indices
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -79,8 +84,11 @@ class BurstDetector:
     (:func:`auto_bin_hz`); ``params`` tunes detection;
     ``margin_s`` is the IQ kept around each detection, ``max_iq_s`` the
     most IQ kept per burst (from its start), ``iq_oversample`` the baseband
-    rate relative to the detection's bandwidth. Detections that are too
-    short to matter are still returned; filtering is the caller's choice.
+    rate relative to the detection's bandwidth; ``keep_raw`` (optional) picks
+    the detections that also keep their raw input samples, ``raw_margin_s``
+    on each side (at most ``margin_s``: the ring holds no more). Detections
+    that are too short to matter are still returned; filtering is the caller's
+    choice.
     """
 
     def __init__(
@@ -91,13 +99,19 @@ class BurstDetector:
         max_iq_s: float = 0.05,
         iq_oversample: float = 1.5,
         keep_iq: bool = True,
+        keep_raw: Callable[[Detection], bool] | None = None,
+        raw_margin_s: float = 0.2e-3,
     ) -> None:
+        if raw_margin_s > margin_s:
+            raise ValueError("raw_margin_s must not exceed margin_s (the ring keeps margin_s around a detection)")
         self.params = params or DetectParams()
         self.bin_hz = bin_hz
         self.margin_s = margin_s
         self.max_iq_s = max_iq_s
         self.iq_oversample = iq_oversample
         self.keep_iq = keep_iq
+        self.keep_raw = keep_raw
+        self.raw_margin_s = raw_margin_s
         self._stream: _Stream | None = None
 
     def nfft_for(self, sample_rate_hz: float) -> int:
@@ -243,7 +257,13 @@ class _Stream:
                                     max_decimation=det.sample_count // MIN_SPAN_SAMPLES)
             else:
                 iq, rate = np.zeros(0, dtype=np.complex64), self.fs
-            bursts.append(DetectedBurst(det, iq, rate, det.freq_hz, a / self.fs))
+            burst = DetectedBurst(det, iq, rate, det.freq_hz, a / self.fs)
+            if own.keep_iq and own.keep_raw is not None and own.keep_raw(det):
+                extra = int(own.raw_margin_s * self.fs)
+                ra = max(det.sample_start - extra, a)
+                burst.raw_iq = raw[ra - a : det.sample_start + det.sample_count + extra - a]
+                burst.raw_t0_s = ra / self.fs
+            bursts.append(burst)
         return bursts
 
 

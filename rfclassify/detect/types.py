@@ -129,6 +129,13 @@ class DetectedBurst:
     source's first sample. ``context`` may hold precomputed sequence features
     (see :func:`rfclassify.features.context.context_features`); ``meta`` is for
     callers (e.g. a ground-truth label when building training data).
+
+    ``raw_iq``, kept only for detections the detector was asked to keep raw
+    (:class:`~rfclassify.detect.burst_detector.BurstDetector` ``keep_raw``), is the
+    input itself around the detection: complex64 at the detection's
+    ``sample_rate_hz``, centred on its ``center_freq_hz`` (the receiver's tuning),
+    starting ``raw_t0_s`` seconds from the source's first sample; a decoder that
+    needs the whole band at the full rate (DroneID) reads it.
     """
 
     detection: Detection
@@ -138,3 +145,5 @@ class DetectedBurst:
     iq_t0_s: float
     context: dict[str, float] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    raw_iq: np.ndarray | None = None
+    raw_t0_s: float = 0.0

@@ -4,11 +4,17 @@ Per-burst decisions go into an :class:`rfclassify.classify.tracking.EmitterTrack
 an emitter is *confirmed* once its accumulated confidence reaches
 ``min_confidence`` and it has at least ``min_bursts`` bursts (a drone link
 is judged by :func:`rfclassify.classify.tracking.drone_claim` instead, with
-``min_bursts`` whole packets or, for a continuous link, its signal time). Then:
+``min_bursts`` whole packets or, for a continuous link, its signal time, or
+one CRC-valid DroneID frame, which confirms it at once). Then:
 
 - ``start``: the first time it is confirmed;
-- ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming;
-- ``end``: once it has been quiet for ``quiet_s`` (the tracker's gap), or when the stream ends.
+- ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming,
+  and on every burst that brings a new CRC-valid DroneID frame (its content changed);
+- ``end``: once it has been quiet for ``quiet_s`` (the tracker's gap), or when the stream ends,
+  with its ``reason`` (:data:`END_REASONS`): ``quiet`` (not heard for ``quiet_s``), ``source lost``
+  (the receiver stopped delivering and the emitter's ``quiet_s`` ran out meanwhile: the node can
+  no longer tell whether it is still there), ``stopped`` (the node was stopped) or
+  ``end of stream`` (the recording ended).
 
 ``noise`` decisions never reach the tracker (they are the receiver's own
 noise); ``unknown`` emitters are reported like any other, with
@@ -36,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from rfclassify.classify.labels import NOISE_LABEL
+from rfclassify.classify.positions import PositionPolicy
 from rfclassify.classify.tracking import (
     BurstDecision,
     Emitter,
@@ -47,6 +54,8 @@ from rfclassify.node.options import EventPolicy
 from rfclassify.signatures import REGISTRY
 
 EVENT_KINDS = ("start", "update", "end")
+#: Why an ``end`` event was sent (its ``reason`` key); see the module docstring.
+END_REASONS = ("quiet", "source lost", "stopped", "end of stream")
 
 
 @dataclass
@@ -74,7 +83,8 @@ class EventEngine:
 
     ``classes`` are the model's labels; ``utc_of(t_s)`` maps stream seconds to
     a UTC datetime (the service anchors it on the blocks' ``time_utc``);
-    ``extra`` keys (sensor position …) are added to every event.
+    ``extra`` keys (sensor position …) are added to every event; ``positions``
+    says how DroneID positions leave the node (:mod:`rfclassify.classify.positions`).
     """
 
     def __init__(
@@ -86,6 +96,7 @@ class EventEngine:
         source_name: str = "",
         utc_of: Callable[[float], datetime] | None = None,
         extra: dict[str, Any] | None = None,
+        positions: PositionPolicy | None = None,
     ) -> None:
         self.policy = policy or EventPolicy()
         self.tracker = EmitterTracker(classes, gap_s=self.policy.quiet_s)
@@ -93,6 +104,7 @@ class EventEngine:
         self.source_name = source_name
         self.utc_of = utc_of or (lambda _t: datetime.now(timezone.utc))
         self.extra = dict(extra or {})
+        self.positions = positions or PositionPolicy()
         self.events_emitted = 0
         self._states: dict[int, _State] = {}
         self._run_tag = f"{sensor_id}:{int(datetime.now(timezone.utc).timestamp() * 1000)}"
@@ -106,7 +118,7 @@ class EventEngine:
         """Add one classified burst; return the events it causes (``start`` or ``update``, or none)."""
         if decision.label == NOISE_LABEL:
             return []
-        out = self._ended(self.tracker.expire(decision.t_start_s), decision.t_start_s)
+        out = self._ended(self.tracker.expire(decision.t_start_s), decision.t_start_s, "quiet")
         emitter, is_new = self.tracker.add(decision)
         if is_new and emitter.emitter_id not in self._states:
             self._states[emitter.emitter_id] = _State()
@@ -127,45 +139,53 @@ class EventEngine:
                 state.confirmed = True
                 state.last_event_s = now_s
                 out.append(self._event("start", emitter, state, now_s))
-        elif now_s - state.last_event_s >= p.update_interval_s:
+        elif now_s - state.last_event_s >= p.update_interval_s or any(f.crc_ok for f in decision.droneid):
             state.last_event_s = now_s
             out.append(self._event("update", emitter, state, now_s))
         return out
 
-    def expire(self, now_s: float) -> list[dict[str, Any]]:
-        """``end`` events of confirmed emitters quiet for longer than ``quiet_s`` at stream time ``now_s``."""
-        return self._ended(self.tracker.expire(now_s), now_s)
+    def expire(self, now_s: float, reason: str = "quiet") -> list[dict[str, Any]]:
+        """``end`` events of confirmed emitters quiet for longer than ``quiet_s`` at stream time ``now_s``.
 
-    def close(self, now_s: float | None = None) -> list[dict[str, Any]]:
-        """End of stream: ``end`` events for every confirmed emitter still open."""
+        ``reason`` (one of :data:`END_REASONS`) says why they were not heard.
+        """
+        return self._ended(self.tracker.expire(now_s), now_s, reason)
+
+    def close(self, now_s: float | None = None, reason: str = "end of stream") -> list[dict[str, Any]]:
+        """End of stream: ``end`` events (with ``reason``) for every confirmed emitter still open."""
         emitters = list(self.tracker.active.values())
         self.tracker.active = {}
         self.tracker.finished.clear()
-        return self._ended(emitters, now_s)
+        return self._ended(emitters, now_s, reason)
 
-    def _ended(self, emitters: list[Emitter], now_s: float | None) -> list[dict[str, Any]]:
+    def _ended(self, emitters: list[Emitter], now_s: float | None, reason: str) -> list[dict[str, Any]]:
+        if reason not in END_REASONS:
+            raise ValueError(f"not an end reason: {reason!r}")
         self.tracker.finished.clear()
         out = []
         for emitter in sorted(emitters, key=lambda e: e.t_end_s):
             state = self._states.pop(emitter.emitter_id, None)
             if state is not None and state.confirmed:
                 t = emitter.t_end_s if now_s is None else max(emitter.t_end_s, now_s)
-                out.append(self._event("end", emitter, state, t))
+                out.append(self._event("end", emitter, state, t, reason))
         return out
 
-    def _event(self, kind: str, emitter: Emitter, state: _State, now_s: float) -> dict[str, Any]:
+    def _event(
+        self, kind: str, emitter: Emitter, state: _State, now_s: float, reason: str | None = None
+    ) -> dict[str, Any]:
         # Events are only emitted for emitters this engine confirmed (its own, stricter rule).
         record = emitter_summary(self.tracker, emitter, self.source_name, confirmed=True)
         self.events_emitted += 1
-        return {
+        return self.positions.apply({
             "event": kind,
+            **({"reason": reason} if reason is not None else {}),
             "time": iso_utc(self.utc_of(now_s)),
             "sensor_id": self.sensor_id,
             "center_freq_hz": state.center_freq_hz,
             **record,
             **self.extra,
             "report_id": f"{self._run_tag}:{self.events_emitted}",
-        }
+        })
 
 
 def find_emitter(engine: EventEngine, emitter_id: int) -> Emitter | None:

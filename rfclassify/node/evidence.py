@@ -11,7 +11,11 @@ passed its end (or when the node stops). It is a SigMF recording (SigMF
 ``upper_edge``, ``core:label``) whose annotations are the emitter's bursts
 inside the snippet, with ``rfclassify:confidence``, ``rfclassify:snr_db``
 and the event's ``report_id``: evidence for review and material for
-retraining. A gap or retune inside the window starts a new capture segment
+retraining. Each CRC-valid DroneID frame decoded from a burst inside the
+snippet gets an annotation of its own over the frame's samples and band,
+its decoded record in ``rfclassify:droneid`` (positions as the node's
+``--report-positions`` says; the IQ itself still holds them), so the file is
+the audit trail of what was decoded from which samples. A gap or retune inside the window starts a new capture segment
 (only samples at the emitter's centre frequency are kept).
 
 Disk use is bounded: after each write, evidence files in DIR (only names
@@ -35,7 +39,10 @@ from typing import Any
 
 import numpy as np
 
+from rfclassify.classify.droneid import DRONEID_LABEL, frame_duration_s, frame_record
+from rfclassify.classify.positions import PositionPolicy
 from rfclassify.classify.tracking import Emitter
+from rfclassify.dsp.droneid import OCCUPIED_HZ, DroneIDFrame
 from rfclassify.private_files import make_dirs
 from rfclassify.sources.base import Block
 from rfclassify.sources.iq_ring import IQRing
@@ -107,6 +114,7 @@ class EvidenceRecorder:
         hw: str | None = None,
         geolocation: tuple[float, ...] | None = None,
         sensor_id: str = "",
+        positions: PositionPolicy | None = None,
     ) -> None:
         self.directory = Path(directory)
         try:
@@ -122,6 +130,7 @@ class EvidenceRecorder:
         self.hw = hw
         self.geolocation = geolocation
         self.sensor_id = sensor_id
+        self.positions = positions or PositionPolicy()
         self.pending: list[_Pending] = []
         self.written: list[Path] = []
         self.deleted: list[Path] = []
@@ -217,4 +226,27 @@ class EvidenceRecorder:
                         "rfclassify:report_id": p.event.get("report_id"),
                     }
                 )
+                for frame in burst.droneid:
+                    if frame.crc_ok:
+                        self._annotate_frame(writer, frame, fs, start, len(x), offset, p)
             offset += len(x)
+
+    def _annotate_frame(self, writer: Any, frame: DroneIDFrame, fs: float, start: int, n: int, offset: int,
+                        p: _Pending) -> None:
+        """An annotation over one decoded DroneID frame (``frame``) of a segment of ``n`` samples at ``start``."""
+        a, b = round(frame.start_s * fs), round((frame.start_s + frame_duration_s(frame)) * fs)
+        lo, hi = max(a, start), min(b, start + n)
+        if hi <= lo:
+            return
+        writer.add_annotation(
+            {
+                "core:sample_start": offset + lo - start,
+                "core:sample_count": hi - lo,
+                "core:freq_lower_edge": frame.center_freq_hz - OCCUPIED_HZ / 2,
+                "core:freq_upper_edge": frame.center_freq_hz + OCCUPIED_HZ / 2,
+                "core:label": DRONEID_LABEL,
+                "core:generator": "rfclassify watch",
+                "rfclassify:droneid": self.positions.apply(frame_record(frame)),
+                "rfclassify:report_id": p.event.get("report_id"),
+            }
+        )

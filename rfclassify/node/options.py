@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rfclassify.bearing.doa import METHODS
+from rfclassify.classify.positions import POSITIONS, PositionPolicy
 from rfclassify.options.array import ASSUME_CALIBRATED, ArrayOptions
 from rfclassify.options.declare import Option, check_fields, declared, group, option
 from rfclassify.options.kinds import (
@@ -146,6 +147,11 @@ class NodeOptions:
         "deleted first.",
         default=2 * GiB, unit="bytes",
     )
+    report_positions: PositionPolicy = option(
+        "report_positions", POSITIONS, "Positions of people decoded from DroneID (pilot, drone, home point) in every "
+        "output: exact, redact, or coarse:DEGREES (rounded, e.g. coarse:0.01 = ~1 km). They are personal data.",
+        default=PositionPolicy(),
+    )
     realtime: bool = option(
         "realtime", FLAG, "Pace a recording at its sample rate (default: as fast as possible).", default=False
     )
@@ -165,13 +171,15 @@ class NodeOptions:
         ASSUME_CALIBRATED.name, ASSUME_CALIBRATED.kind, ASSUME_CALIBRATED.help, default=ASSUME_CALIBRATED.default
     )
     # Internal tuning, not offered to people: evidence margins, processing block and batch bounds,
-    # reconnect backoff, and how much IQ of every channel is kept / used per bearing estimate.
+    # reconnect backoff, the silence after which a connected receiver counts as stalled, and how much
+    # IQ of every channel is kept / used per bearing estimate.
     record_pre_s: float = 2.0
     record_post_s: float = 2.0
     block_samples: int = DEFAULT_BLOCK_SAMPLES
     max_batch_delay_s: float = 0.1
     max_batch: int = 64
     backoff_s: tuple[float, float] = (1.0, 60.0)
+    stall_s: float = 1.0
     bearing_window_s: float = 0.5
     bearing_span_s: float = 0.1
 

@@ -8,7 +8,8 @@ How a live source runs (:class:`LiveSource`): a reader thread drains the
 socket (or the device) as fast as data arrives into a bounded queue of raw
 chunks (``cu8`` from an RTL-SDR, 16-bit or float from SoapySDR), so the kernel and server buffers stay nearly empty; when the
 consumer is too slow and the queue is full, the reader drops the chunk and
-counts it in :attr:`LiveSource.dropped_samples`, reported through
+counts it in :attr:`LiveSource.dropped_samples` (and in
+:attr:`LiveSource.overflow_samples`: the consumer fell behind), reported through
 ``on_status`` (or the ``rfclassify`` logger on stderr), never silently. Every
 chunk gets its place on the sample timeline when it is received, so
 :attr:`Block.sample_index` jumps over dropped samples and time stays right;
@@ -16,6 +17,10 @@ chunk gets its place on the sample timeline when it is received, so
 ``sample_index / rate``. With ``reconnect=True`` a lost connection is retried
 with exponential backoff, the tuning is sent again, and the index jumps
 forward by the wall-clock length of the outage (counted as dropped).
+
+A consumer that must keep control while the receiver is silent (a node's
+heartbeats during an outage) passes ``idle_s`` to :meth:`LiveSource.blocks`:
+it then also yields an empty block whenever ``idle_s`` pass without samples.
 
 Tuning takes effect some time after the command is sent (in-flight USB
 transfers, the server's buffer list, the socket), so after connecting and
@@ -89,8 +94,9 @@ class LiveSource(Source):
     Subclasses implement :meth:`_open`, :meth:`_run_reader` (called in the
     reader thread; hand data to :meth:`_deliver`), :meth:`_close_device` and
     :meth:`_tune`. Attributes for monitoring (read them any time):
-    ``dropped_samples``, ``discarded_samples``, ``reconnects``,
-    :meth:`queue_depth`.
+    ``dropped_samples`` (all samples lost, outages included),
+    ``overflow_samples`` (the part lost because the consumer or the reader
+    fell behind), ``discarded_samples``, ``reconnects``, :meth:`queue_depth`.
     """
 
     def __init__(
@@ -134,6 +140,7 @@ class LiveSource(Source):
             queue_blocks = max(4, math.ceil(DEFAULT_QUEUE_S * self.rate_hz / self.chunk_samples))
         self.queue_blocks = int(queue_blocks)
         self.dropped_samples = 0
+        self.overflow_samples = 0
         self.discarded_samples = 0
         self.reconnects = 0
         self.info = SourceInfo(
@@ -160,6 +167,7 @@ class LiveSource(Source):
         self._clock: deque[tuple[float, float]] = deque()  # (arrival, implied _t0) of recent chunks
         self._clock_next: float | None = None  # wall time of the next clock correction
         self._resync = False
+        self._resync_overflow = False  # the coming gap is an overflow (samples lost for want of time)
         self._last_drop_report = 0.0
         self._unreported_drops = 0
 
@@ -199,9 +207,11 @@ class LiveSource(Source):
         else:
             log.info("%s", message)
 
-    def _count_drop(self, n: int, *, why: str) -> None:
+    def _count_drop(self, n: int, *, why: str, overflow: bool) -> None:
         with self._lock:
             self.dropped_samples += n
+            if overflow:
+                self.overflow_samples += n
             self._unreported_drops += n
             now = time.monotonic()
             if now - self._last_drop_report < 1.0:
@@ -247,6 +257,7 @@ class LiveSource(Source):
             t_recv = time.time()
         t_first = t_recv - n / self.rate_hz
         gap = 0
+        gap_overflow = False
         with self._lock:
             if self._t0 is None:
                 self._t0 = t_first
@@ -255,16 +266,20 @@ class LiveSource(Source):
                 expected = round((t_first - self._t0) * self.rate_hz)
                 gap = max(0, expected - self._next_index)
                 self._next_index += gap
-            self._resync = False
+                gap_overflow = self._resync_overflow
+            self._resync = self._resync_overflow = False
             self._discipline(t_recv, t_first - self._next_index / self.rate_hz)
             chunk = _Chunk(self._next_index, raw, self._tune_gen, self._epoch)
             self._next_index += n
         if gap:
-            self._count_drop(gap, why="while disconnected")
+            if gap_overflow:
+                self._count_drop(gap, why="the receiver overflowed: read too late", overflow=True)
+            else:
+                self._count_drop(gap, why="while disconnected", overflow=False)
         try:
             self._queue.put_nowait(chunk)
         except queue.Full:
-            self._count_drop(n, why="queue full: processing slower than the receiver")
+            self._count_drop(n, why="queue full: processing slower than the receiver", overflow=True)
 
     def _discipline(self, t_recv: float, t0_seen: float) -> None:
         """Keep :attr:`_t0` (wall time of sample 0) on the wall clock as the sample clock drifts.
@@ -295,10 +310,15 @@ class LiveSource(Source):
             self._t0 += min(max(window[0][1] - self._t0, -limit), limit)
             self._clock_next = t_recv + CLOCK_WINDOW_S
 
-    def _mark_disconnected(self) -> None:
-        """Called by the reader after losing the receiver: the next data re-anchors the index."""
+    def _mark_disconnected(self, *, overflow: bool = False) -> None:
+        """Called by the reader after losing samples: the next data re-anchors the index.
+
+        ``overflow``: the receiver dropped them because they were read too late (counted in
+        :attr:`overflow_samples` too), not because it was away.
+        """
         with self._lock:
             self._resync = True
+            self._resync_overflow = overflow
 
     def _backoff(self, attempt: int) -> float:
         first, most = self.backoff_s
@@ -387,15 +407,23 @@ class LiveSource(Source):
             seconds=index / self.rate_hz
         )
 
-    def blocks(self, block_size: int = DEFAULT_BLOCK_SAMPLES) -> Iterator[Block]:
+    def blocks(self, block_size: int = DEFAULT_BLOCK_SAMPLES, idle_s: float | None = None) -> Iterator[Block]:
         """Yield blocks of ``block_size`` contiguous samples at one centre frequency.
 
         A block is shorter only before a discontinuity (drop, reconnection,
-        retune) or at the end (``num_samples`` reached). Raises
-        :class:`SourceUnavailable` when the receiver is lost for good.
+        retune), at the end (``num_samples`` reached) or when the receiver
+        pauses with ``idle_s`` given. Raises :class:`SourceUnavailable` when
+        the receiver is lost for good.
+
+        With ``idle_s`` (seconds), whenever that long passes without a sample
+        the samples assembled so far are yielded, then an empty block
+        (``sample_index`` where the receiver's timeline has got to): the
+        consumer gets control back while the receiver is silent.
         """
         if block_size <= 0:
             raise ValueError("block_size must be positive")
+        if idle_s is not None and not idle_s > 0:
+            raise ValueError("idle_s must be positive")
         self._start()
         limit = self.num_samples
         delivered = 0
@@ -423,10 +451,12 @@ class LiveSource(Source):
             delivered += count
             return block
 
+        poll_s = 0.1 if idle_s is None else min(0.1, idle_s)
+        last_sample = time.monotonic()
         try:
             while limit is None or delivered < limit:
                 try:
-                    chunk = self._queue.get(timeout=0.1)
+                    chunk = self._queue.get(timeout=poll_s)
                 except queue.Empty:
                     if self._reader is None or not self._reader.is_alive():
                         if self._reader_error is not None and not isinstance(
@@ -436,7 +466,13 @@ class LiveSource(Source):
                                 yield emit(buf_len)
                             raise self._reader_error
                         break
+                    if idle_s is not None and time.monotonic() - last_sample >= idle_s:
+                        if buf_len:
+                            yield emit(buf_len)
+                        yield self._empty_block()
+                        last_sample = time.monotonic()
                     continue
+                last_sample = time.monotonic()
                 current_gen = self._tune_gen
                 n = len(chunk.raw) // self._comps
                 if chunk.tune_gen != current_gen:
@@ -475,6 +511,13 @@ class LiveSource(Source):
         finally:
             self.flush_drop_report()
             self._stop_reader()
+
+    def _empty_block(self) -> Block:
+        """A block without samples at the point the receiver's timeline has reached (an idle tick)."""
+        with self._lock:
+            index, freq_hz = self._next_index, self.freq_hz
+        shape = (0,) if self.num_channels == 1 else (0, self.num_channels)
+        return Block(np.zeros(shape, np.complex64), self.rate_hz, freq_hz, index, self._time_of(index))
 
     def _stop_reader(self) -> None:
         self._stop.set()

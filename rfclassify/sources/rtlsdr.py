@@ -33,12 +33,20 @@ from typing import Any
 
 import numpy as np
 
-from rfclassify.errors import InputError, SourceUnavailable
+from rfclassify.errors import InputError, MissingDependency, SourceUnavailable
 from rfclassify.sources.limits import check_rtl_rate, check_rtl_tuning
 from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
 from rfclassify.sources.rtltcp_protocol import TUNER_NAMES
 
-INSTALL_HINT = "install librtlsdr0 (Debian/Ubuntu) or pip install 'rfclassify[rtlsdr]'"
+#: What to install when pyrtlsdr (or the librtlsdr it loads) is missing: the extra brings both
+#: (pyrtlsdr, and pyrtlsdrlib's bundled librtlsdr); a system librtlsdr0 alone gives no Python module.
+INSTALL_HINT = "pip install 'rfclassify[rtlsdr]' (pyrtlsdr and librtlsdr)"
+#: What to check when the driver loads but opens no dongle.
+NO_DONGLE_HINT = (
+    "check that the dongle is plugged in (lsusb lists 0bda:2838 or 0bda:2832), that the DVB-T kernel driver does "
+    "not hold it (blacklist dvb_usb_rtl28xxu in /etc/modprobe.d/, then replug), and that udev lets this user open "
+    "it (the rtl-sdr udev rules, group plugdev); rtl_test tells which"
+)
 
 DeviceFactory = Callable[[int, "str | None"], Any]
 """``factory(index, serial)`` → an object with pyrtlsdr's ``RtlSdr`` interface."""
@@ -58,11 +66,16 @@ def parse_rtlsdr_spec(spec: str) -> tuple[int, str | None]:
 
 
 def pyrtlsdr_device(index: int, serial: str | None) -> Any:
-    """Open a dongle with pyrtlsdr (by serial number when given, else by index)."""
+    """Open a dongle with pyrtlsdr (by serial number when given, else by index).
+
+    Raises :class:`MissingDependency` when pyrtlsdr or librtlsdr cannot be loaded.
+    """
     try:
         from rtlsdr import RtlSdr
     except Exception as exc:  # noqa: BLE001 - ImportError, OSError or AttributeError from ctypes
-        raise RuntimeError(f"cannot load pyrtlsdr/librtlsdr ({_reason(exc)})") from None
+        raise MissingDependency(
+            f"cannot load pyrtlsdr/librtlsdr ({_reason(exc)}); {INSTALL_HINT}"
+        ) from None
     if serial is not None:
         return RtlSdr(serial_number=serial)
     return RtlSdr(device_index=index)
@@ -78,7 +91,9 @@ class RtlSdrSource(LiveSource):
 
     ``device_factory(index, serial)`` returns the device (default: pyrtlsdr's
     ``RtlSdr``). The device is opened and tuned at construction, so a missing
-    dongle or librtlsdr is reported at once as :class:`SourceUnavailable`.
+    dongle is reported at once as :class:`SourceUnavailable` (with what to
+    check: USB, the DVB-T driver, udev), a missing pyrtlsdr or librtlsdr as
+    :class:`MissingDependency` (with what to install).
     """
 
     def __init__(
@@ -137,9 +152,11 @@ class RtlSdrSource(LiveSource):
     def _open_device(self) -> None:
         try:
             device = self.device_factory(self.index, self.serial)
+        except MissingDependency as exc:
+            raise MissingDependency(f"{self.spec}: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - any failure of the driver means "no dongle here"
             raise SourceUnavailable(
-                f"{self.spec}: no RTL-SDR found: {_reason(exc)}; {INSTALL_HINT}"
+                f"{self.spec}: no RTL-SDR found: {_reason(exc)}; {NO_DONGLE_HINT}"
             ) from None
         try:
             self._configure(device)

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from rfclassify.errors import InputError, SourceUnavailable
+from rfclassify.errors import InputError, MissingDependency, SourceUnavailable
 from rfclassify.sources.live import DEFAULT_SETTLE_S, LiveSource, StatusCallback, parse_gain
 
 SOAPY_SDR_RX = 1
@@ -91,7 +91,7 @@ def parse_soapy_spec(spec: str) -> dict[str, str]:
 def import_soapysdr() -> Any:
     """The ``SoapySDR`` module: from this interpreter's path, else from the system's dist-packages.
 
-    Raises :class:`SourceUnavailable` with install advice when neither has it.
+    Raises :class:`MissingDependency` with install advice when neither has it (or its bindings do not load).
     """
     try:
         return importlib.import_module("SoapySDR")
@@ -99,7 +99,7 @@ def import_soapysdr() -> Any:
         pass
     where = os.environ.get("RFCLASSIFY_SOAPY_PATH", SYSTEM_DIST_PACKAGES)
     if not (Path(where) / "SoapySDR.py").exists():
-        raise SourceUnavailable(f"SoapySDR Python bindings not found; {INSTALL_HINT}")
+        raise MissingDependency(f"SoapySDR Python bindings not found; {INSTALL_HINT}")
     # Only the bindings are taken from there: the path is removed again so that no other system
     # package shadows the venv's own.
     sys.path.insert(0, where)
@@ -107,7 +107,7 @@ def import_soapysdr() -> Any:
         return importlib.import_module("SoapySDR")
     except ImportError as exc:
         version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        raise SourceUnavailable(
+        raise MissingDependency(
             f"SoapySDR bindings in {where} do not load into Python {version} ({exc}); they are built for the "
             "system's python3: run rfclassify with a venv made from it (python3 -m venv …)"
         ) from None
@@ -197,6 +197,8 @@ class SoapySource(LiveSource):
     def _open_device(self) -> None:
         try:
             device = self.device_factory(dict(self.args))
+        except MissingDependency as exc:
+            raise MissingDependency(f"{self.spec}: {exc}") from None
         except SourceUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - any driver failure means "no such device here"
@@ -332,7 +334,7 @@ class SoapySource(LiveSource):
                     return f"no samples for {MAX_TIMEOUTS * 0.1:.0f} s"
                 continue
             if n == SOAPY_SDR_OVERFLOW:
-                self._mark_disconnected()  # the driver lost samples: re-anchor the timeline on the wall clock
+                self._mark_disconnected(overflow=True)  # the driver lost samples: re-anchor the timeline on the wall clock
                 continue
             if n < 0:
                 return f"readStream error {n}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -92,13 +93,14 @@ def test_unreachable_rtl_tcp_is_one_line_exit_2(tmp_path):
     assert "Traceback" not in err and not list(tmp_path.iterdir())
 
 
-def test_missing_dongle_is_one_line_exit_2(tmp_path):
+def test_missing_driver_is_one_line_exit_2(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rtlsdr", None)  # pyrtlsdr not installed
     code, _, err = run(
         "capture", "rtlsdr:99", "--freq", "915M", "--duration", "1", "-o", str(tmp_path / "x")
     )
     assert code == 2
-    assert err.startswith("rfclassify: error: rtlsdr:99: no RTL-SDR found") and err.count("\n") == 1
-    assert "librtlsdr0" in err and not list(tmp_path.iterdir())
+    assert err.startswith("rfclassify: error: rtlsdr:99: cannot load pyrtlsdr") and err.count("\n") == 1
+    assert "pip install 'rfclassify[rtlsdr]'" in err and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 import time
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from rfclassify.cli.capture_cmd import capture_to_sigmf
-from rfclassify.errors import InputError, SourceUnavailable
+from rfclassify.errors import InputError, MissingDependency, SourceUnavailable
 from rfclassify.sources import open_source
 from rfclassify.sources.datatypes import datatype, decode
 from rfclassify.sources.rtlsdr import RtlSdrSource, parse_rtlsdr_spec
@@ -241,17 +242,24 @@ def test_unplugged_dongle_with_reconnect_reopens():
     assert indices == sorted(indices)
 
 
-def test_missing_driver_or_dongle_is_one_line():
-    with pytest.raises(SourceUnavailable) as err:
-        RtlSdrSource("rtlsdr:99", freq_hz=915e6)  # the real pyrtlsdr/librtlsdr path
+def test_missing_pyrtlsdr_is_permanent_with_install_advice(monkeypatch):
+    monkeypatch.setitem(sys.modules, "rtlsdr", None)  # what `import rtlsdr` meets where pyrtlsdr is not installed
+    with pytest.raises(MissingDependency) as err:
+        RtlSdrSource("rtlsdr:99", freq_hz=915e6)  # the real pyrtlsdr_device path
     message = str(err.value)
-    assert (
-        message.startswith("rtlsdr:99: no RTL-SDR found")
-        and "librtlsdr0" in message
-        and "\n" not in message
-    )
-    with pytest.raises(SourceUnavailable, match="LIBUSB_ERROR_NOT_FOUND"):
+    assert message.startswith("rtlsdr:99: cannot load pyrtlsdr/librtlsdr") and "\n" not in message
+    assert "pip install 'rfclassify[rtlsdr]'" in message and "apt-get" not in message
+    assert not isinstance(err.value, SourceUnavailable)  # not retried by a node
+
+
+def test_no_dongle_says_what_to_check():
+    # a driver that loads but finds no dongle raises as librtlsdr does through pyrtlsdr
+    with pytest.raises(SourceUnavailable) as err:
         RtlSdrSource("rtlsdr:", freq_hz=915e6, device_factory=Factory())
+    message = str(err.value)
+    assert message.startswith("rtlsdr:: no RTL-SDR found: LIBUSB_ERROR_NOT_FOUND") and "\n" not in message
+    for advice in ("plugged in", "dvb_usb_rtl28xxu", "udev"):
+        assert advice in message
 
 
 def test_refused_setting_is_input_error_and_releases_the_dongle():

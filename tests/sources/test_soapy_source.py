@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rfclassify.cli.capture_cmd import capture_to_sigmf
-from rfclassify.errors import InputError, SourceUnavailable
+from rfclassify.errors import InputError, MissingDependency, SourceUnavailable
 from rfclassify.sources import is_live_spec, open_source
 from rfclassify.sources.soapy import (
     SOAPY_SDR_OVERFLOW,
@@ -281,7 +281,7 @@ def test_system_bindings_load_when_installed():
     """Debian's python3-soapysdr is found from this venv (CI installs it); skipped where it is absent."""
     try:
         soapy = import_soapysdr()
-    except SourceUnavailable as exc:
+    except MissingDependency as exc:
         pytest.skip(str(exc))
     assert hasattr(soapy, "Device") and isinstance(list(soapy.Device.enumerate("driver=none_such")), list)
 
