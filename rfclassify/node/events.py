@@ -178,11 +178,12 @@ class EventEngine:
         self.events_emitted += 1
         return self.positions.apply({
             "event": kind,
-            **({"reason": reason} if reason is not None else {}),
             "time": iso_utc(self.utc_of(now_s)),
             "sensor_id": self.sensor_id,
             "center_freq_hz": state.center_freq_hz,
             **record,
+            # an end says why it ended; the record's own reason is "ok" for every confirmed emitter
+            **({"reason": reason} if reason is not None else {}),
             **self.extra,
             "report_id": f"{self._run_tag}:{self.events_emitted}",
         })
