@@ -1,6 +1,6 @@
 """DroneID in the pipeline: classify records, per-burst records, watch events, evidence, position policy.
 
-Frames built by the DroneID transmitter (:mod:`rfclassify.synth.droneid_frame`) with
+Frames built by the DroneID transmitter (:mod:`rfclassify.dsp.droneid_encode`) with
 chosen field values go through ``classify_iq`` / ``rfclassify.watch`` (detector,
 classifier, the stream engine's decoding, trackers); the NDSS Mavic Air 2 recording
 through ``rfclassify classify``.
@@ -20,7 +20,7 @@ from rfclassify.classify.positions import PositionPolicy
 from rfclassify.cli.main import main as cli
 from rfclassify.errors import InputError
 from rfclassify.sources import open_source
-from rfclassify.synth.droneid_frame import FlightInfo, droneid_capture, flight_info_payload
+from rfclassify.dsp.droneid_encode import FlightInfo, droneid_capture, flight_info_payload
 
 RATE_HZ = 20e6
 #: The receiver is tuned 3 MHz below the DroneID channel 2459.5 MHz.
