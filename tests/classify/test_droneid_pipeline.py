@@ -18,9 +18,9 @@ from click.testing import CliRunner
 import rfclassify
 from rfclassify.classify.positions import PositionPolicy
 from rfclassify.cli.main import main as cli
+from rfclassify.dsp.droneid_encode import FlightInfo, droneid_capture, flight_info_payload
 from rfclassify.errors import InputError
 from rfclassify.sources import open_source
-from rfclassify.dsp.droneid_encode import FlightInfo, droneid_capture, flight_info_payload
 
 RATE_HZ = 20e6
 #: The receiver is tuned 3 MHz below the DroneID channel 2459.5 MHz.
