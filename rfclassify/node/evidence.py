@@ -39,7 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from rfclassify.classify.droneid import ANNOTATION_KEY, DRONEID_LABEL, frame_duration_s, frame_record
+from rfclassify.classify.droneid import (
+    ANNOTATION_KEY,
+    DRONEID_LABEL,
+    frame_duration_s,
+    frame_record,
+)
 from rfclassify.classify.positions import PositionPolicy
 from rfclassify.classify.tracking import Emitter
 from rfclassify.dsp.droneid import OCCUPIED_HZ, DroneIDFrame
