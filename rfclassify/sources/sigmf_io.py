@@ -36,7 +36,6 @@ rfclassify's own metadata keys use the ``rfclassify`` namespace, declared in
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import json
 import logging
