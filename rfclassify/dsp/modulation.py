@@ -10,6 +10,8 @@ Bluetooth Core Specification Vol 2 Part A §3.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -194,6 +196,26 @@ def qam_symbols(rng: np.random.Generator, shape: int | tuple[int, ...], bits_per
     levels = 2.0 * np.arange(m) - (m - 1)
     scale = np.sqrt(2.0 * (m * m - 1) / 3.0)
     return (levels[rng.integers(0, m, shape)] + 1j * levels[rng.integers(0, m, shape)]) / scale
+
+
+@functools.lru_cache(maxsize=8)
+def qam_byte_table(bits_per_symbol: tuple[int, ...]) -> np.ndarray:
+    """Lookup table for fast random QAM: row q maps a byte to a unit-power point of ``bits_per_symbol[q]`` bits.
+
+    Square QAM of 2, 4, 6 or 8 bits (QPSK, 16-, 64-, 256-QAM): I from the
+    byte's low nibble and Q from its high nibble, each modulo the √M levels;
+    16 is a multiple of every level count, so a uniformly random byte gives
+    uniformly random points. Index it as ``table[row, bytes]``.
+    """
+    byte = np.arange(256)
+    table = np.empty((len(bits_per_symbol), 256), dtype=np.complex128)
+    for q, bits in enumerate(bits_per_symbol):
+        if bits not in (2, 4, 6, 8):
+            raise ValueError(f"square QAM of {bits} bits is not tabulated (2, 4, 6 or 8)")
+        m = 2 ** (bits // 2)
+        scale = np.sqrt(2.0 * (m * m - 1) / 3.0)
+        table[q] = ((2.0 * ((byte & 15) % m) - (m - 1)) + 1j * (2.0 * ((byte >> 4) % m) - (m - 1))) / scale
+    return table
 
 
 def ofdm_modulate(

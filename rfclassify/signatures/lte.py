@@ -87,8 +87,7 @@ from rfclassify.dsp.modulation import (
     lte_pss,
     lte_sss,
     normal_cp_lengths,
-    ofdm_modulate,
-    ofdm_slice_plan,
+    qam_byte_table,
     sc_fdma_frequency_rows,
     sc_fdma_modulate,
 )
@@ -100,6 +99,7 @@ from rfclassify.signatures._cellular_bands import (
     place_carrier,
     signature_bands,
 )
+from rfclassify.signatures._cellular_carrier import NFFT_STEP, Carrier, render_downlink
 from rfclassify.signatures.base import Band, Burst, EmitRequest, Signature, unit_power
 
 SPACING_HZ = 15e3
@@ -120,7 +120,6 @@ SLOT_S = 0.5e-3
 SYMBOLS_PER_SLOT = 7
 SYMBOLS_PER_SUBFRAME = 14
 SYMBOLS_PER_FRAME = 140
-NFFT_STEP = 128
 N_RB_MAX = 110
 #: TS 36.211 Table 4.2-2: uplink-downlink configuration → subframes 0…9.
 TDD_CONFIGS: dict[int, str] = {
@@ -238,22 +237,6 @@ def _laa_symbol_mask(rng: np.random.Generator, n_symbols: int) -> np.ndarray:
 QAM_ORDERS = (2, 4, 6)
 
 
-@functools.lru_cache(maxsize=1)
-def _constellations() -> np.ndarray:
-    """(3, 64) table: row q maps a random byte's 6 low bits to a unit-power point of ``QAM_ORDERS[q]``.
-
-    The byte's low and high three bits are uniform over 8 levels, so modulo 2, 4 or 8 levels they are
-    uniform over those (I and Q of QPSK, 16-QAM, 64-QAM).
-    """
-    byte = np.arange(64)
-    table = np.empty((len(QAM_ORDERS), 64), dtype=np.complex128)
-    for q, bits in enumerate(QAM_ORDERS):
-        m = 2 ** (bits // 2)
-        scale = np.sqrt(2.0 * (m * m - 1) / 3.0)
-        table[q] = ((2.0 * ((byte & 7) % m) - (m - 1)) + 1j * (2.0 * ((byte >> 3) % m) - (m - 1))) / scale
-    return table
-
-
 def _frame_grid(
     rng: np.random.Generator, n_rb: int, cols: np.ndarray, fixed: tuple[np.ndarray, np.ndarray], load: float, cfi: int
 ) -> np.ndarray:
@@ -277,7 +260,7 @@ def _frame_grid(
     pbch_cols = np.abs(cols - n_sc // 2 + 0.5) < 36
     on[7:11, pbch_cols] = True
     kind[7:11, pbch_cols] = 0
-    data = _constellations()[kind, rng.integers(0, 64, on.shape, dtype=np.uint8)]
+    data = qam_byte_table(QAM_ORDERS)[kind, rng.integers(0, 256, on.shape, dtype=np.uint8)]
     return np.where(mask, values, np.where(on, data, 0.0))
 
 
@@ -286,59 +269,34 @@ def _downlink(req: EmitRequest, op: OperatingBand, bw_hz: float) -> list[Burst]:
     structure = op.duplex
     occupied_hz = n_rb * RB_HZ
     fc = place_carrier(req.rng, op.dl_hz, bw_hz, occupied_hz, op.raster_hz, req.window_hz, op.channels_hz)
-    f_lo, f_hi = fc - occupied_hz / 2, fc + occupied_hz / 2
-    if not req.visible(f_lo, f_hi):
-        return []
-    k_all = subcarrier_offsets(n_rb)
-    plan = ofdm_slice_plan(k_all, SPACING_HZ, fc, req.window_hz, nfft_full, NFFT_STEP)
-    if plan is None:
-        return []
-    k, k0, nfft, frac = plan
-    cols = np.flatnonzero(np.isin(k_all, k))
+    carrier = Carrier(fc, fc - occupied_hz / 2, fc + occupied_hz / 2, subcarrier_offsets(n_rb), 0, nfft_full)
     cell_id = int(req.params.get("cell_id", req.rng.integers(0, 504)))
     load = float(req.params.get("load", req.rng.uniform(*LOAD_RANGE)))
     cfi = int(req.rng.integers(2, 5) if n_rb <= 10 else req.rng.integers(1, 4))
     meta: dict = {"direction": "downlink", "duplex": structure, "bandwidth_hz": bw_hz, "n_rb": n_rb,
                   "cell_id": cell_id, "load": load, "carrier_hz": fc}
-    fs = nfft * SPACING_HZ
-    cp = normal_cp_lengths(nfft, 0, SYMBOLS_PER_FRAME)
-    frame_len = int(cp.sum()) + SYMBOLS_PER_FRAME * nfft
-    offset = int(req.rng.integers(0, frame_len))  # where in its frame the request starts
-    n_out = round(req.duration_s * fs)
-    n_frames = -(-(offset + n_out) // frame_len)
     if structure == "TDD":
         config = int(_draw(req, "tdd_config", (2, 2, 2, 2, 2, 2, 0, 1, 3, 4, 5, 6)))
         special = int(_draw(req, "special_subframe", (7, 7, 7, 7, 7, 7, 7, 7, 7, 0, 1, 2, 3, 4, 5, 6, 8, 9)))
         if config not in TDD_CONFIGS or special not in DWPTS_SYMBOLS:
             raise ValueError(f"lte: tdd_config {config} / special_subframe {special} not in TS 36.211 Tables 4.2-1/4.2-2")
-        sym_on = np.tile(tdd_symbol_mask(config, special), n_frames)
         meta.update(tdd_config=config, special_subframe=special, pattern=TDD_CONFIGS[config])
+
+        def symbols_on(n_frames: int) -> np.ndarray:
+            return np.tile(tdd_symbol_mask(config, special), n_frames)
     elif structure == "LAA":
-        sym_on = _laa_symbol_mask(req.rng, n_frames * SYMBOLS_PER_FRAME)
+
+        def symbols_on(n_frames: int) -> np.ndarray:
+            return _laa_symbol_mask(req.rng, n_frames * SYMBOLS_PER_FRAME)
     else:
-        sym_on = np.ones(n_frames * SYMBOLS_PER_FRAME, dtype=bool)
+
+        def symbols_on(n_frames: int) -> np.ndarray:
+            return np.ones(n_frames * SYMBOLS_PER_FRAME, dtype=bool)
+
     fixed = fixed_grid(n_rb, cell_id, structure)
-    x = np.empty(n_frames * frame_len, dtype=np.complex64)
-    for f in range(n_frames):
-        grid = _frame_grid(req.rng, n_rb, cols, fixed, load, cfi)
-        grid[~sym_on[f * SYMBOLS_PER_FRAME : (f + 1) * SYMBOLS_PER_FRAME]] = 0.0
-        # Whole frames hold whole periods of every subcarrier offset, so per-frame slices join in phase.
-        x[f * frame_len : (f + 1) * frame_len] = ofdm_modulate(grid, k, nfft, cp, k0=k0)
-    # Transmissions: runs of on-air symbols, in samples from the request's start.
-    sym_start = np.concatenate(([0], np.cumsum(np.tile(cp + nfft, n_frames)))) - offset
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], sym_on.astype(np.int8), [0]))))
-    bursts = []
-    for s_sym, e_sym in zip(edges[::2], edges[1::2]):
-        s, e = max(int(sym_start[s_sym]), 0), min(int(sym_start[e_sym]), n_out)
-        if e <= s:
-            continue
-        samples = x[offset + s : offset + e]
-        power = float(np.vdot(samples, samples).real) / len(samples)
-        if power <= 0:
-            continue
-        samples *= np.float32(1.0 / np.sqrt(power))  # unit power while on air
-        bursts.append(Burst(s / fs, fc + k0 * SPACING_HZ, samples, fs, f_lo, f_hi, "none", frac, dict(meta)))
-    return bursts
+    return render_downlink(
+        req, carrier, lambda _frame, cols: _frame_grid(req.rng, n_rb, cols, fixed, load, cfi), symbols_on, meta
+    )
 
 
 def _uplink(req: EmitRequest, op: OperatingBand, bw_hz: float) -> list[Burst]:
