@@ -151,13 +151,23 @@ def place_carrier(
     raster_hz: float,
     window_hz: tuple[float, float] | None,
     channels_hz: tuple[float, ...] = (),
+    requested_hz: float | None = None,
 ) -> float:
     """Centre (Hz) of a carrier ``channel_bw_hz`` wide inside ``edges_hz``, on the channel raster.
 
+    ``requested_hz`` (a builder's ``carrier_hz`` parameter) is returned as given if the channel fits
+    in the band (``ValueError`` otherwise).
+
     With ``channels_hz`` the centre is one of those channels. Under a receiver window the centre is
-    drawn among those whose occupied bandwidth overlaps the window (dense downlink bands: see the
-    module docstring); if none does, among all of them (the carrier is then out of view).
+    drawn among the carriers whose occupied bandwidth holds the window's centre (dense downlink
+    bands: see the module docstring), else among those that overlap the window (a receiver tuned
+    beside the band sees the edge of its nearest carrier), else among all (out of view).
     """
+    if requested_hz is not None:
+        if not edges_hz[0] <= requested_hz - channel_bw_hz / 2 and requested_hz + channel_bw_hz / 2 <= edges_hz[1]:
+            raise ValueError(f"a {channel_bw_hz / 1e6:g} MHz carrier at {requested_hz / 1e6:g} MHz is not inside "
+                             f"{edges_hz[0] / 1e6:g}-{edges_hz[1] / 1e6:g} MHz")
+        return float(requested_hz)
     if channels_hz:
         centres = np.asarray(channels_hz, dtype=np.float64)
     else:
@@ -167,8 +177,11 @@ def place_carrier(
             return float(np.round(0.5 * (edges_hz[0] + edges_hz[1]) / raster_hz) * raster_hz)
         centres = np.arange(int(lo), int(hi) + 1, dtype=np.float64) * raster_hz
     if window_hz is not None:
-        half = 0.45 * occupied_hz  # at least a tenth of the carrier in view
-        seen = centres[(centres + half > window_hz[0]) & (centres - half < window_hz[1])]
-        if len(seen):
-            centres = seen
+        half = 0.5 * occupied_hz
+        middle = 0.5 * (window_hz[0] + window_hz[1])
+        for seen in (np.abs(centres - middle) < half,
+                     (centres + 0.9 * half > window_hz[0]) & (centres - 0.9 * half < window_hz[1])):
+            if seen.any():
+                centres = centres[seen]
+                break
     return float(centres[int(rng.integers(len(centres)))])

@@ -67,7 +67,8 @@ Builder parameters (``EmitRequest.params``), drawn when missing:
 decides; an unpaired TDD band draws downlink with probability 3/4; LAA is
 downlink only); ``bandwidth_hz`` — one of the band's channel bandwidths;
 ``tdd_config`` — 0…6; ``special_subframe`` — 0…9; ``cell_id`` — 0…503;
-``load`` — share of PDSCH resource-block groups scheduled (0…1).
+``load`` — share of PDSCH resource-block groups scheduled (0…1); ``carrier_hz`` — the
+carrier centre (the downlink carrier, or the uplink carrier in an uplink band).
 
 The downlink is built one 10 ms frame at a time as a resource grid (every
 symbol inverse-FFT'd at once); under a receiver window only the visible
@@ -268,7 +269,8 @@ def _downlink(req: EmitRequest, op: OperatingBand, bw_hz: float) -> list[Burst]:
     n_rb, nfft_full = BANDWIDTHS[bw_hz]
     structure = op.duplex
     occupied_hz = n_rb * RB_HZ
-    fc = place_carrier(req.rng, op.dl_hz, bw_hz, occupied_hz, op.raster_hz, req.window_hz, op.channels_hz)
+    fc = place_carrier(req.rng, op.dl_hz, bw_hz, occupied_hz, op.raster_hz, req.window_hz, op.channels_hz,
+                       req.params.get("carrier_hz"))
     carrier = Carrier(fc, fc - occupied_hz / 2, fc + occupied_hz / 2, subcarrier_offsets(n_rb), 0, nfft_full)
     cell_id = int(req.params.get("cell_id", req.rng.integers(0, 504)))
     load = float(req.params.get("load", req.rng.uniform(*LOAD_RANGE)))
@@ -302,7 +304,8 @@ def _downlink(req: EmitRequest, op: OperatingBand, bw_hz: float) -> list[Burst]:
 def _uplink(req: EmitRequest, op: OperatingBand, bw_hz: float) -> list[Burst]:
     n_rb, _ = BANDWIDTHS[bw_hz]
     edges_hz = op.ul_hz if op.ul_hz is not None else op.dl_hz
-    fc = place_carrier(req.rng, edges_hz, bw_hz, n_rb * RB_HZ, op.raster_hz, req.window_hz, op.channels_hz)
+    fc = place_carrier(req.rng, edges_hz, bw_hz, n_rb * RB_HZ, op.raster_hz, req.window_hz, op.channels_hz,
+                       req.params.get("carrier_hz"))
     allowed = np.ones(10, dtype=bool)
     meta_base: dict = {"direction": "uplink", "duplex": op.duplex, "bandwidth_hz": bw_hz, "n_rb": n_rb, "carrier_hz": fc}
     if op.duplex == "TDD":

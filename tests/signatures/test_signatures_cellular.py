@@ -346,3 +346,120 @@ def test_lte_tdd_render_through_a_wideband_receiver():
     inside = (rf > lo + 0.5e6) & (rf < hi - 0.5e6)
     outside = (rf < lo - 1e6) | (rf > hi + 1e6)
     assert np.median(p[inside]) > 10 * np.median(p[outside])
+
+
+# ---------------------------------------------------------------- NR
+
+
+def test_nr_bands_follow_ts38101():
+    sig = get("nr")
+    assert sig.label == "nr" and not sig.drone and sig.link == "none" and sig.order == 14 and sig.continuous
+    names = {b.name for b in sig.bands}
+    assert {"n71 DL", "n25 DL", "n66 DL", "n5 DL", "n2 DL", "n41", "n77", "n78"} <= names
+    assert (sig.band("n71 DL").lo_hz, sig.band("n71 DL").hi_hz) == (617e6, 652e6)
+    assert (sig.band("n77").lo_hz, sig.band("n77").hi_hz) == (3300e6, 4200e6)
+    assert (sig.band("n25 DL").lo_hz, sig.band("n25 DL").hi_hz) == (1930e6, 1995e6)
+    assert all(sig.in_band([3700e6, 2600e6, 630e6], 20e6))
+    assert not sig.in_band(2440e6, 2e6) and not sig.in_band(5800e6, 10e6) and not sig.in_band(915e6, 0.5e6)
+
+
+def _nr_ssb_view(bursts, duration_s: float) -> tuple[np.ndarray, float, float]:
+    """The timeline mixed so the SSB's PSS middle (block subcarrier 119) is at 0 Hz; (samples, rate, SCS)."""
+    x, fs = timeline(bursts, duration_s)
+    meta = bursts[0].meta
+    scs = meta["scs_hz"]
+    shift = meta["ssb_hz"] - scs - bursts[0].rf_hz
+    return x * np.exp(-2j * np.pi * shift * np.arange(len(x)) / fs), fs, scs
+
+
+@pytest.mark.parametrize("band, bw_hz, period_s", [("n71 DL", 5e6, 20e-3), ("n78", 10e6, 20e-3), ("n25 DL", 5e6, 10e-3)])
+def test_nr_ssb_period_position_width_and_root(band, bw_hz, period_s):
+    n_id2 = 2
+    duration_s = 3.3 * period_s
+    bursts = emit("nr", 12, duration_s, band, bandwidth_hz=bw_hz, load=0.0, cell_id=3 * 200 + n_id2,
+                  ssb_period_s=period_s, n_ssb=2)
+    x, fs, scs = _nr_ssb_view(bursts, duration_s)
+    nfft = round(fs / scs)
+    scores = []
+    for root_id in range(3):
+        peaks, metric = sync_peaks(x, nr_pss_time(root_id, nfft), nfft)
+        scores.append(metric.max())
+        if root_id == n_id2:
+            found = peaks
+    assert int(np.argmax(scores)) == n_id2 and scores[n_id2] > 0.8
+    t = found / fs
+    groups = np.split(t, np.flatnonzero(np.diff(t) > 4e-3) + 1)
+    assert len(groups) >= 3 and all(len(g) == 2 for g in groups)  # n_ssb blocks per burst
+    assert np.diff([g[0] for g in groups]) == pytest.approx(np.full(len(groups) - 1, period_s), abs=2 / fs)
+    # Cases A / C: the two first blocks start on symbols 2 and 8 of the first slot: 6 symbols apart,
+    # one of them (symbol 7) with the long CP at 15 kHz, where it starts the second 0.5 ms.
+    spacing_s = 6 * (1 + 144 / 2048) / scs + (16 / 2048 / scs if scs == 15e3 else 0.0)
+    assert [g[1] - g[0] for g in groups] == pytest.approx([spacing_s] * len(groups), abs=2 / fs)
+    # An idle NR cell sends its SSBs only: 240 subcarriers (3.6 MHz at 15 kHz, 7.2 MHz at 30 kHz).
+    on = np.abs(x) > 0
+    bw, lo, hi = occupied_bandwidth_hz(x[on], fs, 0.99, nfft=1024)
+    assert 0.93 * 240 * scs < bw <= 1.01 * 240 * scs
+    assert (lo + hi) / 2 == pytest.approx(0.5 * scs, abs=scs)  # centred on SS_REF, half a subcarrier above 0
+
+
+def test_nr_idle_cell_is_silent_between_ssbs_unlike_lte():
+    nr = emit("nr", 13, 0.04, "n25 DL", bandwidth_hz=5e6, load=0.0)
+    lte = emit("lte", 13, 0.04, "B25 DL", bandwidth_hz=5e6, load=0.0)
+
+    def on_share(bursts):
+        x, fs = timeline(bursts, 0.04)
+        n = round(fs * 0.5e-3)  # per 0.5 ms
+        blocks = np.abs(x[: len(x) // n * n].reshape(-1, n)) ** 2
+        return float(np.mean(blocks.sum(axis=1) > 0))
+
+    assert on_share(nr) < 0.15  # at most 4 SSBs of 4 symbols per 20 ms: 2 ms of 20
+    assert on_share(lte) == 1.0  # CRS in every slot (symbols 0 and 4) whatever the load
+
+
+def test_nr_30_khz_cyclic_prefix_and_slot():
+    b = emit("nr", 14, 0.003, "n25 DL", bandwidth_hz=10e6, load=0.9)[0]
+    assert b.meta["scs_hz"] == 15e3
+    b = emit("nr", 14, 0.003, "n78", bandwidth_hz=20e6, load=0.9, tdd_pattern="DDDDDDDSUU")[0]
+    x, fs = b.samples, b.sample_rate_hz
+    lag = round(fs / 30e3)  # 33.3 µs
+    cp = 144 * lag // 2048
+    prod = x[lag:] * np.conj(x[:-lag])
+    metric = np.abs(np.convolve(prod, np.ones(cp), mode="valid")) / (
+        np.convolve(np.abs(x[:-lag]) ** 2, np.ones(cp), mode="valid") + 1e-12
+    )
+    peaks, _ = find_peaks(metric, height=0.7, distance=lag // 2)
+    periods = np.diff(peaks) / fs
+    assert np.median(periods) == pytest.approx((1 + 144 / 2048) / 30e3, abs=0.2e-6)  # 35.68 µs
+    assert np.mean(periods[:200]) == pytest.approx(0.5e-3 / 14, rel=3e-3)  # 14 symbols per 0.5 ms slot
+
+
+@pytest.mark.parametrize("pattern, on_slots, period_s", [("DDDSU", 3, 2.5e-3), ("DDDDDDDSUU", 7, 5e-3)])
+def test_nr_tdd_pattern(pattern, on_slots, period_s):
+    bursts = emit("nr", 15, 0.03, "n41", bandwidth_hz=20e6, load=0.9, tdd_pattern=pattern)
+    x, fs = timeline(bursts, 0.03)
+    runs = on_runs(x)[1:-1]
+    durations = np.array([e - s for s, e in runs]) / fs
+    starts = np.array([s for s, _ in runs]) / fs
+    # D slots of 0.5 ms, then the special slot's 10 downlink symbols (the first with the long CP).
+    special_s = (10 * (2048 + 144) + 32) / (2048 * 30e3)
+    assert durations == pytest.approx(np.full(len(runs), on_slots * 0.5e-3 + special_s), abs=3e-6)
+    assert np.diff(starts) == pytest.approx(np.full(len(runs) - 1, period_s), abs=3e-6)
+
+
+def test_nr_slice_of_a_100_mhz_carrier_through_narrow_and_wide_receivers():
+    window = (3700e6 - 1.2e6, 3700e6 + 1.2e6)
+    bursts = emit("nr", 16, 0.02, "n77", window, bandwidth_hz=100e6, tdd_pattern="DDDSU")
+    assert bursts and max(b.sample_rate_hz for b in bursts) <= 4 * 30e3 * 128  # not 122.88 MS/s
+    b = bursts[0]
+    assert b.f_hi_hz - b.f_lo_hz == pytest.approx(273 * 12 * 30e3)  # 98.28 MHz
+    assert b.f_lo_hz < window[0] and b.f_hi_hz > window[1]
+    assert b.power_fraction == pytest.approx(2.4e6 / 98.28e6, rel=0.15)
+    scene = Scene([EmitterSpec("nr", 20.0, band="n77", params={"bandwidth_hz": 100e6, "load": 0.9, "carrier_hz": 3690e6},
+                               emitter_id="gnb")], wideband(3700e6, 20e6), 0.02)
+    rec = render(scene, np.random.default_rng(17))
+    anns = [a for a in rec.annotations if a["core:label"] == "nr"]
+    assert anns and all(a["core:freq_upper_edge"] - a["core:freq_lower_edge"] > 90e6 for a in anns)
+    comp = rec.components["gnb"]
+    f, p = psd(comp[np.abs(comp) > 0], 20e6, 512)
+    inside = np.abs(f) < 8e6
+    assert p[inside].min() > 0.2 * p[inside].mean()  # the slice fills the receiver's band
