@@ -29,7 +29,8 @@ Physical link, with the public source of every number (3GPP Release 15 texts):
   (L_max = 8). A UE assumes a 20 ms period for initial access (§4.1), the
   usual network setting (``ssb_period_s``; 5–160 ms allowed by TS 38.331
   ``ssb-periodicityServingCell``). How many of the L_max candidates are sent
-  (beams) is an **assumption**: drawn 1…L_max, the first ones.
+  (beams) is an **assumption**: drawn 1…L_max, the first ones whose four
+  symbols are downlink symbols of the TDD pattern.
 * **SSB position** — on the RB grid (k_SSB = 0) somewhere inside the carrier
   (**assumption**: the sync raster of TS 38.101-1 §5.4.3 places it in steps
   of 1.2/1.44 MHz; here any RB offset with the block inside the carrier).
@@ -176,10 +177,12 @@ def _build(req: EmitRequest) -> list[Burst]:
     period_s = float(req.params.get("ssb_period_s", SSB_PERIOD_S))
     if not any(abs(period_s - p) < 1e-9 for p in SSB_PERIODS_S):
         raise ValueError(f"nr: ssb_period_s {period_s} not one of {SSB_PERIODS_S}")
-    first = ssb_first_symbols(scs, fc, unpaired)
+    # Candidate SSBs whose four symbols are all downlink under the TDD pattern (the gNB sends no others).
+    downlink = _symbols_on(pattern, mu, 1)
+    first = tuple(s for s in ssb_first_symbols(scs, fc, unpaired) if downlink[s : s + SSB_SYMBOLS].all())
     n_ssb = int(req.params.get("n_ssb", req.rng.integers(1, len(first) + 1)))
     if not 1 <= n_ssb <= len(first):
-        raise ValueError(f"nr: n_ssb {n_ssb} not in 1…{len(first)} (L_max of TS 38.213 §4.1 here)")
+        raise ValueError(f"nr: n_ssb {n_ssb} not in 1…{len(first)} (the candidates of TS 38.213 §4.1 on downlink symbols)")
     ssb_rb = int(req.rng.integers(0, n_rb - SSB_SUBCARRIERS // RB_SUBCARRIERS + 1))
     cell_id = int(req.params.get("cell_id", req.rng.integers(0, 1008)))
     load = float(req.params.get("load", req.rng.uniform(*LOAD_RANGE)))

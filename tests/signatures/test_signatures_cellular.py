@@ -463,3 +463,15 @@ def test_nr_slice_of_a_100_mhz_carrier_through_narrow_and_wide_receivers():
     f, p = psd(comp[np.abs(comp) > 0], 20e6, 512)
     inside = np.abs(f) < 8e6
     assert p[inside].min() > 0.2 * p[inside].mean()  # the slice fills the receiver's band
+
+
+def test_nr_ssbs_only_on_downlink_symbols_of_the_tdd_pattern():
+    # DDSUU at 30 kHz: slots 0-1 downlink, slot 2 special (10 downlink symbols): candidates 2, 8, 16, 22, 30.
+    with pytest.raises(ValueError, match="n_ssb"):
+        emit("nr", 18, 0.01, "n78", bandwidth_hz=10e6, tdd_pattern="DDSUU", n_ssb=6)
+    bursts = emit("nr", 18, 0.045, "n78", bandwidth_hz=10e6, tdd_pattern="DDSUU", n_ssb=5, load=0.0, cell_id=7)
+    x, fs, scs = _nr_ssb_view(bursts, 0.045)
+    peaks, _ = sync_peaks(x, nr_pss_time(7 % 3, round(fs / scs)), round(fs / scs))
+    t = peaks / fs
+    groups = np.split(t, np.flatnonzero(np.diff(t) > 4e-3) + 1)
+    assert len(groups) >= 2 and all(len(g) == 5 for g in groups)  # every PSS whole: none cut by the pattern
