@@ -10,6 +10,8 @@ Bluetooth Core Specification Vol 2 Part A §3.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -196,6 +198,26 @@ def qam_symbols(rng: np.random.Generator, shape: int | tuple[int, ...], bits_per
     return (levels[rng.integers(0, m, shape)] + 1j * levels[rng.integers(0, m, shape)]) / scale
 
 
+@functools.lru_cache(maxsize=8)
+def qam_byte_table(bits_per_symbol: tuple[int, ...]) -> np.ndarray:
+    """Lookup table for fast random QAM: row q maps a byte to a unit-power point of ``bits_per_symbol[q]`` bits.
+
+    Square QAM of 2, 4, 6 or 8 bits (QPSK, 16-, 64-, 256-QAM): I from the
+    byte's low nibble and Q from its high nibble, each modulo the √M levels;
+    16 is a multiple of every level count, so a uniformly random byte gives
+    uniformly random points. Index it as ``table[row, bytes]``.
+    """
+    byte = np.arange(256)
+    table = np.empty((len(bits_per_symbol), 256), dtype=np.complex128)
+    for q, bits in enumerate(bits_per_symbol):
+        if bits not in (2, 4, 6, 8):
+            raise ValueError(f"square QAM of {bits} bits is not tabulated (2, 4, 6 or 8)")
+        m = 2 ** (bits // 2)
+        scale = np.sqrt(2.0 * (m * m - 1) / 3.0)
+        table[q] = ((2.0 * ((byte & 15) % m) - (m - 1)) + 1j * (2.0 * ((byte >> 4) % m) - (m - 1))) / scale
+    return table
+
+
 def ofdm_modulate(
     coeffs: np.ndarray,
     k: np.ndarray,
@@ -227,16 +249,16 @@ def ofdm_modulate(
     grid = np.zeros((n_sym, nfft), dtype=np.complex128)
     grid[:, (np.asarray(k) - k0) % nfft] = coeffs
     time = np.fft.ifft(grid, axis=1) * np.sqrt(nfft)
-    out = np.empty(int(lengths.sum()), dtype=np.complex64)
-    # Symbols of one (cp, body) shape are cut out in one fancy-indexing step.
-    shape_key = cp * (int(body.max()) + 1) + body
-    for key in np.unique(shape_key):
-        rows = np.flatnonzero(shape_key == key)
-        c, b = int(cp[rows[0]]), int(body[rows[0]])
-        idx = np.arange(-c, b) % nfft
-        dest = starts[rows][:, None] + np.arange(c + b)[None, :]
-        out[dest] = time[rows][:, idx]
-    return out
+    # Every symbol cut from one extended row (its longest prefix and body), then the rows joined
+    # through a mask that keeps each symbol's own span: one pass, no per-sample index arrays.
+    c_max, b_max = int(cp.max()), int(body.max())
+    if b_max <= nfft and c_max <= nfft:  # prefix and body are two plain slices of each row
+        ext = np.concatenate((time[:, nfft - c_max :], time[:, :b_max]), axis=1, dtype=np.complex64)
+    else:
+        ext = time[:, np.arange(-c_max, b_max) % nfft].astype(np.complex64)
+    j = np.arange(c_max + b_max)[None, :]
+    keep = (j >= (c_max - cp)[:, None]) & (j < (c_max + body)[:, None])
+    return ext[keep]
 
 
 def ofdm_slice_plan(
@@ -273,3 +295,162 @@ def ofdm_slice_plan(
         return k_used, 0, nfft_full, 1.0
     nfft = min(nfft_full, nfft_step * int(np.ceil(oversample * span / nfft_step)))
     return kept, k0, nfft, len(kept) / len(k_used)
+
+
+# --- Cellular (LTE, NR) sequences and numerology ------------------------------
+# From the 3GPP specifications cited per function; m-sequence recursions are written
+# out as in the standard's equations (x(i+n) from earlier terms, modulo 2).
+
+
+def _m_sequence(taps: tuple[int, ...], init: tuple[int, ...], length: int) -> np.ndarray:
+    """Binary sequence x(i) with x(i + n) = Σ x(i + t) mod 2 over ``taps``; ``init`` = x(0)…x(n−1)."""
+    n = len(init)
+    x = np.zeros(length + n, dtype=np.int64)
+    x[:n] = init
+    for i in range(length):
+        x[i + n] = sum(int(x[i + t]) for t in taps) % 2
+    return x[:length]
+
+
+def normal_cp_lengths(nfft: int, mu: int, n_symbols: int) -> np.ndarray:
+    """Normal cyclic prefix of each symbol, in samples at ``nfft``·15·2^µ kHz (LTE is µ = 0).
+
+    TS 38.211 §5.3.1 (and TS 36.211 Table 6.12-1 for LTE): 144·nfft/2048 samples,
+    plus 16·2^µ·nfft/2048 on the first symbol of every 0.5 ms (symbol 0 of
+    each group of 7·2^µ symbols). At 30.72 MS/s and 15 kHz: 160 / 144 samples.
+    ``nfft`` must be a multiple of 128 (whole samples).
+    """
+    if nfft % 128:
+        raise ValueError(f"nfft {nfft} is not a multiple of 128: cyclic prefixes would not be whole samples")
+    cp = np.full(n_symbols, 144 * nfft // 2048, dtype=np.int64)
+    cp[:: 7 * 2**mu] += 16 * 2**mu * nfft // 2048
+    return cp
+
+
+def gold_sequence(c_init: np.ndarray | list[int], length: int) -> np.ndarray:
+    """Length-31 Gold sequences c(n), n < ``length``, one row per ``c_init`` (TS 36.211 §7.2, TS 38.211 §5.2.1).
+
+    x1(n+31) = x1(n+3) + x1(n), x1 initialised to 1, 0, …, 0; x2(n+31) = x2(n+3) +
+    x2(n+2) + x2(n+1) + x2(n), initialised with the bits of ``c_init``; c(n) =
+    x1(n + 1600) + x2(n + 1600), all modulo 2. Vectorized over the rows.
+    """
+    c_init = np.atleast_1d(np.asarray(c_init, dtype=np.int64))
+    total = length + 1600
+    x1 = np.zeros(total + 31, dtype=np.int8)
+    x1[0] = 1
+    x2 = np.zeros((len(c_init), total + 31), dtype=np.int8)
+    x2[:, :31] = (c_init[:, None] >> np.arange(31)[None, :]) & 1
+    for n in range(total):
+        x1[n + 31] = x1[n + 3] ^ x1[n]
+        x2[:, n + 31] = x2[:, n + 3] ^ x2[:, n + 2] ^ x2[:, n + 1] ^ x2[:, n]
+    return (x1[None, 1600:total] ^ x2[:, 1600:total]).astype(np.int8)
+
+
+def lte_pss(n_id2: int) -> np.ndarray:
+    """LTE primary synchronization signal d(0…61) of ``n_id2`` ∈ {0, 1, 2} (TS 36.211 §6.11.1.1).
+
+    The length-63 Zadoff-Chu sequence of root 25, 29 or 34 (Table 6.11.1.1-1)
+    without its middle element n = 31, which would sit on the DC subcarrier.
+    """
+    root = (25, 29, 34)[n_id2]
+    return np.delete(zadoff_chu(root, 63), 31)
+
+
+def lte_sss(n_id1: int, n_id2: int, subframe: int) -> np.ndarray:
+    """LTE secondary synchronization signal d(0…61) in subframe 0 or 5 (TS 36.211 §6.11.2.1).
+
+    Two interleaved length-31 m-sequences cyclically shifted by m0, m1 (from
+    ``n_id1`` ∈ 0…167), scrambled by c0/c1 (shifted by ``n_id2``) and z1; the
+    halves swap between subframes 0 and 5, which tells a receiver where the
+    10 ms frame starts.
+    """
+    q1 = n_id1 // 30
+    q = (n_id1 + q1 * (q1 + 1) // 2) // 30
+    m1_ = n_id1 + q * (q + 1) // 2
+    m0 = m1_ % 31
+    m1 = (m0 + m1_ // 31 + 1) % 31
+    s = 1 - 2 * _m_sequence((0, 2), (0, 0, 0, 0, 1), 31)
+    c = 1 - 2 * _m_sequence((0, 3), (0, 0, 0, 0, 1), 31)
+    z = 1 - 2 * _m_sequence((0, 1, 2, 4), (0, 0, 0, 0, 1), 31)
+    n = np.arange(31)
+    s0, s1 = s[(n + m0) % 31], s[(n + m1) % 31]
+    c0, c1 = c[(n + n_id2) % 31], c[(n + n_id2 + 3) % 31]
+    z10, z11 = z[(n + m0 % 8) % 31], z[(n + m1 % 8) % 31]
+    d = np.empty(62, dtype=np.float64)
+    if subframe == 0:
+        d[0::2], d[1::2] = s0 * c0, s1 * c1 * z10
+    elif subframe == 5:
+        d[0::2], d[1::2] = s1 * c0, s0 * c1 * z11
+    else:
+        raise ValueError(f"the SSS is sent in subframes 0 and 5, not {subframe}")
+    return d
+
+
+def nr_pss(n_id2: int) -> np.ndarray:
+    """NR primary synchronization signal d(0…126) of ``n_id2`` ∈ {0, 1, 2} (TS 38.211 §7.4.2.2.1).
+
+    BPSK m-sequence x(i+7) = x(i+4) + x(i) mod 2 from x(0…6) = 0 1 1 0 1 1 1,
+    cyclically shifted by 43·``n_id2``.
+    """
+    x = _m_sequence((0, 4), (0, 1, 1, 0, 1, 1, 1), 127)
+    return (1 - 2 * x[(np.arange(127) + 43 * n_id2) % 127]).astype(np.float64)
+
+
+def nr_sss(n_id1: int, n_id2: int) -> np.ndarray:
+    """NR secondary synchronization signal d(0…126) (TS 38.211 §7.4.2.3.1), ``n_id1`` ∈ 0…335.
+
+    Product of two BPSK m-sequences (x0: x(i+7) = x(i+4) + x(i); x1: x(i+7) =
+    x(i+1) + x(i); both from 1 0 0 0 0 0 0) shifted by m0 = 15·⌊n_id1/112⌋ +
+    5·n_id2 and m1 = n_id1 mod 112.
+    """
+    x0 = _m_sequence((0, 4), (1, 0, 0, 0, 0, 0, 0), 127)
+    x1 = _m_sequence((0, 1), (1, 0, 0, 0, 0, 0, 0), 127)
+    m0 = 15 * (n_id1 // 112) + 5 * n_id2
+    m1 = n_id1 % 112
+    n = np.arange(127)
+    return ((1 - 2 * x0[(n + m0) % 127]) * (1 - 2 * x1[(n + m1) % 127])).astype(np.float64)
+
+
+def _largest_prime_below(m: int) -> int:
+    """Largest prime strictly below ``m`` (``m`` ≥ 3)."""
+    return max(p for p in range(2, m) if all(p % d for d in range(2, int(p**0.5) + 1)))
+
+
+def sc_fdma_frequency_rows(
+    rng: np.random.Generator, n_symbols: int, m: int, bits_per_symbol: int, reference_rows: np.ndarray
+) -> np.ndarray:
+    """Frequency-domain rows of an LTE uplink allocation of ``m`` subcarriers (input of :func:`sc_fdma_modulate`).
+
+    Data rows are random QAM of ``bits_per_symbol`` transform-precoded by the
+    ``m``-point DFT scaled by 1/√m (TS 36.211 §5.3.3); rows where
+    ``reference_rows`` is True carry a demodulation reference signal (§5.5.2.1):
+    a Zadoff-Chu sequence of the largest prime length below ``m``, cyclically
+    extended to ``m`` (§5.5.1.1; for ``m`` < 36 the standard tabulates QPSK
+    sequences instead — approximated here by the same construction).
+    """
+    data = qam_symbols(rng, (n_symbols, m), bits_per_symbol)
+    rows = np.fft.fft(data, axis=1) / np.sqrt(m)
+    n_zc = _largest_prime_below(max(m, 3))
+    ref = zadoff_chu(int(rng.integers(1, n_zc)), n_zc)[np.arange(m) % n_zc]
+    rows[np.asarray(reference_rows, dtype=bool)] = ref
+    return rows
+
+
+def sc_fdma_modulate(rows: np.ndarray, nfft: int, cp: np.ndarray | int) -> np.ndarray:
+    """LTE uplink SC-FDMA time signal of one allocation (TS 36.211 §5.6), complex64 at ``nfft``·15 kHz.
+
+    Each row of ``rows`` holds the ``M`` frequency-domain values of one SC-FDMA
+    symbol (see :func:`sc_fdma_frequency_rows`), mapped onto ``M`` contiguous
+    subcarriers centred on 0 with the uplink's half-subcarrier offset:
+    value j sits at (j − ⌊M/2⌋ + ½)·Δf, the phase running from the start of
+    each cyclic prefix as in s_l(t) = Σ a_k·exp(j2π(k + ½)Δf(t − N_CP·T_s)).
+    """
+    rows = np.atleast_2d(np.asarray(rows, dtype=np.complex128))
+    m = rows.shape[1]
+    cp = np.broadcast_to(np.asarray(cp, dtype=np.int64), (rows.shape[0],))
+    x = ofdm_modulate(rows, np.arange(m) - m // 2, nfft, cp).astype(np.complex128)
+    # The half-subcarrier offset: exp(jπ(n − cp)/nfft), n counted from each symbol's first sample.
+    lengths = cp + nfft
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    n_in = np.arange(len(x)) - np.repeat(starts + cp, lengths)
+    return (x * np.exp(1j * np.pi * n_in / nfft)).astype(np.complex64)
