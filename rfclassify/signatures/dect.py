@@ -37,7 +37,8 @@ and B-field bits are random.
 
 Params (``EmitRequest.params``): ``calls`` (number of duplex traffic bearers,
 0 = idle base with its dummy bearer), ``carrier`` (index into the band's
-carriers, for every bearer), ``slot`` (downlink slot 0–11 of the first
+carriers, for every bearer; by default each bearer's carrier is one in the
+receiver's window, :meth:`EmitRequest.pick_channel`), ``slot`` (downlink slot 0–11 of the first
 bearer). Missing ones are drawn from ``req.rng``.
 """
 
@@ -100,8 +101,11 @@ def _build(req: EmitRequest) -> list[Burst]:
         free_slots.remove(first)
         free_slots.insert(0, first)
     for i in range(max(calls, 1)):
-        c = int(req.params.get("carrier", rng.integers(len(carriers))))
-        bearers.append((int(free_slots[i]), c % len(carriers), "traffic" if calls else "dummy"))
+        if "carrier" in req.params:
+            c = int(req.params["carrier"]) % len(carriers)
+        else:
+            c = carriers.index(req.pick_channel(carriers, BANDWIDTH_HZ / 2))
+        bearers.append((int(free_slots[i]), c, "traffic" if calls else "dummy"))
     half = BANDWIDTH_HZ / 2
     t_frame = -float(rng.uniform(0.0, FRAME_S))
     n_frames = int(np.ceil((req.duration_s - t_frame) / FRAME_S))

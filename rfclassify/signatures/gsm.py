@@ -55,7 +55,9 @@ training sequences are what a classifier sees).
 Params (``EmitRequest.params``): ``carrier`` (``"bcch"`` | ``"traffic"`` on a
 downlink band; ``"uplink"`` is implied by an uplink band), ``tsc`` (0–7),
 ``edge`` (bool: 8-PSK bursts on a traffic carrier), ``slots`` (busy timeslot
-numbers of a traffic carrier, or the uplink's timeslot). Missing ones are
+numbers of a traffic carrier, or the uplink's timeslot), ``arfcn_hz`` (the
+carrier frequency; by default a channel of the band in the receiver's window,
+see :meth:`EmitRequest.pick_channel`). Missing ones are
 drawn from ``req.rng``.
 """
 
@@ -125,11 +127,18 @@ def gmsk(bits: np.ndarray) -> np.ndarray:
 
 
 def _c0_pulse(sps: int) -> np.ndarray:
-    """Linearised GMSK pulse C0 (TS 45.004 §3.5), 5 symbols long, sampled at ``sps`` per symbol."""
-    g = gaussian_pulse(BT, sps, span_symbols=4)  # frequency pulse over 4T, unit sum
-    phase = np.pi / 2 * np.cumsum(g)  # π·∫g for h = 1/2 normalisation: rises from 0 to π/2
-    s_rise = np.sin(phase)
-    s = np.concatenate((s_rise, np.sin(np.pi / 2 - (phase - phase[0]))[1:]))  # S(t), 0 ≤ t ≤ 8T
+    """Linearised GMSK pulse C0 (TS 45.004 §3.5), 5 symbols long, sampled at ``sps`` per symbol.
+
+    ``g`` is the GMSK frequency pulse (a one-symbol rectangle through the BT 0.3
+    Gaussian, over 4T, ∫g = 1/2); S(t) = sin(π∫₀ᵗg) for t < 4T and
+    sin(π/2 − π∫₀^{t−4T}g) up to 8T; C0(t) = Π_{i=0..3} S(t + iT), 0 ≤ t ≤ 5T.
+    """
+    g = np.convolve(np.ones(sps), gaussian_pulse(BT, sps, span_symbols=6))
+    mid = len(g) // 2
+    g = g[mid - 2 * sps : mid + 2 * sps + 1]
+    integral = np.concatenate(([0.0], np.cumsum(0.5 * (g[1:] + g[:-1]))))
+    integral *= 0.5 / integral[-1]
+    s = np.concatenate((np.sin(np.pi * integral), np.sin(np.pi / 2 - np.pi * integral)[1:]))
     c0 = np.ones(5 * sps + 1)
     for i in range(4):
         c0 *= s[i * sps : i * sps + 5 * sps + 1]
@@ -190,9 +199,7 @@ def _build(req: EmitRequest) -> list[Burst]:
     rng = req.rng
     uplink = req.band.name.endswith("-UL")
     channels = req.band.channels_hz or (req.band.center_hz,)
-    rf_hz = float(channels[int(rng.integers(len(channels)))])
-    if "arfcn_hz" in req.params:
-        rf_hz = float(req.params["arfcn_hz"])
+    rf_hz = float(req.params.get("arfcn_hz", 0.0)) or req.pick_channel(channels, BANDWIDTH_HZ / 2)
     carrier = str(req.params.get("carrier", "uplink" if uplink else ("bcch" if rng.random() < 0.6 else "traffic")))
     if carrier not in CARRIERS:
         raise ValueError(f"gsm: carrier {carrier!r} not in {CARRIERS}")

@@ -55,7 +55,8 @@ symbols on a control channel as in voice LDUs. Payload bits are random.
 Params (``EmitRequest.params``): ``mode`` (``dmr`` | ``p25`` | ``tetra`` |
 ``fm``), ``dmr_role`` (``ms`` | ``bs``), ``p25_role`` (``control`` |
 ``voice``), ``tetra_role`` (``bs`` | ``ms``), ``fm_deviation_hz`` (2500 or
-5000), ``over_s`` (length of a push-to-talk transmission), ``channel_hz``.
+5000), ``over_s`` (length of a push-to-talk transmission), ``channel_hz`` (by default a
+channel of the band in the receiver's window, :meth:`EmitRequest.pick_channel`).
 Missing ones are drawn from ``req.rng``.
 """
 
@@ -278,9 +279,8 @@ def _build(req: EmitRequest) -> list[Burst]:
         channels = req.band.channels_hz or (req.band.center_hz,)
         if mode == "tetra":
             channels = _raster(req.band.lo_hz, req.band.hi_hz, TETRA_RASTER_HZ)
-        rf_hz = float(channels[int(rng.integers(len(channels)))])
-    key = "fm-wide" if mode == "fm" else mode
-    half = BANDWIDTH_HZ[key] / 2
+        rf_hz = req.pick_channel(channels, BANDWIDTH_HZ[mode] / 2)  # narrow FM: in view whatever the deviation
+    half = BANDWIDTH_HZ["fm-wide" if mode == "fm" else mode] / 2
     if not req.visible(rf_hz - half, rf_hz + half) or req.duration_s <= 0:
         return []
     return _BUILDERS[mode](req, rf_hz, {"mode": mode, "channel_hz": rf_hz})
