@@ -13,18 +13,18 @@ Physical link, with the public source of every number:
   profile) uses the five carriers 1921.536 + 1.728·k MHz, k = 0…4
   (1921.536–1928.448 MHz). Mexico's plan follows the US one (IFT CNAF,
   1920–1930 MHz for cordless telephones).
-* **TDMA/TDD frame** — EN 300 175-2 §4.2 and EN 300 175-3 §6.2: a frame is
+* **TDMA/TDD frame** — EN 300 175-2 §4 and EN 300 175-3: a frame is
   10 ms = 11520 bits, 24 full slots of 480 bits = 416.7 µs; slots 0–11 carry
   the fixed part's (base station's) transmissions, slots 12–23 the portable
   part's; a duplex bearer pairs slot k with slot k + 12, 5 ms later, on the
   same carrier.
-* **Packet** — EN 300 175-2 §4.4 / 300 175-3 §6.2.1: the basic physical
+* **Packet** — EN 300 175-2 §4 / EN 300 175-3: the basic physical
   packet P32 is the 32-bit S-field (16-bit preamble, 16-bit sync word), the
   388-bit D-field (64-bit A-field, 320-bit B-field, 4-bit X-field) and the
   4-bit Z-field: 424 bits = 368 µs, the rest of the slot is guard space.
   The S-field of a base station is 0xAAAA E98A, that of a handset its
-  inverse 0x5555 1675 (EN 300 175-2 §4.4, §5.2).
-* **Beacon** — EN 300 175-3 §9.1.1: a base station with no call keeps one
+  inverse 0x5555 1675 (EN 300 175-2 §4).
+* **Beacon** — EN 300 175-3 (MAC layer, bearer types): a base station with no call keeps one
   *dummy bearer* — one downlink P32 per frame in one slot — so handsets
   can lock to it; a call is a duplex traffic bearer (one downlink and one
   uplink P32 per frame, 5 ms apart), which then carries the beacon
@@ -158,7 +158,7 @@ SIGNATURE = Signature(
     description="DECT / DECT 6.0 cordless phones: 368 µs GFSK packets, a dummy bearer or duplex call slots every 10 ms.",
     sources=(
         "ETSI EN 300 175-2 §4 (carriers, frame, slots, packets), §5 (GFSK, deviation, S-field)",
-        "ETSI EN 300 175-3 §6.2 (bearers, duplex pairing), §9.1.1 (dummy bearer)",
+        "ETSI EN 300 175-3 (MAC layer: duplex bearers, dummy bearer)",
         "47 CFR 15.303, 15.323 (US unlicensed PCS 1920–1930 MHz); DECT 6.0 carriers 1921.536 + 1.728·k MHz",
     ),
     order=17,

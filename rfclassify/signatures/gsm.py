@@ -23,12 +23,14 @@ Physical link, with the public source of every number:
   40 and the SCH in the frame after each; frame 50 is idle. Traffic channels
   (TCH/F) follow the 26-multiframe: 24 traffic frames, frame 12 carries the
   SACCH, frame 25 is idle (§7 Table 1).
-* **BCCH carrier** — TS 45.008 §7.1 / TS 45.002 §5.2.6: the BCCH carrier is
+* **BCCH carrier** — TS 45.008 (base-station power control, which excludes
+  the BCCH carrier) and TS 45.002 §5.2.6 (dummy burst): the BCCH carrier is
   transmitted on every timeslot of every frame at constant power (idle
   timeslots carry dummy bursts) so that handsets can measure it: a
   continuous emission. Other base-station carriers (``traffic``) send only
   the timeslots of active calls, and a handset (``uplink``) sends one
-  timeslot per frame of its call, three timeslots after its downlink slot.
+  timeslot per frame of its call (its uplink frame starts three timeslots
+  after the downlink one, TS 45.002 §4.3.3).
 * **Bands and channel raster** — TS 45.005 §2: GSM 850 uplink 824–849 MHz,
   downlink 869–894 MHz (ARFCN 128–251: DL 869.2 + 0.2·(n − 128) MHz, 45 MHz
   duplex); PCS 1900 uplink 1850–1910, downlink 1930–1990 MHz (ARFCN
@@ -43,7 +45,8 @@ Physical link, with the public source of every number:
   rotation per symbol and the linearised GMSK pulse C0 (§3.5), on the
   timeslots of a traffic carrier that carry (E)GPRS data (param ``edge``).
 
-Assumptions (not fixed by the standards): which timeslots of a traffic
+Assumptions (not fixed by the standards): a downlink emitter is the BCCH
+carrier 60 % of the time, another carrier of the cell otherwise; which timeslots of a traffic
 carrier are busy (each active with probability 0.2–0.9, at least one); that
 an EDGE-capable carrier sends 8-PSK on 30–100 % of its busy timeslots; the
 dummy bursts that fill a BCCH carrier's idle slots are sent as normal bursts
@@ -85,8 +88,6 @@ FCCH_FRAMES = (0, 10, 20, 30, 40)
 SCH_FRAMES = (1, 11, 21, 31, 41)
 IDLE_FRAME_51 = 50
 IDLE_FRAME_26 = 25
-#: Uplink timeslot numbering is delayed by 3 timeslots from the downlink (TS 45.002 §4.3.3).
-UPLINK_DELAY_SLOTS = 3
 CARRIERS = ("bcch", "traffic", "uplink")
 
 #: Normal-burst training sequences TSC 0–7, TS 45.002 Table 5.2.3-1.
@@ -278,7 +279,7 @@ SIGNATURE = Signature(
     sources=(
         "3GPP TS 45.004 §2 (GMSK, differential encoding), §3 (EDGE 8-PSK, linearised GMSK pulse)",
         "3GPP TS 45.002 §4.3, §5.2 (TDMA frame, bursts, training sequences), §7 (26/51-multiframes)",
-        "3GPP TS 45.005 §2 (bands, ARFCN raster); 3GPP TS 45.008 §7.1 (BCCH carrier constant power)",
+        "3GPP TS 45.005 §2 (bands, ARFCN raster); 3GPP TS 45.008 (BCCH carrier: no downlink power control)",
         "47 CFR 22.905 (cellular 824–849/869–894 MHz), 47 CFR 24.229 (PCS 1850–1910/1930–1990 MHz)",
     ),
     order=15,

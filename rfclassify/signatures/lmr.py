@@ -16,17 +16,17 @@ Physical links, with the public source of every number:
   11 → +1800, +600, −600, −1800 Hz (§5.2), Nyquist raised-cosine shaping,
   roll-off 0.2 (§5.3; the extra shaping filter that C4FM adds is omitted),
   12.5 kHz channel. Every data unit opens with the 48-bit frame sync
-  0x5575F5FF77FF (TIA-102.BAAA §8.1); a voice superframe is two 180 ms LDUs
+  0x5575F5FF77FF (TIA-102.BAAA, frame synchronization); a voice superframe is two 180 ms LDUs
   of 864 symbols. A trunked system's control channel transmits without
   pause (``p25_role="control"``); a voice call is a push-to-talk transmission
   (``"voice"``).
 * **TETRA** (ETSI EN 300 392-2): π/4-DQPSK at 18 ksym/s (36 kb/s), root-
   raised-cosine roll-off 0.35 (§5.4–5.5), 25 kHz channel. A TDMA frame is
-  4 timeslots of 510 bits = 14.167 ms, 56.67 ms (§9.2). A base station's
-  main carrier is transmitted continuously (downlink bursts fill every slot,
-  §9.4.5); a handset sends a normal uplink burst of 462 bits (4 tail, 216,
-  the 22-bit normal training sequence, 216, 4 tail, §9.4.2.1, §9.4.4.3.2)
-  in one timeslot per frame.
+  4 timeslots of 510 bits = 14.167 ms, 56.67 ms (§9). A base station's
+  main carrier is transmitted continuously (continuous downlink bursts fill
+  every slot, §9.4); a handset sends a normal uplink burst of 462 bits (4
+  tail, 216, the 22-bit normal training sequence, 216, 4 tail; §9.4.2,
+  §9.4.4.3.2) in one timeslot per frame.
 * **Analog FM** (TIA-603-E; 47 CFR 90.203(j) narrowbanding): ±2.5 kHz peak
   deviation in 12.5 kHz channels (±5 kHz in legacy 25 kHz channels), voice
   300–3000 Hz and a CTCSS sub-audible tone of 67.0–254.1 Hz at ~15 % of the
@@ -42,8 +42,9 @@ MHz (Part 90), 470–512 MHz (T-band, §90.303); 700 MHz public-safety
 narrowband 769–775/799–805 MHz (§90.531); 800 MHz 806–824/851–869 MHz
 (§90.613). 420–450 MHz (amateur, radiolocation) and the 902–928 MHz ISM band
 are not LMR. Channels sit on a 12.5 kHz raster (25 kHz for TETRA).
-TETRA is drawn only in 380–400 and 406.1–420 MHz, the TETRA ranges of
-EN 300 392-2 / ECC Decision (96)04 that are LMR in Region 2.
+TETRA is drawn only in 380–400 and 406.1–420 MHz: the parts of TETRA's usual
+ranges (380–400 MHz public safety, 410–430 MHz civil) that are LMR in
+Region 2 (assumption: Mexican TETRA networks use these ranges).
 
 Assumptions: a push-to-talk transmission ("over") lasts 1–8 s and a recording
 sees a random part of one (at least its overlap with the recording); which
@@ -311,7 +312,7 @@ SIGNATURE = Signature(
     builder=_build,
     description="Land mobile radio: DMR 2-slot TDMA, P25 C4FM, TETRA π/4-DQPSK and analog FM push-to-talk.",
     sources=(
-        "ETSI TS 102 361-1 §4.2, §9.1, §10.2 (DMR burst, TDMA, 4FSK, sync patterns)",
+        "ETSI TS 102 361-1 §4.2, §9.1, §10.2 (DMR burst, TDMA, 4FSK, sync patterns Table 9.2)",
         "TIA-102.BAAA-A §5, §8 (P25 Phase 1 C4FM, frame sync)",
         "ETSI EN 300 392-2 §5, §9 (TETRA π/4-DQPSK, TDMA frame, bursts, training sequences)",
         "TIA-603-E (analog FM, CTCSS); 47 CFR 90.203(j), 90.20, 90.303, 90.531, 90.613; NTIA Manual ch. 4",
