@@ -104,6 +104,20 @@ class EmitRequest:
             return True
         return f_hi_hz > self.window_hz[0] and f_lo_hz < self.window_hz[1]
 
+    def pick_channel(self, channels_hz: tuple[float, ...] | np.ndarray, half_width_hz: float) -> float:
+        """A channel centre (Hz) drawn from ``rng``: among those whose ``±half_width_hz`` the window shows, if any.
+
+        For fixed-channel transmitters (a cell's carrier, a repeater, a cordless base) among many
+        channels: a scene holds such an emitter to hear it, so it is one of the transmitters on a
+        channel in view; without a window, or with none in view, any channel of ``channels_hz``.
+        """
+        chans = np.asarray(channels_hz, dtype=np.float64)
+        if self.window_hz is not None:
+            seen = chans[(chans + half_width_hz > self.window_hz[0]) & (chans - half_width_hz < self.window_hz[1])]
+            if len(seen):
+                chans = seen
+        return float(chans[int(self.rng.integers(len(chans)))])
+
 
 Builder = Callable[[EmitRequest], list[Burst]]
 
