@@ -372,15 +372,25 @@ def differential_encode(bits: np.ndarray, previous: int = 0) -> np.ndarray:
     return np.bitwise_xor.accumulate(b)[1:]
 
 
+def _rds_shaped(impulses: np.ndarray, fs_hz: float, bit_rate_hz: float) -> np.ndarray:
+    """Impulses filtered by the RDS data-shaping response ``cos(π·f·t_d/4)``, ``f ≤ 2/t_d`` (FFT, circular)."""
+    spectrum = np.fft.rfft(impulses)
+    f = np.fft.rfftfreq(len(impulses), 1.0 / fs_hz)
+    td_s = 1.0 / bit_rate_hz
+    spectrum *= np.where(f <= 2.0 / td_s, np.cos(np.pi * f * td_s / 4.0), 0.0)
+    return np.fft.irfft(spectrum, len(impulses))
+
+
 def rds_baseband(encoded_bits: np.ndarray, fs_hz: float, n_samples: int, bit_rate_hz: float = 1187.5) -> np.ndarray:
-    """RDS data-shaped biphase baseband (IEC 62106-1 §4 / NRSC-4-B), before the 57 kHz carrier; peak ≈ 1.
+    """RDS data-shaped biphase baseband (IEC 62106-1 §4 / NRSC-4-B), before the 57 kHz carrier.
 
     ``encoded_bits`` are already differentially encoded (:func:`differential_encode`).
     Each becomes an impulse pair ±(δ(t) − δ(t − t_d/2)) with t_d = 1/1187.5 s,
-    shaped by the cosine filter ``cos(π·f·t_d/4)`` for ``f ≤ 2/t_d`` (zero
-    above), which with the biphase confines the spectrum to ±2.4 kHz around
-    the subcarrier. Applied in the frequency domain over the record (real,
-    ``n_samples`` at ``fs_hz``; ``fs_hz/bit_rate_hz`` should be an even integer).
+    shaped by ``cos(π·f·t_d/4)`` for ``f ≤ 2/t_d`` (zero above), which with the
+    biphase confines the spectrum to ±2.4 kHz around the subcarrier. Applied in
+    the frequency domain over the record (real, ``n_samples`` at ``fs_hz``;
+    ``fs_hz/bit_rate_hz`` should be an even integer). Scaled so that one
+    isolated bit peaks at 1, whatever the record length.
     """
     sps = round(fs_hz / bit_rate_hz)
     sign = 2.0 * np.asarray(encoded_bits, dtype=np.float64) - 1.0
@@ -389,10 +399,7 @@ def rds_baseband(encoded_bits: np.ndarray, fs_hz: float, n_samples: int, bit_rat
     keep = pos + sps // 2 < n_samples
     impulses[pos[keep]] = sign[keep]
     impulses[pos[keep] + sps // 2] = -sign[keep]
-    spectrum = np.fft.rfft(impulses)
-    f = np.fft.rfftfreq(n_samples, 1.0 / fs_hz)
-    td_s = 1.0 / bit_rate_hz
-    spectrum *= np.where(f <= 2.0 / td_s, np.cos(np.pi * f * td_s / 4.0), 0.0)
-    out = np.fft.irfft(spectrum, n_samples)
-    peak = float(np.max(np.abs(out))) if n_samples else 0.0
-    return out / peak if peak > 0 else out
+    single = np.zeros(8 * sps)
+    single[4 * sps], single[4 * sps + sps // 2] = 1.0, -1.0
+    peak = float(np.max(np.abs(_rds_shaped(single, fs_hz, bit_rate_hz))))
+    return _rds_shaped(impulses, fs_hz, bit_rate_hz) / peak

@@ -68,7 +68,9 @@ receiver tuned near 1090 or 978 MHz. The physics, with sources:
 Each message is one :class:`Burst` at 20 MS/s (1090 MHz) or 6.25 MS/s (UAT),
 constant carrier phase within a message. ``meta`` holds the format
 (``DF17``, ``DF11``, ``DF4`` …, ``mode-a``, ``mode-c``, ``uat-basic``,
-``uat-long``, ``uat-uplink``), the aircraft address and the carrier offset.
+``uat-long``, ``uat-uplink``), the carrier offset, at 1090 MHz the aircraft
+address and the message bits, at 978 MHz ``frame_start_s`` (when a UTC
+second, the UAT frame, began: the recording starts inside that frame).
 
 Builder parameters (``EmitRequest.params``): ``aircraft`` (number at 1090 MHz
 or UAT aircraft at 978 MHz), ``radars`` (0–2), ``ground_stations`` (UAT,
@@ -94,6 +96,8 @@ BIT_S = 1e-6
 #: Mode S reply pulse rise time range, Annex 10 Vol IV Table 3-2.
 RISE_S = (0.05e-6, 0.1e-6)
 CRC24_POLY = 0x1FFF409
+#: Silence kept before the first and after the last pulse of a reply's samples, s.
+LEAD_S = 0.25e-6
 #: Mode A/C: framing pulse spacing, code pulse spacing and width, SPI delay after F1 (Annex 10 §3.1.1.6).
 F2_S = 20.3e-6
 CODE_SPACING_S = 1.45e-6
@@ -180,7 +184,7 @@ def gillham_pulses(altitude_ft: float) -> dict[str, int]:
     the 100 ft step within them is a five-state code on C1 C2 C4, reflected
     when the 500 ft count is odd (Annex 10 Vol IV, Appendix to Chapter 3).
     """
-    n = int(round((altitude_ft + 1200.0) / 100.0))
+    n = round((altitude_ft + 1200.0) / 100.0)
     fives, hundreds = divmod(n, 5)
     gray = fives ^ (fives >> 1)
     names = ("D1", "D2", "D4", "A1", "A2", "A4", "B1", "B2", "B4")
@@ -203,10 +207,14 @@ def mode_ac_pulses(pulses: dict[str, int], spi: bool = False) -> np.ndarray:
 
 
 def pulse_reply(starts_s: np.ndarray, width_s: float, rng: np.random.Generator) -> np.ndarray:
-    """Complex baseband of a pulse reply at :data:`MODE_S_FS_HZ`: the envelope at a random carrier phase."""
-    end_s = float(np.max(starts_s)) + width_s + 0.3e-6
+    """Complex baseband of a pulse reply at :data:`MODE_S_FS_HZ`: the envelope at a random carrier phase.
+
+    The samples begin :data:`LEAD_S` before the first pulse and end as long after the last,
+    so both edges are whole.
+    """
+    end_s = float(np.max(starts_s)) + width_s + 2 * LEAD_S
     n = int(np.ceil(end_s * MODE_S_FS_HZ))
-    level = pulse_envelope(starts_s, width_s, n, MODE_S_FS_HZ, float(rng.uniform(*RISE_S)))
+    level = pulse_envelope(np.asarray(starts_s) + LEAD_S, width_s, n, MODE_S_FS_HZ, float(rng.uniform(*RISE_S)))
     return unit_power(level * np.exp(1j * rng.uniform(0, 2 * np.pi)))
 
 
@@ -292,7 +300,7 @@ def _build_1090(req: EmitRequest) -> list[Burst]:
     bursts: list[Burst] = []
     half = MODE_S_BW_HZ / 2
     for t, fmt, address, offset_hz, payload in sorted(events, key=lambda e: e[0]):
-        if not 0 <= t < req.duration_s:
+        if not LEAD_S <= t < req.duration_s:
             continue
         rf_hz = MODE_S_HZ + offset_hz
         if not req.visible(rf_hz - half, rf_hz + half):
@@ -303,7 +311,7 @@ def _build_1090(req: EmitRequest) -> list[Burst]:
         meta = {"format": fmt, "address": f"{address:06X}", "offset_hz": offset_hz}
         if not mode_ac:
             meta["bits"] = "".join(map(str, payload.tolist()))
-        bursts.append(Burst(t, rf_hz, samples, MODE_S_FS_HZ, rf_hz - half, rf_hz + half, "none", meta=meta))
+        bursts.append(Burst(t - LEAD_S, rf_hz, samples, MODE_S_FS_HZ, rf_hz - half, rf_hz + half, "none", meta=meta))
     return bursts
 
 
@@ -320,7 +328,7 @@ def _build_978(req: EmitRequest) -> list[Burst]:
     n_ground = int(req.params.get("ground_stations", rng.integers(0, 4)))
     frame_phase_s = float(rng.uniform(0.0, 1.0))  # where in the UTC second the recording starts
     seconds = np.arange(-1, int(np.ceil(req.duration_s)) + 1) - frame_phase_s
-    events: list[tuple[float, str, float]] = []
+    events: list[tuple[float, str, float]] = []  # (t_s, kind, offset_hz)
     for _ in range(n_aircraft):
         offset_hz = _draw_offset(rng, 20e3, 60e3)
         kind = "uat-long" if rng.random() < 0.5 else "uat-basic"
@@ -341,7 +349,7 @@ def _build_978(req: EmitRequest) -> list[Burst]:
             continue
         x = gfsk(uat_message(kind, rng), UAT_BIT_RATE_HZ, UAT_DEVIATION_HZ, UAT_FS_HZ, bt=None)
         x = unit_power(x * np.exp(1j * rng.uniform(0, 2 * np.pi)))
-        meta = {"format": kind, "offset_hz": offset_hz}
+        meta = {"format": kind, "offset_hz": offset_hz, "frame_start_s": -frame_phase_s}
         bursts.append(Burst(t, rf_hz, x, UAT_FS_HZ, rf_hz - half, rf_hz + half, "none", meta=meta))
     return bursts
 
