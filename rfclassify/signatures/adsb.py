@@ -25,7 +25,7 @@ receiver tuned near 1090 or 978 MHz. The physics, with sources:
   x²⁴ + x²³ + … + x¹² + x¹⁰ + x³ + 1 (0x1FFF409, §3.1.2.3.3).
 * Squitter rates, airborne (DO-260B §2.2.3.3.1): position and velocity each
   at random intervals of 0.4–0.6 s, identification 4.8–5.2 s, target state
-  and status 1.2–1.3 s, operational status 2.4–2.6 s (≈ 5.8 DF17 per second),
+  and status 1.2–1.3 s, operational status 2.4–2.6 s (≈ 5.4 DF17 per second),
   plus a DF11 acquisition squitter every 0.8–1.2 s (Annex 10 §3.1.2.8.5).
 * Mode A/C reply (§3.1.1.6): framing pulses F1 and F2 20.3 µs apart, twelve
   code pulses at multiples of 1.45 µs from F1 (C1 A1 C2 A2 C4 A4, X unused,
@@ -238,7 +238,7 @@ def _aircraft_count(req: EmitRequest, lo: float, hi: float) -> int:
     return max(1, int(req.rng.poisson(mean)))
 
 
-def _radar_dwells(rng: np.random.Generator, count: int, duration_s: float) -> list[dict]:
+def _radar_dwells(rng: np.random.Generator, count: int) -> list[dict]:
     """Rotating radars: rotation period, PRF, Mode S capability and the beam's phase (assumption, see docstring)."""
     radars = []
     for _ in range(count):
@@ -259,7 +259,7 @@ def _build_1090(req: EmitRequest) -> list[Burst]:
     rng = req.rng
     n_aircraft = _aircraft_count(req, 3.0, 40.0)
     n_radars = int(req.params.get("radars", rng.integers(1, 3)))
-    radars = _radar_dwells(rng, n_radars, req.duration_s)
+    radars = _radar_dwells(rng, n_radars)
     events: list[tuple[float, str, int, float, np.ndarray]] = []  # (t_s, format, address, offset_hz, pulses)
     for _ in range(n_aircraft):
         mode_s = rng.random() < 0.85
@@ -382,7 +382,7 @@ SIGNATURE = Signature(
         "uat_basic_s": UAT_BITS["uat-basic"] / UAT_BIT_RATE_HZ,
         "uat_long_s": UAT_BITS["uat-long"] / UAT_BIT_RATE_HZ,
         "uat_frame_s": 1.0,
-        "squitter_rate_hz": 6.8,
+        "squitter_rate_hz": 6.4,  # DF17 ≈ 5.4/s plus DF11 ≈ 1/s per aircraft
     },
     builder=_build,
     description="Aviation transponders: Mode S/ADS-B 1090ES squitters and replies, Mode A/C replies, UAT at 978 MHz",

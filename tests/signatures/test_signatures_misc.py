@@ -135,9 +135,13 @@ def test_mode_ac_framing_pulses_and_code_grid():
         assert not np.any(np.abs(code - 7 * 1.45e-6) < 0.1e-6)  # the X position is never sent
 
 
-def test_adsb_skips_bursts_outside_the_window():
+def test_bursts_outside_the_window_are_skipped():
     assert emit("adsb", "1090", 5, 0.5, window=(1100e6, 1102e6), aircraft=10) == []
     assert emit("adsb", "978", 5, 2.0, window=(990e6, 992e6), aircraft=4, ground_stations=2) == []
+    assert emit("zigbee", "2.4G", 5, 0.5, window=(2470e6, 2472e6), channel=11) == []
+    assert emit("fm-broadcast", "FM", 5, 0.5, window=(99.0e6, 99.5e6), channel_hz=98.1e6) == []
+    # a window that catches the edge of the signal keeps it
+    assert emit("zigbee", "2.4G", 5, 0.5, window=(2406.0e6, 2408e6), channel=11)
 
 
 # ---------------------------------------------------------------------------
