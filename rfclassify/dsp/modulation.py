@@ -343,7 +343,7 @@ def raised_cosine_pulse(samples_per_symbol: int, rolloff: float, span_symbols: i
 
 
 def bpsk_shaped(chips: np.ndarray, samples_per_chip: int, rolloff: float = 1.0) -> np.ndarray:
-    """BPSK chips (0/1 → +1/−1 as 802.15.4 §11: chip 0 is +1) with raised-cosine pulses; complex64."""
+    """BPSK chips (0 → +1, 1 → −1) with raised-cosine pulses of ``rolloff`` at ``samples_per_chip``; complex64."""
     symbols = 1.0 - 2.0 * np.asarray(chips, dtype=np.float64)
     sps = int(samples_per_chip)
     impulses = np.zeros(len(symbols) * sps)
