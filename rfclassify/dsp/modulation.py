@@ -530,3 +530,133 @@ def fm_modulate(message: np.ndarray, deviation_hz: float, fs_hz: float) -> np.nd
     """Analog FM: the carrier's frequency follows ``message`` (peak 1 → ``deviation_hz``)."""
     phase = 2 * np.pi * deviation_hz * np.cumsum(np.asarray(message, dtype=np.float64)) / fs_hz
     return np.exp(1j * phase).astype(np.complex64)
+
+
+# --- Pulse, DSSS and FM modulators (adsb, zigbee, fm-broadcast) -------------
+
+
+def pulse_envelope(
+    starts_s: np.ndarray, widths_s: np.ndarray | float, n_samples: int, fs_hz: float, rise_s: float
+) -> np.ndarray:
+    """Real envelope (0…1) of rectangular pulses with raised-cosine edges, ``n_samples`` long.
+
+    Pulse ``i`` is on from ``starts_s[i]`` for ``widths_s[i]`` (seconds, at the
+    half-amplitude points); each edge rises over ``rise_s`` (10–90 % ≈ 0.6·``rise_s``).
+    Edges fall between samples at their exact times (linear interpolation of
+    the on-time into the first and last sample), so pulse positions are not
+    quantized to the sample grid. Overlapping pulses saturate at 1.
+    """
+    starts = np.asarray(starts_s, dtype=np.float64)
+    ends = starts + np.broadcast_to(np.asarray(widths_s, dtype=np.float64), starts.shape)
+    steps = np.zeros(n_samples + 1, dtype=np.float64)
+    for edges, sign in ((starts, 1.0), (ends, -1.0)):
+        pos = np.clip(edges * fs_hz, 0.0, n_samples)
+        i = np.floor(pos).astype(np.int64)
+        frac = pos - i
+        np.add.at(steps, i, sign * (1.0 - frac))
+        np.add.at(steps, np.minimum(i + 1, n_samples), sign * frac)
+    level = np.minimum(np.cumsum(steps)[:n_samples], 1.0)
+    n_rise = round(rise_s * fs_hz)
+    if n_rise > 1:
+        win = np.hanning(n_rise + 2)[1:-1]
+        level = np.convolve(level, win / win.sum(), mode="same")
+    return level
+
+
+def oqpsk_half_sine(chips: np.ndarray, samples_per_chip: int) -> np.ndarray:
+    """O-QPSK with half-sine pulses (IEEE 802.15.4-2020 §12.2.6): even chips on I, odd chips on Q.
+
+    Chips are 0/1 (→ −1/+1); each chip's half-sine pulse lasts two chip
+    periods and the Q branch lags I by one chip period, so the envelope is
+    constant (the signal is MSK at the chip rate). Returns
+    ``(len(chips) + 1)·samples_per_chip`` complex64 samples at
+    ``samples_per_chip × chip rate``, unit power.
+    """
+    chips = 2.0 * np.asarray(chips, dtype=np.float64) - 1.0
+    if len(chips) % 2:
+        chips = np.append(chips, 1.0)
+    sps = int(samples_per_chip)
+    pulse = np.sin(np.pi * np.arange(2 * sps) / (2 * sps))
+    n = (len(chips) + 1) * sps
+    i_branch = np.zeros(n)
+    q_branch = np.zeros(n)
+    pairs = len(chips) // 2
+    # I pulse k starts at 2k chips, Q pulse k at 2k + 1 chips: each branch is a train of
+    # non-overlapping half-sines, so it is one reshape and no convolution.
+    i_branch[: pairs * 2 * sps] = (chips[0::2, None] * pulse[None, :]).ravel()
+    q_branch[sps : sps + pairs * 2 * sps] = (chips[1::2, None] * pulse[None, :]).ravel()
+    return (i_branch + 1j * q_branch).astype(np.complex64)
+
+
+def raised_cosine_pulse(samples_per_symbol: int, rolloff: float, span_symbols: int = 6) -> np.ndarray:
+    """Raised-cosine (Nyquist) impulse response ``sinc(t/T)·cos(πβt/T)/(1 − (2βt/T)²)``, peak 1."""
+    t = np.arange(-span_symbols * samples_per_symbol, span_symbols * samples_per_symbol + 1) / samples_per_symbol
+    denom = 1.0 - (2.0 * rolloff * t) ** 2
+    singular = np.abs(denom) < 1e-9
+    h = np.sinc(t) * np.cos(np.pi * rolloff * t) / np.where(singular, 1.0, denom)
+    # the limit at t = ±T/(2β)
+    h[singular] = (np.pi / 4) * np.sinc(1.0 / (2.0 * rolloff))
+    return h
+
+
+def bpsk_shaped(chips: np.ndarray, samples_per_chip: int, rolloff: float = 1.0) -> np.ndarray:
+    """BPSK chips (0 → +1, 1 → −1) with raised-cosine pulses of ``rolloff`` at ``samples_per_chip``; complex64."""
+    symbols = 1.0 - 2.0 * np.asarray(chips, dtype=np.float64)
+    sps = int(samples_per_chip)
+    impulses = np.zeros(len(symbols) * sps)
+    impulses[::sps] = symbols
+    return np.convolve(impulses, raised_cosine_pulse(sps, rolloff), mode="same").astype(np.complex64)
+
+
+def fm_modulate(message: np.ndarray, deviation_hz: float, fs_hz: float, phase0: float = 0.0) -> np.ndarray:
+    """Frequency modulation: instantaneous frequency ``deviation_hz · message`` (message peak 1 = full deviation)."""
+    phase = phase0 + (2 * np.pi * deviation_hz / fs_hz) * np.cumsum(np.asarray(message, dtype=np.float64))
+    return np.exp(1j * phase).astype(np.complex64)
+
+
+def lowpass_fft(x: np.ndarray, fs_hz: float, cutoff_hz: float, low_hz: float = 0.0) -> np.ndarray:
+    """Real signal band-limited to ``[low_hz, cutoff_hz]`` by zeroing its FFT outside (a brick-wall filter)."""
+    spectrum = np.fft.rfft(x)
+    f = np.fft.rfftfreq(len(x), 1.0 / fs_hz)
+    spectrum[(f > cutoff_hz) | (f < low_hz)] = 0.0
+    return np.fft.irfft(spectrum, len(x))
+
+
+def differential_encode(bits: np.ndarray, previous: int = 0) -> np.ndarray:
+    """Differential encoding: each output bit is the input bit XOR the previous output bit (``previous`` before the first)."""
+    b = np.asarray(bits, dtype=np.int64) % 2
+    b = np.concatenate(([previous % 2], b))
+    return np.bitwise_xor.accumulate(b)[1:]
+
+
+def _rds_shaped(impulses: np.ndarray, fs_hz: float, bit_rate_hz: float) -> np.ndarray:
+    """Impulses filtered by the RDS data-shaping response ``cos(π·f·t_d/4)``, ``f ≤ 2/t_d`` (FFT, circular)."""
+    spectrum = np.fft.rfft(impulses)
+    f = np.fft.rfftfreq(len(impulses), 1.0 / fs_hz)
+    td_s = 1.0 / bit_rate_hz
+    spectrum *= np.where(f <= 2.0 / td_s, np.cos(np.pi * f * td_s / 4.0), 0.0)
+    return np.fft.irfft(spectrum, len(impulses))
+
+
+def rds_baseband(encoded_bits: np.ndarray, fs_hz: float, n_samples: int, bit_rate_hz: float = 1187.5) -> np.ndarray:
+    """RDS data-shaped biphase baseband (IEC 62106-1 §4 / NRSC-4-B), before the 57 kHz carrier.
+
+    ``encoded_bits`` are already differentially encoded (:func:`differential_encode`).
+    Each becomes an impulse pair ±(δ(t) − δ(t − t_d/2)) with t_d = 1/1187.5 s,
+    shaped by ``cos(π·f·t_d/4)`` for ``f ≤ 2/t_d`` (zero above), which with the
+    biphase confines the spectrum to ±2.4 kHz around the subcarrier. Applied in
+    the frequency domain over the record (real, ``n_samples`` at ``fs_hz``;
+    ``fs_hz/bit_rate_hz`` should be an even integer). Scaled so that one
+    isolated bit peaks at 1, whatever the record length.
+    """
+    sps = round(fs_hz / bit_rate_hz)
+    sign = 2.0 * np.asarray(encoded_bits, dtype=np.float64) - 1.0
+    impulses = np.zeros(n_samples)
+    pos = np.arange(len(sign)) * sps
+    keep = pos + sps // 2 < n_samples
+    impulses[pos[keep]] = sign[keep]
+    impulses[pos[keep] + sps // 2] = -sign[keep]
+    single = np.zeros(8 * sps)
+    single[4 * sps], single[4 * sps + sps // 2] = 1.0, -1.0
+    peak = float(np.max(np.abs(_rds_shaped(single, fs_hz, bit_rate_hz))))
+    return _rds_shaped(impulses, fs_hz, bit_rate_hz) / peak
