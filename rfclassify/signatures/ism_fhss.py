@@ -31,14 +31,15 @@ Device families (``params["family"]``; drawn with the weights of
   Contiki ``dot-15-4g.h``). A legacy proprietary AMR mode — 19.2 kb/s 2-FSK,
   ±20 kHz, 83 channels on a 300 kHz raster from 902.3 MHz — stands for
   older Itron/Landis+Gyr-style networks: *assumption* (no public PHY
-  document). A SUN FSK packet is a 64-bit preamble, 16-bit SFD, 16-bit PHR
+  document). Every mode is sent Gaussian-shaped (BT 0.5): an *assumption*
+  where the standard allows filtered 2-FSK. A SUN FSK packet is a 64-bit preamble, 16-bit SFD, 16-bit PHR
   and a 20–250 byte PSDU (§19.2), i.e. 4–45 ms at 50 kb/s. Packets hop
   channel by channel through a pseudo-random permutation of the whole set
   (every channel once per cycle, as §15.247(a)(1) asks); 60 % of them are
   acknowledged after the 1 ms SUN turnaround time (aTurnaroundTime) by a
-  short 40-byte Enh-Ack on the same channel. Times between packets are
-  exponential with a mean of 20–200 ms (a mesh neighbourhood heard as one
-  source: *assumption*).
+  short 40-byte Enh-Ack on the same channel. The idle time between one
+  exchange and the next is exponential with a mean of 20–200 ms (random
+  access by a mesh neighbourhood heard as one source: *assumption*).
 * ``cordless`` — 900 MHz digital spread-spectrum cordless phones during a
   call: a TDD frame of 10 ms holds a base burst and a handset burst on the
   same channel, and the phone hops every frame through 50–95 channels of
@@ -110,7 +111,7 @@ MODES: dict[str, dict[str, FskPhy]] = {
         "sun50k": FskPhy("sun50k", 50e3, 25e3, 902.2e6, 200e3, 129),
         "sun150k": FskPhy("sun150k", 150e3, 37.5e3, 902.4e6, 400e3, 64),
         "sun200k": FskPhy("sun200k", 200e3, 50e3, 902.4e6, 400e3, 64),
-        "legacy19k2": FskPhy("legacy19k2", 19.2e3, 20e3, 902.3e6, 300e3, 83, bt=None),
+        "legacy19k2": FskPhy("legacy19k2", 19.2e3, 20e3, 902.3e6, 300e3, 83),
     },
     "SRD868": {
         "sun50k": FskPhy("sun50k", 50e3, 25e3, 863.125e6, 200e3, 34),
@@ -174,27 +175,26 @@ def _meter_plan(req: EmitRequest, phy: FskPhy) -> list[_Tx]:
     rng = req.rng
     mean_gap_s = float(req.params.get("mean_gap_s", np.exp(rng.uniform(*np.log(MEAN_GAP_S)))))
     t_s = float(rng.uniform(0.0, min(mean_gap_s, 0.5 * req.duration_s)))
-    starts: list[float] = []
-    while t_s < req.duration_s:
-        starts.append(t_s)
-        t_s += float(rng.exponential(mean_gap_s))
-    hops = hop_sequence(phy.n_channels, len(starts), rng)
     plan: list[_Tx] = []
-    busy_until_s = 0.0
-    for t_s, ch in zip(starts, hops):
+    while t_s < req.duration_s:
         n_bits = SUN_HEADER_BITS + 8 * int(rng.integers(PSDU_BYTES[0], PSDU_BYTES[1] + 1))
         acked = rng.random() < ACK_PROBABILITY
         seeds = rng.integers(0, 2**63 - 1, 2)
-        t_s = max(t_s, busy_until_s)  # one radio: a packet waits for the previous exchange
-        if t_s >= req.duration_s:
-            break
-        plan.append(_Tx(t_s, int(ch), n_bits, "data", int(seeds[0])))
-        end_s = t_s + n_bits / phy.bit_rate_hz
+        plan.append(_Tx(t_s, -1, n_bits, "data", int(seeds[0])))
+        t_s += n_bits / phy.bit_rate_hz + TURNAROUND_S
         if acked:
-            plan.append(_Tx(end_s + TURNAROUND_S, int(ch), SUN_HEADER_BITS + 8 * ACK_BYTES, "ack", int(seeds[1])))
-            end_s += TURNAROUND_S + (SUN_HEADER_BITS + 8 * ACK_BYTES) / phy.bit_rate_hz
-        busy_until_s = end_s + TURNAROUND_S
-    return plan
+            ack_bits = SUN_HEADER_BITS + 8 * ACK_BYTES
+            plan.append(_Tx(t_s, -1, ack_bits, "ack", int(seeds[1])))
+            t_s += ack_bits / phy.bit_rate_hz + TURNAROUND_S
+        t_s += float(rng.exponential(mean_gap_s))  # idle until the next exchange: random access
+    n_data = sum(tx.kind == "data" for tx in plan)
+    hops = iter(hop_sequence(phy.n_channels, max(1, n_data), rng))
+    channel = -1
+    placed: list[_Tx] = []
+    for tx in plan:
+        channel = int(next(hops)) if tx.kind == "data" else channel  # the ACK answers on the data channel
+        placed.append(_Tx(tx.t_s, channel, tx.n_bits, tx.kind, tx.seed))
+    return [tx for tx in placed if tx.t_s < req.duration_s]
 
 
 def _sidewalk_plan(req: EmitRequest, phy: FskPhy) -> list[_Tx]:

@@ -35,8 +35,8 @@ Bands (ITU Region 2 first): the 47 CFR §15.231 remotes at 300–390 MHz,
   here (not reproduced).
 * FSK devices carry crystal references: their carrier offset is drawn in
   ±20 ppm (±18 kHz at 900 MHz — *assumption* typical of such crystals);
-  their occupied bandwidth is deviation + chip rate on each side (plain FSK)
-  or deviation + half the chip rate (GFSK).
+  their annotated bandwidth holds 99 % of the power (see
+  :attr:`FskDevice.half_width_hz`).
 
 OOK/ASK sensors, remotes and key fobs (433.92 / 868.3 / 915 MHz and the
 300–390 MHz carriers) — what the signal looks like, and where the numbers
@@ -237,8 +237,17 @@ class FskDevice:
 
     @property
     def half_width_hz(self) -> float:
-        """Half the annotated bandwidth: deviation plus the chip rate (plain FSK), or half of it (GFSK)."""
-        return self.deviation_hz + (0.5 if self.bt is not None else 1.0) * self.chip_rate_hz
+        """Half the annotated bandwidth, holding 99 % of the power (Hz).
+
+        GFSK: deviation + half the chip rate (Carson). Plain FSK: deviation + the
+        chip rate up to a modulation index h = 2·deviation/chip rate of 1.5, and
+        deviation + 1.7 × the chip rate above it — high-index FSK (Z-Wave R1
+        h ≈ 2, wM-Bus S1 h ≈ 3) spreads sidelobes beyond Carson's rule.
+        """
+        if self.bt is not None:
+            return self.deviation_hz + 0.5 * self.chip_rate_hz
+        h = 2 * self.deviation_hz / self.chip_rate_hz
+        return self.deviation_hz + (1.7 if h > 1.5 else 1.0) * self.chip_rate_hz
 
     @property
     def sample_rate_hz(self) -> float:
