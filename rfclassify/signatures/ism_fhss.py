@@ -27,8 +27,9 @@ Device families (``params["family"]``; drawn with the weights of
   (±25 kHz) on 129 channels of 200 kHz from 902.2 MHz; modes #2 and #3 are
   150 and 200 kb/s with index 0.5 (±37.5/±50 kHz) on 64 channels of 400 kHz
   from 902.4 MHz; in 863–870 MHz mode #1 uses 34 channels of 200 kHz from
-  863.125 MHz (channel plan as in IEEE 802.15.4g-2012 Table 68 and TI's
-  Contiki ``dot-15-4g.h``). A legacy proprietary AMR mode — 19.2 kb/s 2-FSK,
+  863.125 MHz (IEEE 802.15.4g-2012 SUN FSK channel plans, as tabulated in
+  TI's Contiki ``dot-15-4g.h``; the 400 kHz modes *verify* against the
+  standard's tables). A legacy proprietary AMR mode — 19.2 kb/s 2-FSK,
   ±20 kHz, 83 channels on a 300 kHz raster from 902.3 MHz — stands for
   older Itron/Landis+Gyr-style networks: *assumption* (no public PHY
   document). Every mode is sent Gaussian-shaped (BT 0.5): an *assumption*
@@ -48,7 +49,8 @@ Device families (``params["family"]``; drawn with the weights of
   timing like ELRS, but twice the channel count, a narrower raster and two
   bursts per hop.
 * ``sidewalk`` — Amazon Sidewalk FSK (900 MHz link of Echo/Ring bridges and
-  endpoints): 2-GFSK 50 kb/s, frequency hopping in 902–928 MHz, each message
+  endpoints): 2-GFSK 50 kb/s (Amazon Sidewalk developer documentation,
+  *verify*), frequency hopping in 902–928 MHz, each message
   preceded by clear-channel assessment and followed by an acknowledgement
   (Silicon Labs Amazon Sidewalk docs, "FSK configuration": gateway beacons
   every 10 s, RX windows every 3150 ms by default). Deviation ±25 kHz and the

@@ -115,7 +115,9 @@ PLANS: dict[str, tuple[ChannelSet, ...]] = {
 }
 
 EU868 = Band("EU868", 867.1e6 - BW_HZ / 2, 868.5e6 + BW_HZ / 2, EU_125)
-US915 = Band("US915", 902.3e6 - BW_HZ / 2, 902.3e6 + 63 * 0.2e6 + BW_HZ / 2, US_125 + US_500)
+#: The US915 band runs from the lowest uplink to the highest RX1 downlink channel edge: a US915
+#: emitter's answers land at 923–928 MHz (AU915's range holds its downlinks already).
+US915 = Band("US915", 902.3e6 - BW_HZ / 2, DL_500[-1] + 250e3, US_125 + US_500)
 AU915 = Band("AU915", 915.2e6 - BW_HZ / 2, 915.2e6 + 63 * 0.2e6 + BW_HZ / 2, AU_125 + AU_500)
 DL923 = Band("DL923", DL_500[0] - 250e3, DL_500[-1] + 250e3, DL_500)
 BANDS = (EU868, US915, AU915, DL923)
