@@ -293,8 +293,11 @@ def line_code_chips(bits: np.ndarray, line_code: str) -> np.ndarray:
     raise ValueError(f"unknown line code {line_code!r}")
 
 
-def _build_fsk_device(req: EmitRequest, band: str, family: str) -> list[Burst]:
-    """Z-Wave or wireless M-Bus frames of one device (module docstring), on its standard carrier."""
+def _build_fsk_device(req: EmitRequest, band: str, family: str, unit_offset: float) -> list[Burst]:
+    """Z-Wave or wireless M-Bus frames of one device (module docstring), on its standard carrier.
+
+    ``unit_offset`` in [-1, 1] scales the crystal error (:data:`CRYSTAL_PPM`).
+    """
     rng, p = req.rng, req.params
     devices = [d for d in FSK_DEVICES.values() if d.family == family and band in d.carriers_hz]
     device = devices[int(rng.integers(len(devices)))]
@@ -303,7 +306,7 @@ def _build_fsk_device(req: EmitRequest, band: str, family: str) -> list[Burst]:
         if band not in device.carriers_hz:
             raise ValueError(f"ook-ism device {device.name} has no carrier in band {band}")
     nominal_hz = device.carriers_hz[band]
-    offset_hz = float(p.get("offset_hz", rng.uniform(-1.0, 1.0) * CRYSTAL_PPM * 1e-6 * nominal_hz))
+    offset_hz = float(p.get("offset_hz", unit_offset * CRYSTAL_PPM * 1e-6 * nominal_hz))
     rf_hz = nominal_hz + offset_hz
     half = device.half_width_hz
     interval_s = float(p.get("report_interval_s", np.exp(rng.uniform(np.log(0.5), np.log(60.0)))))
@@ -356,14 +359,17 @@ def _build(req: EmitRequest) -> list[Burst]:
     p = req.params
     band = req.band.name if req.band.name in ENCODINGS_BY_BAND else "433"
     allowed = ENCODINGS_BY_BAND[band]
-    encoding = str(p.get("encoding", allowed[int(rng.integers(len(allowed)))]))
+    # One uniform draw sets the device's frequency error: ±100 kHz for a SAW/free-running OOK or
+    # FSK sensor, ±20 ppm for a crystal-referenced Z-Wave or wM-Bus radio.
+    unit_offset = float(rng.uniform(-1.0, 1.0))
+    encoding = str(p.get("encoding", rng.choice(allowed, p=np.full(len(allowed), 1.0 / len(allowed)))))
     if encoding not in allowed:
         raise ValueError(f"ook-ism encoding in band {band} must be one of {allowed}, not {encoding!r}")
     if encoding in FSK_FAMILIES:
-        return _build_fsk_device(req, band, encoding)
+        return _build_fsk_device(req, band, encoding, unit_offset)
     carriers = OOK_CARRIERS_HZ[band]
-    nominal_hz = float(carriers[int(rng.integers(len(carriers)))])
-    offset_hz = float(p.get("offset_hz", rng.uniform(-MAX_OFFSET_HZ, MAX_OFFSET_HZ)))
+    nominal_hz = float(carriers[int(rng.integers(len(carriers)))]) if len(carriers) > 1 else carriers[0]
+    offset_hz = float(p.get("offset_hz", unit_offset * MAX_OFFSET_HZ))
     rf_hz = nominal_hz + offset_hz
     half = BANDWIDTH_HZ / 2.0
     if not req.visible(rf_hz - half, rf_hz + half):
