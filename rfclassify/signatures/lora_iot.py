@@ -132,15 +132,15 @@ def airtime_s(sf: int, payload_bytes: int, n_preamble: int = N_PREAMBLE, bw_hz: 
     return (n_preamble + 4.25 + n_payload) * t_sym_s
 
 
-def rx1_downlink(plan: str, channel: int, sf: int, bw_hz: float) -> tuple[float, int, int, float]:
-    """RX1 answer to an uplink: (RF centre Hz, downlink channel index, SF, bandwidth Hz), RX1DROffset 0.
+def rx1_downlink(plan: str, channel: int, rf_hz: float, sf: int, bw_hz: float) -> tuple[float, int, int, float]:
+    """RX1 answer to an uplink on ``channel`` at ``rf_hz``: (RF centre Hz, downlink channel, SF, bandwidth Hz).
 
-    EU868 answers on the uplink's channel and data rate; US915/AU915 on
-    923.3 + 0.6·(channel mod 8) MHz at 500 kHz with the uplink's SF, or SF7
-    after a 500 kHz uplink (RP002 RX1 data-rate tables).
+    RX1DROffset 0. EU868 answers on the uplink's channel and data rate;
+    US915/AU915 on 923.3 + 0.6·(channel mod 8) MHz at 500 kHz with the
+    uplink's SF, or SF7 after a 500 kHz uplink (RP002 RX1 data-rate tables).
     """
     if plan == "EU868":
-        return -1.0, channel, sf, bw_hz
+        return rf_hz, channel, sf, bw_hz
     down_sf = 7 if bw_hz >= 500e3 else sf
     return DL_500[channel % 8], channel % 8, down_sf, 500e3
 
@@ -194,8 +194,7 @@ def _uplinks(req: EmitRequest, plan: str) -> list[Burst]:
         bursts.append(_burst(req, float(t_s), rf_hz, chset.bw_hz, int(seeds[0]), meta))
         if answered:
             t_down_s = float(t_s) + airtime_s(sf, payload_bytes, bw_hz=chset.bw_hz) + RECEIVE_DELAY1_S
-            down_hz, down_ch, down_sf, down_bw = rx1_downlink(plan, number, sf, chset.bw_hz)
-            down_hz = rf_hz if down_hz < 0 else down_hz
+            down_hz, down_ch, down_sf, down_bw = rx1_downlink(plan, number, rf_hz, sf, chset.bw_hz)
             meta = {"direction": "downlink", "plan": plan, "channel": down_ch, "uplink_channel": number,
                     "sf": down_sf, "bw_hz": down_bw, "payload_bytes": DOWNLINK_PAYLOAD_BYTES}
             bursts.append(_burst(req, t_down_s, down_hz, down_bw, int(seeds[1]), meta))
@@ -212,7 +211,8 @@ def _gateway_downlinks(req: EmitRequest) -> list[Burst]:
         chset, k = _draw_uplink(req, "US915")
         sf = int(req.params.get("sf", chset.sfs[int(rng.integers(len(chset.sfs)))]))
         seed = int(rng.integers(0, 2**63 - 1))
-        down_hz, down_ch, down_sf, down_bw = rx1_downlink("US915", chset.numbers[k], sf, chset.bw_hz)
+        down_hz, down_ch, down_sf, down_bw = rx1_downlink("US915", chset.numbers[k], chset.channels_hz[k], sf,
+                                                          chset.bw_hz)
         meta = {"direction": "downlink", "plan": "US915", "channel": down_ch, "uplink_channel": chset.numbers[k],
                 "sf": down_sf, "bw_hz": down_bw, "payload_bytes": DOWNLINK_PAYLOAD_BYTES}
         bursts.append(_burst(req, float(t_s), down_hz, down_bw, seed, meta))
