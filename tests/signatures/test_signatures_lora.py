@@ -251,7 +251,7 @@ def test_lora_iot_at_least_one_packet_per_short_recording():
 def test_lora_iot_airtime_and_chirp(sf, toa_s):
     # Reference airtimes of a 13-byte PHYPayload (an empty uplink) at 125 kHz, CR 4/5, as LoRaWAN
     # airtime calculators list them (e.g. avbentem's airtime-calculator): SF7 46.3 ms, SF12 1155.1 ms.
-    burst = emit(LORA_IOT, 1.0, "EU868", seed=1, sf=sf, payload_bytes=13, packets=1)[0]
+    burst = emit(LORA_IOT, 1.0, "EU868", seed=1, sf=sf, payload_bytes=13, packets=1, bw_hz=125e3)[0]
     _, lengths_s = on_spans_s(burst.samples, burst.sample_rate_hz)
     assert lengths_s.sum() == pytest.approx(toa_s, rel=0.005)
     slope, period_s, _ = preamble_chirp(burst.samples, burst.sample_rate_hz)
@@ -260,7 +260,7 @@ def test_lora_iot_airtime_and_chirp(sf, toa_s):
 
 
 def test_lora_iot_public_sync_word_channels_and_downlink():
-    bursts = emit(LORA_IOT, 3.0, "EU868", seed=2, sf=7, packets=2, downlink_prob=1.0)
+    bursts = emit(LORA_IOT, 3.0, "EU868", seed=2, sf=7, packets=2, downlink_prob=1.0, bw_hz=125e3)
     up = [b for b in bursts if b.meta["direction"] == "uplink"]
     down = [b for b in bursts if b.meta["direction"] == "downlink"]
     assert dechirp_values(up[0].samples, 7, 125e3, up[0].sample_rate_hz, 0, 10) == [0] * 8 + [24, 32]
@@ -273,7 +273,7 @@ def test_lora_iot_public_sync_word_channels_and_downlink():
     assert down[0].t_start_s - (first_up.t_start_s + first_up.duration_s) == pytest.approx(1.0, abs=1e-3)
     rf_eu = {b.rf_hz for s in range(20) for b in emit(LORA_IOT, 1.0, "EU868", seed=s)}
     assert rf_eu <= {867.1e6, 867.3e6, 867.5e6, 867.7e6, 867.9e6, 868.1e6, 868.3e6, 868.5e6}
-    us = [b for s in range(20) for b in emit(LORA_IOT, 1.0, "US915", seed=s)]
+    us = [b for s in range(20) for b in emit(LORA_IOT, 1.0, "US915", seed=s, bw_hz=125e3, downlink_prob=0.0)]
     n = np.array([(b.rf_hz - 902.3e6) / 0.2e6 for b in us])
     assert np.allclose(n, np.round(n), atol=1e-6) and n.min() >= 0 and n.max() <= 63
     assert {b.meta["sf"] for b in us} <= {7, 8, 9, 10}
