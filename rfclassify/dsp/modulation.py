@@ -526,12 +526,6 @@ def pi4_dqpsk(dibits: np.ndarray, samples_per_symbol: int, rolloff: float = 0.35
     return np.convolve(up, raised_cosine_taps(rolloff, sps, 8, root=True), mode="same").astype(np.complex64)
 
 
-def fm_modulate(message: np.ndarray, deviation_hz: float, fs_hz: float) -> np.ndarray:
-    """Analog FM: the carrier's frequency follows ``message`` (peak 1 → ``deviation_hz``)."""
-    phase = 2 * np.pi * deviation_hz * np.cumsum(np.asarray(message, dtype=np.float64)) / fs_hz
-    return np.exp(1j * phase).astype(np.complex64)
-
-
 # --- Pulse, DSSS and FM modulators (adsb, zigbee, fm-broadcast) -------------
 
 
