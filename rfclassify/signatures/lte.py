@@ -53,7 +53,11 @@ Physical link, with the public source of every number (3GPP Release 15 texts):
   subframes. **Assumptions**: 1–3 UEs in view, each with grants of 1–4
   subframes separated by exponential gaps (mean 5–50 ms), each grant on a
   contiguous block of 1–25 RBs away from the carrier's PUCCH edge RBs,
-  QPSK or 16-QAM; PUCCH and SRS are not modelled.
+  QPSK or 16-QAM. Each UE also sends periodic CQI reports on PUCCH format 2
+  (§5.4.2-5.4.3: one RB on the carrier's outermost RBs, hopping to the
+  mirrored edge at the slot boundary, so each report is two 0.5 ms bursts;
+  period 5/10/20/40 ms from TS 36.213 Table 7.2.2-1A, drawn). SRS is not
+  modelled.
 * **Bands** — :mod:`rfclassify.signatures._cellular_bands` (TS 36.101 Table
   5.5-1 and 5.6.1-1; Region 2 first, then B1, B3, B7, B8, B20, B38, B40 of
   Regions 1/3, and B46 LAA). The signature's bands are the FDD downlink
@@ -74,7 +78,8 @@ The downlink is built one 10 ms frame at a time as a resource grid (every
 symbol inverse-FFT'd at once); under a receiver window only the visible
 subcarriers are synthesized (``Burst.power_fraction`` is the share kept).
 An FDD downlink is one Burst over the whole request; a TDD or LAA downlink one
-Burst per contiguous transmission; an uplink one Burst per UE grant.
+Burst per contiguous transmission; an uplink one Burst per UE grant (PUSCH) and
+per PUCCH slot (``meta["channel"]``).
 """
 
 from __future__ import annotations
@@ -145,6 +150,10 @@ UL_RB_CHOICES = (1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 16, 18, 20, 24, 25)  # 2^a�
 UL_GRANT_SUBFRAMES = (1, 4)
 UL_GAP_MEAN_S = (5e-3, 50e-3)  # assumption
 UL_DMRS_SYMBOLS = (3, 10)  # symbol 3 of each slot of a subframe
+#: PUCCH format 2 reference symbols in a slot (TS 36.211 Table 5.5.2.2.1-2, normal CP).
+PUCCH_DMRS_SYMBOLS = (1, 5)
+#: CQI reporting periods in ms (TS 36.213 Table 7.2.2-1A, FDD N_pd); the ones drawn here.
+PUCCH_PERIODS_MS = (5, 10, 20, 40)
 LOAD_RANGE = (0.05, 0.95)  # assumption
 
 BANDS: tuple[Band, ...] = signature_bands(LTE_BANDS)
@@ -348,9 +357,46 @@ def _uplink(req: EmitRequest, op: OperatingBand, bw_hz: float) -> list[Burst]:
                 fs = nfft * SPACING_HZ
                 if t0 < 0:  # a grant already under way when the request starts
                     x, t0 = x[round(-t0 * fs) :], 0.0
-                meta = dict(meta_base, ue=ue, subframes=length, n_rb_alloc=n_alloc, qam_bits=qam_bits)
+                meta = dict(meta_base, channel="pusch", ue=ue, subframes=length, n_rb_alloc=n_alloc, qam_bits=qam_bits)
                 bursts.append(Burst(float(t0), rf, x, fs, f_lo, f_hi, "none", 1.0, meta))
             sf += length + 1 + int(req.rng.exponential(gap_mean))
+        bursts += _pucch(req, fc, n_rb, sf_allowed, offset_s, dict(meta_base, channel="pucch", ue=ue))
+    return bursts
+
+
+def _pucch(
+    req: EmitRequest, fc: float, n_rb: int, sf_allowed: np.ndarray, offset_s: float, meta: dict
+) -> list[Burst]:
+    """One UE's periodic PUCCH format 2 reports (CQI): 1 RB, hopping to the mirrored edge RB each slot.
+
+    TS 36.211 §5.4.3: resource m sits on RB ⌊m/2⌋ in slots where (m + n_s) is even and on
+    N_RB − 1 − ⌊m/2⌋ otherwise; §5.4.2: each symbol is a cyclically shifted length-12 sequence times
+    a QPSK value, reference symbols 1 and 5 of each slot. Period from TS 36.213 Table 7.2.2-1A.
+    """
+    period = int(req.rng.choice(PUCCH_PERIODS_MS))
+    m_res = int(req.rng.integers(0, 4))
+    bursts = []
+    n_sub = len(sf_allowed)
+    nfft = NFFT_STEP  # 1.92 MS/s carries 12 subcarriers
+    fs = nfft * SPACING_HZ
+    cp = normal_cp_lengths(nfft, 0, SYMBOLS_PER_SLOT)
+    for sf in range(int(req.rng.integers(0, period)), n_sub, period):
+        if not sf_allowed[sf]:
+            continue
+        for slot in (0, 1):
+            rb = m_res // 2 if (m_res + slot) % 2 == 0 else n_rb - 1 - m_res // 2
+            rf = fc + (rb * RB_SUBCARRIERS - RB_SUBCARRIERS * n_rb // 2 + RB_SUBCARRIERS / 2) * SPACING_HZ
+            t0 = offset_s + (sf - 1) * SUBFRAME_S + slot * SLOT_S
+            f_lo, f_hi = rf - RB_HZ / 2, rf + RB_HZ / 2
+            if t0 < 0 or t0 >= req.duration_s or not req.visible(f_lo, f_hi):
+                continue
+            rows = sc_fdma_frequency_rows(req.rng, SYMBOLS_PER_SLOT, RB_SUBCARRIERS, 2, np.ones(SYMBOLS_PER_SLOT, bool))
+            shift = req.rng.integers(0, RB_SUBCARRIERS, SYMBOLS_PER_SLOT)  # cyclic shift per symbol
+            rows *= np.exp(2j * np.pi * np.outer(shift, np.arange(RB_SUBCARRIERS)) / RB_SUBCARRIERS)
+            data = ~np.isin(np.arange(SYMBOLS_PER_SLOT), PUCCH_DMRS_SYMBOLS)
+            rows[data] *= np.exp(1j * np.pi / 4 * (2 * req.rng.integers(0, 4, int(data.sum())) + 1))[:, None]
+            x = unit_power(sc_fdma_modulate(rows, nfft, cp))
+            bursts.append(Burst(float(t0), rf, x, fs, f_lo, f_hi, "none", 1.0, dict(meta, rb=rb, period_ms=period)))
     return bursts
 
 

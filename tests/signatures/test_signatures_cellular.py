@@ -248,7 +248,7 @@ def test_lte_uplink_sc_fdma_bursts_of_whole_subframes():
     bursts = emit("lte", 7, 0.4, "B3 UL")
     assert len(bursts) >= 10 and all(b.meta["direction"] == "uplink" for b in bursts)
     band = get("lte").band("B3 UL")
-    inner = [b for b in bursts if b.t_start_s > 0]
+    inner = [b for b in bursts if b.t_start_s > 0 and b.meta["channel"] == "pusch"]
     for b in inner:
         assert band.lo_hz <= b.f_lo_hz and b.f_hi_hz <= band.hi_hz
         ms = b.duration_s / 1e-3
@@ -288,13 +288,32 @@ def test_lte_uplink_sc_fdma_bursts_of_whole_subframes():
     assert np.median([papr_db(b.samples) for b in inner]) < papr_db(dl) - 1.5
 
 
+def test_lte_uplink_pucch_hops_between_the_carrier_edges():
+    bursts = [b for b in emit("lte", 7, 0.2, "B3 UL", bandwidth_hz=10e6) if b.meta["channel"] == "pucch"]
+    assert len(bursts) >= 10
+    fc = bursts[0].meta["carrier_hz"]
+    for b in bursts:
+        assert b.duration_s == pytest.approx(0.5e-3, abs=1 / b.sample_rate_hz)  # one slot
+        assert b.f_hi_hz - b.f_lo_hz == pytest.approx(180e3)
+        assert abs(b.rf_hz - fc) > 4.5e6 - 2 * 180e3  # on the outermost RBs of the 50-RB (9 MHz) carrier
+        bw, _, _ = occupied_bandwidth_hz(b.samples, b.sample_rate_hz, 0.9, nfft=256)
+        assert bw < 200e3
+    # Each report's two slots sit on mirrored RBs around the carrier centre, back to back.
+    by_start = {round(b.t_start_s * 1e4): b for b in bursts}
+    pairs = [(b, by_start.get(round((b.t_start_s + 0.5e-3) * 1e4))) for b in bursts]
+    pairs = [(a, b) for a, b in pairs if b is not None and a.meta["ue"] == b.meta["ue"]]
+    assert pairs
+    for a, b in pairs:
+        assert a.rf_hz + b.rf_hz == pytest.approx(2 * fc, abs=1.0)
+
+
 def test_lte_tdd_uplink_only_in_uplink_subframes():
     bursts = emit("lte", 8, 0.2, "B41", direction="uplink", tdd_config=5)  # one U subframe per 10 ms
-    assert bursts
-    assert all(abs(b.duration_s - 1e-3) < 1e-9 or b.t_start_s == 0 for b in bursts)
+    pusch = [b for b in bursts if b.meta["channel"] == "pusch" and b.t_start_s > 0]
+    assert pusch and all(abs(b.duration_s - 1e-3) < 1e-9 for b in pusch)
     starts = np.array([b.t_start_s for b in bursts if b.t_start_s > 0])
-    phase = np.mod(starts - starts[0], 10e-3)
-    assert np.all((phase < 1e-9) | (phase > 10e-3 - 1e-9))  # always the same subframe of the frame
+    phase = np.mod(starts - pusch[0].t_start_s + 1e-9, 10e-3)
+    assert np.all(phase < 1e-3)  # PUSCH and PUCCH only in the frame's one uplink subframe
 
 
 # ---------------------------------------------------------------- LTE: slices and scenes
