@@ -21,6 +21,8 @@ import scipy.fft as _sfft
 
 #: Envelope averaging block, s (LTE symbols are 71 µs; 50 µs blocks resolve 0.5 ms slots to 10 blocks).
 ENVELOPE_BLOCK_S = 50e-6
+#: Most samples per block that its mean power is taken from (evenly spaced).
+ENVELOPE_SAMPLES = 64
 #: Shortest frame period searched, s.
 PERIOD_MIN_S = 0.5e-3
 #: Longest frame period searched, s (at most half the analysed span).
@@ -49,9 +51,10 @@ def frame_period_features(iq: np.ndarray, fs_hz: float, span: tuple[int, int]) -
     min_lag = max(1, int(np.ceil(PERIOD_MIN_S / block_s)))
     if max_lag < min_lag:
         return out
-    x = iq[a : a + nb * block]
-    p = x.real * x.real + x.imag * x.imag
-    env = p.reshape(nb, block).mean(axis=1, dtype=np.float64)
+    # Every block's mean power from at most ENVELOPE_SAMPLES samples spread over it: a wideband
+    # signal's samples decorrelate within 1/bandwidth, and frame structure lives in the block means.
+    x = iq[a : a + nb * block].reshape(nb, block)[:, :: max(1, block // ENVELOPE_SAMPLES)]
+    env = (np.square(x.real, dtype=np.float64) + np.square(x.imag, dtype=np.float64)).mean(axis=1)
     env -= env.mean()
     var = float(env @ env)
     if var <= 0.0:

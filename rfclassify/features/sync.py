@@ -17,7 +17,7 @@ roots 600 and 147, :mod:`rfclassify.signatures.dji_ocusync`), its video
 frames carry no PSS.
 
 Method (:func:`lte_pss_features`): the burst's spectrum is re-centred on
-the midpoint of its −10 dB edges (an LTE carrier is symmetric about its DC;
+the midpoint of its edges (an LTE carrier is symmetric about its DC;
 the detection's centre is only as fine as its spectrogram bins), cut to the
 central 1.92 MHz (the 128-point FFT rate of LTE, so one PSS symbol is
 128 samples) and correlated with the three PSS waveforms at three frequency
@@ -46,11 +46,13 @@ PSS_RATE_HZ = 128 * LTE_SCS_HZ
 PSS_SAMPLES = 128
 #: Residual frequency offsets searched, Hz (half a subcarrier either side).
 PSS_OFFSETS_HZ: tuple[float, ...] = (-7.5e3, 0.0, 7.5e3)
-#: Longest span searched, s: a little more than two PSS periods (5 ms), so a downlink longer than that
-#: shows two PSS wherever the span starts; bounds the cost.
-PSS_MAX_SPAN_S = 10.5e-3
-#: Shortest span searched, s: two OFDM symbols (a PSS symbol and its CP fit, whatever the alignment).
-PSS_MIN_SPAN_S = 0.15e-3
+#: Longest span searched, s: one PSS period (5 ms) and a symbol, so a downlink at least that long shows a
+#: PSS wherever the span starts; bounds the cost.
+PSS_MAX_SPAN_S = 5.2e-3
+#: Shortest span searched, s: a PSS always follows a whole downlink subframe (FDD: a continuous carrier;
+#: TDD: DwPTS right after subframe 0 or 5, TS 36.211 Table 4.2-2), so shorter bursts (most Wi-Fi
+#: packets, every RC packet) cannot be LTE downlinks with a PSS and are not searched.
+PSS_MIN_SPAN_S = 1e-3
 #: Narrowest burst searched, Hz: the 62 PSS subcarriers (an LTE carrier is at least 1.08 MHz wide).
 PSS_MIN_BANDWIDTH_HZ = 0.9e6
 
@@ -80,26 +82,35 @@ def pss_waveform(root: int, offset_hz: float = 0.0) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _reference_spectra(m: int) -> np.ndarray:
-    """Conjugate FFTs (``m`` points) of every PSS waveform (root × offset), rows in that order: ``(9, m)``."""
+    """Conjugate FFTs (``m`` points, complex64) of every PSS waveform (root × offset), rows in that order: ``(9, m)``."""
     refs = np.zeros((len(LTE_PSS_ROOTS) * len(PSS_OFFSETS_HZ), m), dtype=np.complex128)
     for i, (root, off) in enumerate((r, o) for r in LTE_PSS_ROOTS for o in PSS_OFFSETS_HZ):
         refs[i, :PSS_SAMPLES] = pss_waveform(root, off)
-    spec = np.conj(_sfft.fft(refs, axis=1))
+    spec = np.conj(_sfft.fft(refs, axis=1)).astype(np.complex64)
     spec.setflags(write=False)
     return spec
 
 
 def _carrier_centre_bin(spec_power: np.ndarray, smooth: int) -> float:
-    """Midpoint (fractional FFT bin, unshifted indexing around 0) of the −10 dB edges of a smoothed power spectrum.
+    """Midpoint (signed FFT bin) of a carrier's edges in a power spectrum in FFT order (bin 0 = 0 Hz); 0 if none stands out.
 
-    ``spec_power`` is in FFT order (bin 0 = 0 Hz); the result is a signed bin offset.
+    The spectrum is smoothed over ``smooth`` bins; an edge is where it
+    crosses the geometric mean of its floor (2nd percentile: an 18 MHz
+    carrier at 19.2 MS/s leaves only a few percent of the band to the noise)
+    and its top (90th percentile): halfway in dB, so neither the noise beside
+    the carrier nor the load on its resource blocks moves the edges much. A
+    spectrum whose top is within 6 dB of its floor (a carrier filling the
+    band, or noise) is left where it is.
     """
     n = len(spec_power)
     p = np.fft.fftshift(spec_power)
     if smooth > 1:
         c = np.concatenate(([0.0], np.cumsum(p)))
         p = (c[smooth:] - c[:-smooth]) / smooth
-    above = np.flatnonzero(p >= 0.1 * p.max())
+    lo, hi = np.percentile(p, [2, 90])
+    if not hi > 4 * lo:
+        return 0.0
+    above = np.flatnonzero(p >= np.sqrt(lo * hi))
     mid = 0.5 * (above[0] + above[-1]) + 0.5 * (smooth - 1)
     return float(mid - n // 2)
 
@@ -121,25 +132,26 @@ def lte_pss_features(iq: np.ndarray, fs_hz: float, span: tuple[int, int], bandwi
     n = b - a
     if n < PSS_MIN_SPAN_S * fs_hz or bandwidth_hz < PSS_MIN_BANDWIDTH_HZ or fs_hz < 63 * LTE_SCS_HZ:
         return out
-    x = np.asarray(iq[a:b], dtype=np.complex64)
-    spec = _sfft.fft(x)
-    # Re-centre on the carrier: the midpoint of its −10 dB edges, from the power spectrum smoothed over ~30 kHz.
+    # Zero-padded to a fast FFT length: the padding's windows have no energy and are left out below.
+    n = _sfft.next_fast_len(n)
+    spec = _sfft.fft(np.asarray(iq[a:b], dtype=np.complex64), n)
+    # Re-centre on the carrier: the midpoint of its edges, from the power spectrum smoothed over ~30 kHz.
     df = fs_hz / n
-    power = spec.real.astype(np.float64) ** 2 + spec.imag.astype(np.float64) ** 2
+    power = np.square(spec.real, dtype=np.float64) + np.square(spec.imag, dtype=np.float64)
     shift = round(_carrier_centre_bin(power, max(1, round(30e3 / df))))
     # The central PSS_RATE_HZ of the re-centred spectrum: an m-point FFT of the signal at ≈ PSS_RATE_HZ.
-    m = max(PSS_SAMPLES * 2, round(n * PSS_RATE_HZ / fs_hz))
+    m = _sfft.next_fast_len(max(PSS_SAMPLES * 2, round(n * PSS_RATE_HZ / fs_hz)))
     half = min(m, n) // 2
     k = np.arange(-half, min(m, n) - half)
-    xd_spec = np.zeros(m, dtype=np.complex128)
+    xd_spec = np.zeros(m, dtype=np.complex64)
     xd_spec[k % m] = spec[(k + shift) % n]
     xd = _sfft.ifft(xd_spec)
     # Window energy of every 128-sample start (the PSS waveforms have unit energy).
-    e = np.concatenate(([0.0], np.cumsum(xd.real**2 + xd.imag**2)))
+    e = np.concatenate(([0.0], np.cumsum(np.square(xd.real, dtype=np.float64) + np.square(xd.imag, dtype=np.float64))))
     windows = m - PSS_SAMPLES + 1
     energy = e[PSS_SAMPLES : PSS_SAMPLES + windows] - e[:windows]
     num = _sfft.ifft(xd_spec[None, :] * _reference_spectra(m), axis=1)[:, :windows]
-    corr = (num.real**2 + num.imag**2).max(axis=0) / (energy + 1e-30)
+    corr = (np.square(num.real, dtype=np.float64) + np.square(num.imag, dtype=np.float64)).max(axis=0) / (energy + 1e-30)
     # Windows of (near) silence say nothing: only those with at least a tenth of the median energy count.
     corr = corr[energy > 0.1 * np.median(energy)]
     if len(corr) == 0:
