@@ -115,6 +115,22 @@ def _carrier_centre_bin(spec_power: np.ndarray, smooth: int) -> float:
     return float(mid - n // 2)
 
 
+@lru_cache(maxsize=256)
+def _fft_lengths(n_span: int, fs_hz: float) -> tuple[int, int]:
+    """``(n, m)``: FFT lengths, both fast (5-smooth), of a span of ``n_span`` samples at ``fs_hz`` zero-padded to
+    ``n`` and of its central ``m = round(n·PSS_RATE_HZ/fs_hz)`` bins (a sample rate within 0.5/m of PSS_RATE_HZ).
+
+    The padding's windows have no energy and are left out of the correlation. A span of at least
+    :data:`PSS_MIN_SPAN_S` makes m at least 1920.
+    """
+    n = _sfft.next_fast_len(n_span)
+    while True:
+        m = round(n * PSS_RATE_HZ / fs_hz)
+        if _sfft.next_fast_len(m) == m:
+            return n, m
+        n = _sfft.next_fast_len(n + 1)
+
+
 def lte_pss_features(iq: np.ndarray, fs_hz: float, span: tuple[int, int], bandwidth_hz: float) -> dict[str, float]:
     """LTE PSS evidence in the burst whose detection covers samples ``span = (a, b)`` of baseband ``iq`` at ``fs_hz``.
 
@@ -132,15 +148,13 @@ def lte_pss_features(iq: np.ndarray, fs_hz: float, span: tuple[int, int], bandwi
     n = b - a
     if n < PSS_MIN_SPAN_S * fs_hz or bandwidth_hz < PSS_MIN_BANDWIDTH_HZ or fs_hz < 63 * LTE_SCS_HZ:
         return out
-    # Zero-padded to a fast FFT length: the padding's windows have no energy and are left out below.
-    n = _sfft.next_fast_len(n)
+    n, m = _fft_lengths(n, fs_hz)
     spec = _sfft.fft(np.asarray(iq[a:b], dtype=np.complex64), n)
     # Re-centre on the carrier: the midpoint of its edges, from the power spectrum smoothed over ~30 kHz.
     df = fs_hz / n
     power = np.square(spec.real, dtype=np.float64) + np.square(spec.imag, dtype=np.float64)
     shift = round(_carrier_centre_bin(power, max(1, round(30e3 / df))))
     # The central PSS_RATE_HZ of the re-centred spectrum: an m-point FFT of the signal at ≈ PSS_RATE_HZ.
-    m = _sfft.next_fast_len(max(PSS_SAMPLES * 2, round(n * PSS_RATE_HZ / fs_hz)))
     half = min(m, n) // 2
     k = np.arange(-half, min(m, n) - half)
     xd_spec = np.zeros(m, dtype=np.complex64)
