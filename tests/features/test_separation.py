@@ -214,3 +214,18 @@ def test_model_columns_read_the_leading_columns_a_model_was_trained_on():
     assert new.shape[1] == len(FEATURE_NAMES) - 1  # rf_mhz becomes the band code, offset_hz is dropped
     assert old.shape[1] == 35
     assert np.array_equal(old, new[:, :35])
+
+
+def test_a_model_reads_the_columns_its_metadata_names():
+    """The shipped model decides on rows of this schema through the leading columns it was trained on."""
+    from rfclassify.classify.pipeline import Classifier
+
+    clf = Classifier.load()
+    names = clf.meta["feature_names"]
+    assert tuple(names) == FEATURE_NAMES[: len(names)]
+    assert clf.model.named_steps["select"].n_features == len(names)
+    rng = np.random.default_rng(12)
+    x = np.concatenate((_noise(rng, 20000, 0.01), _at_snr(rng, lte_downlink(rng), 15), _noise(rng, 20000, 0.01)))
+    bursts = detect_samples(x, FS_HZ, 2.14e9)
+    decisions = clf.decide(bursts)
+    assert len(decisions) == len(bursts) and all(d.label for d in decisions)
