@@ -98,7 +98,7 @@ def test_pss_separates_lte_downlink_from_ocusync(nid2):
     rng = np.random.default_rng(10 + nid2)
     lte = _at_snr(rng, frequency_shift(lte_downlink(rng, nid2=nid2), 20e3, FS_HZ), 6)
     video = _at_snr(rng, ocusync_video(rng), 6)
-    droneid = _at_snr(rng, ocusync.droneid_burst(rng, ocusync.DRONEID_SUBCARRIERS, 0, NFFT), 20)
+    droneid = _at_snr(rng, ocusync.droneid_burst(ocusync.draw_flight(rng), ocusync.DRONEID_SUBCARRIERS, 0, NFFT), 20)
     noise = _noise(rng, len(lte), 1.0)
     f_lte = pss_of(lte)
     others = [pss_of(x) for x in (video, droneid, noise)]
