@@ -25,7 +25,7 @@ from rfclassify.classify.persistence import default_model_path, load_model
 from rfclassify.classify.tracking import BurstDecision
 from rfclassify.detect.types import DetectedBurst
 from rfclassify.errors import ModelError
-from rfclassify.features.schema import FEATURE_SCHEMA_VERSION
+from rfclassify.features.schema import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +73,12 @@ class Classifier:
                 f"{path}: trained on feature schema {schema}, this rfclassify computes {FEATURE_SCHEMA_VERSION}; "
                 "retrain it ('rfclassify train' or 'make model')"
             )
+        names = loaded.meta.get("feature_names")
+        if names is not None:
+            # A schema appends columns without changing the others: a model reads the ones it was trained on.
+            if tuple(names) != FEATURE_NAMES[: len(names)]:
+                raise ModelError(f"{path}: its feature columns are not this rfclassify's; retrain it")
+            loaded.pipeline.set_params(select__n_features=len(names))
         return cls(loaded.pipeline, loaded.meta, path, loaded.trust)
 
     @property

@@ -2,7 +2,8 @@
 
 :func:`feature_rows` fills the columns of :mod:`rfclassify.features.schema`
 from each burst's detection, its air time (:mod:`rfclassify.features.airtime`),
-its IQ features (:mod:`rfclassify.features.iq`, measured on the detection's
+its LTE synchronisation signal (:mod:`rfclassify.features.sync`) and frame
+period (:mod:`rfclassify.features.frame`) over its whole span, its IQ features (:mod:`rfclassify.features.iq`, measured on the detection's
 own span, :func:`analysis_iq`, with bursts of one length batched together)
 and its sequence context (:mod:`rfclassify.features.context`).
 :class:`BurstFeatures` wraps it as the first step of the classifier's
@@ -21,7 +22,9 @@ from rfclassify.detect.burst_detector import MIN_SPAN_SAMPLES
 from rfclassify.features import iq as R
 from rfclassify.features.airtime import airtime_s
 from rfclassify.features.context import context_table
+from rfclassify.features.frame import frame_period_features
 from rfclassify.features.schema import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, MISSING
+from rfclassify.features.sync import lte_pss_features
 
 #: Fewest samples the IQ features are measured on: a shorter detection is widened about its centre
 #: (the detector keeps at least this many over a detection's span when the input rate allows).
@@ -114,7 +117,14 @@ def feature_rows(
         if iq is not None:
             # Also for snippets too short for the other IQ features: a 0.4 ms OOK pulse decimated to
             # ~40 kS/s has ~60 samples, and its air time is still there to the sample.
-            row[col["airtime_s"]] = airtime_s(iq, burst.iq_rate_hz, span_indices(burst))
+            span = span_indices(burst)
+            row[col["airtime_s"]] = airtime_s(iq, burst.iq_rate_hz, span)
+            # Whole-span features (not the IQ batch's first samples): frame timing and sync signals
+            # repeat every few ms; each returns zeros at once for spans too short or narrow to hold them.
+            for name, v in lte_pss_features(iq, burst.iq_rate_hz, span, det.bandwidth_hz).items():
+                row[col[name]] = v
+            for name, v in frame_period_features(iq, burst.iq_rate_hz, span).items():
+                row[col[name]] = v
         ctx = contexts[k]
         if ctx:
             for name, v in ctx.items():

@@ -49,8 +49,12 @@ def context_features(detections: Sequence[Any], i: int, window_s: float = 0.5) -
     it; ``has_prev`` says whether there is one), ``n_similar`` (including
     itself), ``n_channels`` (distinct centre frequencies, merged within half
     a bandwidth), ``hop_spacing_hz`` (median gap between adjacent distinct
-    channels, 0 if one channel) and ``burst_rate_hz`` (similar bursts per
-    second in the window). Items are :class:`~rfclassify.detect.types.Detection`
+    channels, 0 if one channel), ``burst_rate_hz`` (similar bursts per
+    second in the window) and ``interval_cv`` (std over mean of the
+    start-to-start intervals between consecutive similar bursts: near 0 for
+    a link at a fixed packet rate, ExpressLRS or Crossfire; large for ALOHA
+    devices, LoRaWAN end devices, meters, sensors; 0 with fewer than three
+    bursts). Items are :class:`~rfclassify.detect.types.Detection`
     or objects with a ``detection`` attribute.
     """
     return context_of_rows([context_row(d) for d in detections], i, window_s)
@@ -101,6 +105,11 @@ def _context(rows: Sequence[ContextRow], sorted_starts: list[float] | None, i: i
             chans.append(f)
     gaps = np.diff(chans)
     span = (max(sim_t) - min(sim_t)) if len(sim_t) > 1 else 0.0
+    sim_t.sort()
+    intervals = [b - a for a, b in pairwise(sim_t)]
+    mean_interval = sum(intervals) / len(intervals) if len(intervals) >= 2 else 0.0
+    # Python floats: a window holds tens of bursts, where numpy's per-call cost would dominate.
+    cv = (sum((d - mean_interval) ** 2 for d in intervals) / len(intervals)) ** 0.5 / mean_interval if mean_interval > 0 else 0.0
     return {
         "prev_interval_s": float(t0 - prev) if prev is not None else 0.0,
         "has_prev": 1.0 if prev is not None else 0.0,
@@ -108,6 +117,7 @@ def _context(rows: Sequence[ContextRow], sorted_starts: list[float] | None, i: i
         "n_channels": float(len(chans)),
         "hop_spacing_hz": median(gaps) if len(gaps) else 0.0,
         "burst_rate_hz": float((len(sim_t) - 1) / span) if span > 0 else 0.0,
+        "interval_cv": float(cv),
     }
 
 

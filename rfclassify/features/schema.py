@@ -15,7 +15,11 @@ before the burst (for a 9 MHz burst at 20 MS/s the first 8192 samples were
 *all* margin), and the de-chirp search looks only at the SFs next to the
 slope's estimate. Version 4: ``airtime_s``, the packet's on-air time to the
 sample (:mod:`rfclassify.features.airtime`), where the detection's frames only
-resolve 25–100 µs.
+resolve 25–100 µs. Columns appended at the end change no other column's
+meaning and keep the version: a model reads the leading columns named in its
+``feature_names`` (:class:`rfclassify.features.columns.ModelColumns`), so
+``interval_cv``, ``lte_pss_*`` and ``frame_period_*`` (after
+``burst_rate_hz``) are seen by models trained since they were added.
 """
 
 from __future__ import annotations
@@ -66,6 +70,12 @@ FEATURE_SCHEMA: tuple[tuple[str, str, str], ...] = (
     ("n_channels", "count", "distinct centre frequencies of those bursts"),
     ("hop_spacing_hz", "Hz", "median spacing of adjacent distinct channels"),
     ("burst_rate_hz", "Hz", "similar bursts per second in the window"),
+    # Appended columns (see the module docstring): models trained before them read the columns above.
+    ("interval_cv", "1", "std / mean of the start-to-start intervals of consecutive similar bursts (0 if < 3 bursts)"),
+    ("lte_pss_corr", "1", "best normalised correlation with an LTE PSS (ZC 25/29/34) at the burst's centre, 0–1"),
+    ("lte_pss_db", "dB", "that best correlation over the span's median correlation (0 if too short or narrow)"),
+    ("frame_period_s", "s", "dominant period of the power envelope, 0.5–25 ms (0 if none)"),
+    ("frame_period_corr", "1", "its normalised envelope autocorrelation, 0–1"),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in FEATURE_SCHEMA)
 FEATURE_UNITS: dict[str, str] = {name: unit for name, unit, _ in FEATURE_SCHEMA}
