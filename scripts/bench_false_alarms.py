@@ -283,8 +283,8 @@ class ClutterSource(Source):
     """A :class:`~rfclassify.sources.base.Source` that synthesizes clutter chunks as it is read (never to disk).
 
     ``seconds`` of signal in dwells of ``dwell_s`` (the last one shorter); the
-    truth of recent chunks is kept (``truth`` rows in stream seconds) to name
-    what caused an alarm; ``stats`` counts what was made and the time it took.
+    truth of recent chunks is kept (``truth`` rows ``(label, t0 s, t1 s, f_lo Hz,
+    f_hi Hz, receiver centre Hz)`` in stream seconds) to name what caused an alarm; ``stats`` counts what was made and the time it took.
     """
 
     def __init__(self, st: SceneType, seconds: float, *, seed: int, dwell_s: float = 30.0, chunk_s: float = 1.0,
@@ -301,7 +301,7 @@ class ClutterSource(Source):
         self.tag = label or self.path
         self.progress = progress
         self.stats = StreamStats()
-        self.truth: list[tuple[str, float, float, float, float]] = []
+        self.truth: list[tuple[str, float, float, float, float, float]] = []  # ... and the receiver's centre (Hz)
         n = round(seconds * st.sample_rate_hz)
         self.info = SourceInfo("synthetic", "cu8" if st.receiver == "rtlsdr" else "ci8", st.sample_rate_hz,
                                0.0, 1, n, seconds, None, 0)
@@ -332,7 +332,8 @@ class ClutterSource(Source):
                 on_air = set()
                 for lab, a, b, f_lo, f_hi in chunk.truth:
                     if a < n / fs:
-                        self.truth.append((lab, t_chunk + a, t_chunk + min(b, n / fs), f_lo, f_hi))
+                        self.truth.append((lab, t_chunk + a, t_chunk + min(b, n / fs), f_lo, f_hi,
+                                           receiver.center_freq_hz))
                         on_air.add(lab)
                 self.stats.synth_s += time.monotonic() - t0
                 self.stats.synth_cpu_s += time.process_time() - c0
@@ -351,9 +352,20 @@ class ClutterSource(Source):
                       f"{', '.join(s.label for s in emitters) or 'noise only'}", file=sys.stderr, flush=True)
 
     def involved(self, t0_s: float, t1_s: float, f_lo_hz: float, f_hi_hz: float) -> list[str]:
-        """Clutter labels on air in ``[t0_s, t1_s]`` (stream s) overlapping ``[f_lo_hz, f_hi_hz]``."""
-        return sorted({lab for lab, a, b, lo, hi in self.truth
-                       if a <= t1_s and b >= t0_s and lo <= f_hi_hz and hi >= f_lo_hz})
+        """Clutter labels on air in ``[t0_s, t1_s]`` (stream s) overlapping ``[f_lo_hz, f_hi_hz]`` (Hz).
+
+        A label whose *IQ image* (its mirror about the receiver's centre, which the front end's imbalance
+        leaves 25–40 dB down) overlaps is named ``label (image)``.
+        """
+        out = set()
+        for lab, a, b, lo, hi, centre in self.truth:
+            if a > t1_s or b < t0_s:
+                continue
+            if lo <= f_hi_hz and hi >= f_lo_hz:
+                out.add(lab)
+            elif 2 * centre - hi <= f_hi_hz and 2 * centre - lo >= f_lo_hz:
+                out.add(f"{lab} (image)")
+        return sorted(out)
 
 
 def run_stream(st: SceneType, seconds: float, seed: int, model: str | None = None, *, dwell_s: float = 30.0,
