@@ -100,6 +100,11 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=0.5, help="training recording length (make model's)")
     parser.add_argument("--test-per-class", type=int, default=12, help="test recordings per class (bench_accuracy's)")
     parser.add_argument("--test-duration", type=float, default=0.5)
+    parser.add_argument("--train", action="append", type=Path, default=None, metavar="DIR",
+                        help="a training set folder (repeatable; default: make model's sets, made if missing); "
+                             "feature rows are cached in the first one's .features")
+    parser.add_argument("--test", action="append", type=Path, default=None, metavar="DIR",
+                        help="a test set folder (repeatable; default: bench_accuracy's seeds, made if missing)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--model", default=None, help="the comparison model (default: the shipped one)")
     parser.add_argument("--no-write", action="store_true", help="print the section, leave BENCHMARKS.md alone")
@@ -120,11 +125,15 @@ def main() -> int:
     except (ValueError, RFClassifyError) as exc:
         print(f"bench_loco: {exc}", file=sys.stderr)
         return 2
+    for folder in (args.train or []) + (args.test or []):
+        if not folder.is_dir():
+            print(f"bench_loco: {folder}: no such folder", file=sys.stderr)
+            return 2
     t0 = time.time()
-    train_dirs = training_sets(args.per_class, args.duration, args.jobs)
+    train_dirs = args.train or list(training_sets(args.per_class, args.duration, args.jobs))
     print("reading the training features …", file=sys.stderr, flush=True)
     X, y, _ = stack(extract_all(find_recordings(train_dirs), jobs=args.jobs, cache_dir=train_dirs[0] / ".features"))
-    test_dirs = [test_set(seed, args.test_per_class, args.test_duration, args.jobs) for seed in TEST_SEEDS]
+    test_dirs = args.test or [test_set(seed, args.test_per_class, args.test_duration, args.jobs) for seed in TEST_SEEDS]
     table: list[str] = []
     for label in held:
         recordings = class_recordings(label, test_dirs)
@@ -143,8 +152,8 @@ def main() -> int:
     elapsed = time.time() - t0
     lines = [header("Leave one class out (issue 16): what unmodelled clutter becomes"), ""]
     lines.append(f"For each non-drone class: refitted without it on the training rows of `make model`'s sets "
-                 f"({len(y)} detections), then run on its recordings of the test sets seeds "
-                 f"{', '.join(map(str, TEST_SEEDS))} (drone-free truth). \"known\" rows: the model given "
+                 f"({len(y)} detections: {', '.join(f'`{d.name}`' for d in train_dirs)}), then run on its "
+                 f"recordings of the test sets ({', '.join(f'`{d.name}`' for d in test_dirs)}; drone-free truth). \"known\" rows: the model given "
                  f"(`{full.path.name if full.path else '?'}`) on the same recordings. Target: no held-out class "
                  f"ever confirmed as a drone. Run time {elapsed:.0f} s.")
     lines.append("")
