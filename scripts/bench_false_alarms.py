@@ -74,6 +74,8 @@ SNR_DB = (0.0, 30.0)
 EMITTER_PPM = 20.0
 #: Random level change of a pooled timeline each time it is reused (± dB).
 REUSE_GAIN_DB = 3.0
+#: Renders tried per pooled timeline before an emitter that never shows in the window is left out.
+MAX_ATTEMPTS_PER_VERSION = 4
 #: Where the tuned channel may land in the receiver's window (share of the window, centred).
 TUNE_SPREAD = 0.6
 
@@ -215,14 +217,21 @@ class DwellPool:
         self.timelines: list[list[Timeline]] = []
         for spec in emitters:
             versions = []
-            for _ in range(pool):
+            # An emitter whose builder put it out of view (a Wi-Fi channel beside the window) is drawn
+            # again, as the dataset synthesizer does, and left out after MAX_ATTEMPTS_PER_VERSION × pool.
+            for _ in range(MAX_ATTEMPTS_PER_VERSION * pool):
                 _, annotations, parts = place(Scene([spec], receiver, chunk_s), rng)
+                if not annotations:
+                    continue
                 x = imp.iq_imbalance(parts[spec.emitter_id], receiver.iq_gain_db, receiver.iq_phase_deg)
                 spans = np.array([(a["core:sample_start"], a["core:sample_start"] + a["core:sample_count"],
                                    a["core:freq_lower_edge"], a["core:freq_upper_edge"]) for a in annotations],
                                  dtype=np.float64).reshape(-1, 4)
                 versions.append(Timeline(spec.label, x, spans))
-            self.timelines.append(versions)
+                if len(versions) == pool:
+                    break
+            if versions:
+                self.timelines.append(versions)
         noise = imp.awgn(2 * self.n, rng)
         self.noise = imp.iq_imbalance(noise, receiver.iq_gain_db, receiver.iq_phase_deg)
 
@@ -236,18 +245,21 @@ class DwellPool:
             tl = versions[int(rng.integers(len(versions)))]
             delay = int(rng.integers(self.n))
             gain = np.float32(10 ** (rng.uniform(-REUSE_GAIN_DB, REUSE_GAIN_DB) / 20))
-            parts.append((np.roll(tl.samples, delay), gain))
+            parts.append((tl.samples, delay, gain))
             for s0, s1, f_lo, f_hi in tl.spans:
                 # the rotation may wrap a span round the chunk's end: it then holds two pieces
                 a, b = s0 + delay, s1 + delay
                 for lo, hi in ((a, min(b, self.n)), (max(a, self.n) - self.n, b - self.n)):
                     if hi > lo:
                         truth.append((tl.label, lo / fs, hi / fs, float(f_lo), float(f_hi)))
-        return Chunk(assemble(self.noise[start:start + self.n], parts, self.receiver), truth)
+        return Chunk(assemble(self.noise[start : start + self.n], parts, self.receiver), truth)
 
 
-def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, np.float32]], receiver: Any) -> np.ndarray:
-    """What ``receiver`` records of noise plus scaled parts, all with its IQ imbalance already applied.
+def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, int, np.float32]], receiver: Any) -> np.ndarray:
+    """What ``receiver`` records of noise plus parts, all with its IQ imbalance already applied.
+
+    Each part is ``(samples, delay, gain)``: the samples rotated right by ``delay`` (they wrap round the
+    chunk's end) and scaled by ``gain``; parts are as long as ``noise``.
 
     The front end after the imbalance, as :func:`rfclassify.synth.receiver.receive` applies it: AGC
     (or the fixed gain), DC offset, quantization. The imbalance is real-linear, so applying it to each
@@ -256,8 +268,11 @@ def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, np.float32]], rece
     from rfclassify.synth import impairments as imp
 
     x = np.array(noise, dtype=np.complex64)
-    for samples, gain in parts:
-        x += samples * gain
+    n = len(x)
+    for samples, delay, gain in parts:
+        d = int(delay) % n  # rotated in place: no copy of the rotated timeline
+        x[d:] += samples[: n - d] * gain
+        x[:d] += samples[n - d :] * gain
     if receiver.agc_target_rms is not None:
         x, _ = imp.agc_scale(x, receiver.agc_target_rms)
     else:

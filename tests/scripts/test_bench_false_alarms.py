@@ -36,7 +36,8 @@ def test_assembled_chunk_is_what_the_receiver_records(make_receiver) -> None:
     expected, _ = receive(clean, receiver, np.random.default_rng(5))
     noise = imp.awgn(len(clean), np.random.default_rng(5))  # receive() draws its noise first
     iq = (lambda x: imp.iq_imbalance(x, receiver.iq_gain_db, receiver.iq_phase_deg))
-    got = bfa.assemble(iq(noise), [(iq(clean), np.float32(1.0))], receiver)
+    delay = len(clean) // 3
+    got = bfa.assemble(iq(noise), [(iq(np.roll(clean, -delay)), delay, np.float32(1.0))], receiver)
     step = 1 / 127.5 if receiver.datatype == "cu8" else 1 / 128
     assert got.dtype == np.complex64 and got.shape == expected.shape
     assert np.max(np.abs(got.real - expected.real)) <= step * 1.01
@@ -106,3 +107,12 @@ def test_a_drone_in_the_stream_is_counted_as_an_alarm_and_named() -> None:
     assert any("elrs-900" in a["truth"] for a in out["alarms"])
     summary = bfa.summarize(st.name, [out])
     assert summary["per_hour"] == pytest.approx(len(out["alarms"]) * 3600 / 3.0)
+
+
+def test_an_emitter_never_in_view_is_left_out_of_the_pool() -> None:
+    rx = rtlsdr(433.92e6, rng=np.random.default_rng(2))
+    hidden = EmitterSpec("ook-ism", 20.0, band="315", emitter_id="e0")  # 315 MHz, far outside the window
+    pool = bfa.DwellPool(rx, [hidden], 0.1, 2, np.random.default_rng(3))
+    assert pool.timelines == []
+    chunk = pool.chunk(np.random.default_rng(4))
+    assert chunk.truth == [] and len(chunk.samples) == round(0.1 * rx.sample_rate_hz)
