@@ -32,8 +32,10 @@ emitter's timeline drawn from its pool, rotated by a random delay and scaled
 by a random ±3 dB, plus a rotated slice of the noise, then the receiver's
 front end (:func:`assemble`, the steps of
 :func:`rfclassify.synth.receiver.receive` in its order: IQ imbalance — real-linear, so
-applied once to each pooled part — AGC, DC offset, ADC). A chunk is never
-written to disk.
+applied once to each pooled part — AGC, DC offset, ADC). The AGC gain is set by
+a dwell's first chunk and held for the dwell, as a recording's is for the
+recording: a gain re-set every chunk would step the noise floor at every chunk
+boundary, which no receiver does. A chunk is never written to disk.
 
 **The node's path.** Chunks go, in order and with contiguous sample indices,
 to :class:`rfclassify.node.service.WatchService` (the loop of ``rfclassify
@@ -74,6 +76,9 @@ SNR_DB = (0.0, 30.0)
 EMITTER_PPM = 20.0
 #: Random level change of a pooled timeline each time it is reused (± dB).
 REUSE_GAIN_DB = 3.0
+#: An alarm whose first burst starts this close to a chunk boundary (s) is flagged: the cut of a pooled
+#: timeline there is the benchmark's own seam, not the air's.
+CHUNK_EDGE_S = 0.005
 #: Renders tried per pooled timeline before an emitter that never shows in the window is left out.
 MAX_ATTEMPTS_PER_VERSION = 4
 #: Where the tuned channel may land in the receiver's window (share of the window, centred).
@@ -232,6 +237,7 @@ class DwellPool:
                     break
             if versions:
                 self.timelines.append(versions)
+        self.gain: float | None = None  # the dwell's AGC gain, set by its first chunk
         noise = imp.awgn(2 * self.n, rng)
         self.noise = imp.iq_imbalance(noise, receiver.iq_gain_db, receiver.iq_phase_deg)
 
@@ -252,14 +258,17 @@ class DwellPool:
                 for lo, hi in ((a, min(b, self.n)), (max(a, self.n) - self.n, b - self.n)):
                     if hi > lo:
                         truth.append((tl.label, lo / fs, hi / fs, float(f_lo), float(f_hi)))
-        return Chunk(assemble(self.noise[start : start + self.n], parts, self.receiver), truth)
+        samples, self.gain = assemble(self.noise[start : start + self.n], parts, self.receiver, self.gain)
+        return Chunk(samples, truth)
 
 
-def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, int, np.float32]], receiver: Any) -> np.ndarray:
-    """What ``receiver`` records of noise plus parts, all with its IQ imbalance already applied.
+def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, int, np.float32]], receiver: Any,
+             gain: float | None = None) -> tuple[np.ndarray, float]:
+    """What ``receiver`` records of noise plus parts, all with its IQ imbalance already applied; and its gain.
 
-    Each part is ``(samples, delay, gain)``: the samples rotated right by ``delay`` (they wrap round the
-    chunk's end) and scaled by ``gain``; parts are as long as ``noise``.
+    Each part is ``(samples, delay, level)``: the samples rotated right by ``delay`` (they wrap round the
+    chunk's end) and scaled by ``level``; parts are as long as ``noise``. ``gain`` (amplitude) holds the
+    receiver's gain fixed; ``None`` lets its AGC (or its fixed gain) set it, as for a recording.
 
     The front end after the imbalance, as :func:`rfclassify.synth.receiver.receive` applies it: AGC
     (or the fixed gain), DC offset, quantization. The imbalance is real-linear, so applying it to each
@@ -269,17 +278,18 @@ def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, int, np.float32]],
 
     x = np.array(noise, dtype=np.complex64)
     n = len(x)
-    for samples, delay, gain in parts:
+    for samples, delay, level in parts:
         d = int(delay) % n  # rotated in place: no copy of the rotated timeline
-        x[d:] += samples[: n - d] * gain
-        x[:d] += samples[n - d :] * gain
-    if receiver.agc_target_rms is not None:
-        x, _ = imp.agc_scale(x, receiver.agc_target_rms)
+        x[d:] += samples[: n - d] * level
+        x[:d] += samples[n - d :] * level
+    if gain is None and receiver.agc_target_rms is not None:
+        x, gain = imp.agc_scale(x, receiver.agc_target_rms)
     else:
-        x = (x * np.float32(receiver.gain)).astype(np.complex64)
+        gain = receiver.gain if gain is None else gain
+        x *= np.float32(gain)
     if receiver.dc_offset:
         x = imp.dc_offset(x, receiver.dc_offset)
-    return imp.quantize(x, receiver.datatype)
+    return imp.quantize(x, receiver.datatype), float(gain)
 
 
 @dataclass
@@ -412,7 +422,8 @@ def run_stream(st: SceneType, seconds: float, seed: int, model: str | None = Non
         for event in WatchService(source, NodeOptions(), clf, on_burst=on_burst).events():
             if event.get("event") == "start" and event.get("drone"):
                 half = event["bandwidth_hz"] / 2
-                alarms.append({"label": event["label"], "t_start_s": event["t_start_s"],
+                edge = abs(event["t_start_s"] - chunk_s * round(event["t_start_s"] / chunk_s)) < CHUNK_EDGE_S
+                alarms.append({"label": event["label"], "t_start_s": event["t_start_s"], "chunk_edge": edge,
                                "freq_mhz": round(event["freq_hz"] / 1e6, 4), "bursts": event["bursts"],
                                "confidence": event["confidence"],
                                "truth": source.involved(event["t_start_s"], event["t_end_s"],
@@ -488,7 +499,8 @@ def report(summaries: list[dict[str, Any]], model_name: str, args: argparse.Name
         lines.append("")
         if s["alarms"]:
             lines.append("False alarms: " + "; ".join(
-                f"{a['label']} at {a['freq_mhz']} MHz, t {a['t_start_s']:.1f} s, {a['bursts']} bursts, "
+                f"{a['label']} at {a['freq_mhz']} MHz, t {a['t_start_s']:.3f} s"
+                f"{' (at a chunk boundary)' if a['chunk_edge'] else ''}, {a['bursts']} bursts, "
                 f"confidence {a['confidence']} (clutter there: {', '.join(a['truth']) or 'none annotated'})"
                 for a in s["alarms"][:20]) + ("" if len(s["alarms"]) <= 20 else f"; … {len(s['alarms']) - 20} more"))
             lines.append("")

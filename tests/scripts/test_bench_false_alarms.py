@@ -33,11 +33,14 @@ def test_assembled_chunk_is_what_the_receiver_records(make_receiver) -> None:
         if annotations:
             break
     assert annotations
-    expected, _ = receive(clean, receiver, np.random.default_rng(5))
+    expected, expected_gain = receive(clean, receiver, np.random.default_rng(5))
     noise = imp.awgn(len(clean), np.random.default_rng(5))  # receive() draws its noise first
     iq = (lambda x: imp.iq_imbalance(x, receiver.iq_gain_db, receiver.iq_phase_deg))
     delay = len(clean) // 3
-    got = bfa.assemble(iq(noise), [(iq(np.roll(clean, -delay)), delay, np.float32(1.0))], receiver)
+    got, gain = bfa.assemble(iq(noise), [(iq(np.roll(clean, -delay)), delay, np.float32(1.0))], receiver)
+    assert gain == pytest.approx(expected_gain, rel=1e-5)
+    held, _ = bfa.assemble(iq(noise), [(iq(np.roll(clean, -delay)), delay, np.float32(1.0))], receiver, gain)
+    assert np.array_equal(held, got)  # a gain held from an earlier chunk scales as the AGC did
     step = 1 / 127.5 if receiver.datatype == "cu8" else 1 / 128
     assert got.dtype == np.complex64 and got.shape == expected.shape
     assert np.max(np.abs(got.real - expected.real)) <= step * 1.01
@@ -92,6 +95,7 @@ def test_pooled_chunks_differ_and_carry_their_truth() -> None:
     a, b = pool.chunk(rng), pool.chunk(rng)
     assert len(a.samples) == len(b.samples) == round(0.3 * rx.sample_rate_hz)
     assert not np.array_equal(a.samples, b.samples)  # another delay, level and noise slice
+    assert pool.gain is not None  # the first chunk's AGC gain, held for the dwell
     assert a.truth and {t[0] for t in a.truth} == {"ook-ism"}
     assert all(0 <= t0 < t1 <= 0.3 + 1e-9 for _, t0, t1, _, _ in a.truth)
 
