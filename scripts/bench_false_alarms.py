@@ -66,7 +66,11 @@ from typing import Any
 
 import numpy as np
 
-from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source
+from rfclassify.signatures import REGISTRY, Band
+from rfclassify.sources.base import DEFAULT_BLOCK_SAMPLES, Block, Source, SourceInfo
+from rfclassify.synth import impairments as imp
+from rfclassify.synth.receiver import Receiver, rtlsdr, wideband
+from rfclassify.synth.scene import EmitterSpec, Scene, place
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -115,8 +119,6 @@ SCENE_TYPES: tuple[SceneType, ...] = (
 
 def scene_type(name: str) -> SceneType:
     """The scene type called ``name`` (checked against the registry: its span must hold a drone link's band)."""
-    from rfclassify.signatures import REGISTRY
-
     for st in SCENE_TYPES:
         if st.name == name:
             lo, hi = st.span_hz
@@ -126,11 +128,9 @@ def scene_type(name: str) -> SceneType:
     raise KeyError(f"no scene type {name!r}; known: {', '.join(s.name for s in SCENE_TYPES)}")
 
 
-def span_bands(st: SceneType) -> list[Any]:
+def span_bands(st: SceneType) -> list[Band]:
     """Every distinct band of a band-limited registry signature overlapping the span (drone and clutter)."""
-    from rfclassify.signatures import REGISTRY
-
-    seen: dict[tuple[float, float], Any] = {}
+    seen: dict[tuple[float, float], Band] = {}
     for sig in REGISTRY.values():
         if not sig.band_limited:
             continue
@@ -142,25 +142,19 @@ def span_bands(st: SceneType) -> list[Any]:
 
 def clutter_labels(st: SceneType) -> list[str]:
     """Non-drone, band-limited registry labels with a band in the span (registry order)."""
-    from rfclassify.signatures import REGISTRY
-
     return [lab for lab, sig in REGISTRY.items()
             if not sig.drone and sig.band_limited and any(b.overlaps(*st.span_hz) for b in sig.bands)]
 
 
 def in_view(label: str, window_hz: tuple[float, float]) -> bool:
     """True if one of ``label``'s bands, widened by half its signal's width, overlaps the window (Hz)."""
-    from rfclassify.signatures import REGISTRY
-
     sig = REGISTRY[label]
     half = sig.bandwidth_hz / 2
     return any(b.overlaps(window_hz[0] - half, window_hz[1] + half) for b in sig.bands)
 
 
-def draw_receiver(st: SceneType, rng: np.random.Generator) -> Any:
+def draw_receiver(st: SceneType, rng: np.random.Generator) -> Receiver:
     """A receiver of the scene type tuned near a channel of one of its bands, imperfections drawn."""
-    from rfclassify.synth.receiver import rtlsdr, wideband
-
     bands = span_bands(st)
     band = bands[int(rng.integers(len(bands)))]
     chan = (float(band.channels_hz[int(rng.integers(len(band.channels_hz)))]) if band.channels_hz
@@ -171,10 +165,8 @@ def draw_receiver(st: SceneType, rng: np.random.Generator) -> Any:
     return wideband(centre, st.sample_rate_hz, "ci8", rng=rng)
 
 
-def draw_emitters(st: SceneType, receiver: Any, rng: np.random.Generator, max_emitters: int) -> list[Any]:
+def draw_emitters(st: SceneType, receiver: Receiver, rng: np.random.Generator, max_emitters: int) -> list[EmitterSpec]:
     """One to ``max_emitters`` clutter emitters in view of ``receiver`` (none if no class is in view)."""
-    from rfclassify.synth.scene import EmitterSpec
-
     labels = [lab for lab in clutter_labels(st) if in_view(lab, receiver.window_hz)]
     if not labels:
         return []
@@ -210,11 +202,8 @@ class Chunk:
 class DwellPool:
     """The pooled parts of one dwell (see the module docstring) and the chunks assembled from them."""
 
-    def __init__(self, receiver: Any, emitters: list[Any], chunk_s: float, pool: int,
+    def __init__(self, receiver: Receiver, emitters: list[EmitterSpec], chunk_s: float, pool: int,
                  rng: np.random.Generator) -> None:
-        from rfclassify.synth import impairments as imp
-        from rfclassify.synth.scene import Scene, place
-
         if receiver.phase_noise_linewidth_hz > 0:
             raise ValueError("pooled chunks need a receiver without LO phase noise (it is not linear)")
         self.receiver = receiver
@@ -262,7 +251,7 @@ class DwellPool:
         return Chunk(samples, truth)
 
 
-def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, int, np.float32]], receiver: Any,
+def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, int, np.float32]], receiver: Receiver,
              gain: float | None = None) -> tuple[np.ndarray, float]:
     """What ``receiver`` records of noise plus parts, all with its IQ imbalance already applied; and its gain.
 
@@ -274,8 +263,6 @@ def assemble(noise: np.ndarray, parts: list[tuple[np.ndarray, int, np.float32]],
     (or the fixed gain), DC offset, quantization. The imbalance is real-linear, so applying it to each
     part before the sum (with real scale factors) equals applying it to the sum.
     """
-    from rfclassify.synth import impairments as imp
-
     x = np.array(noise, dtype=np.complex64)
     n = len(x)
     for samples, delay, level in parts:
@@ -313,10 +300,8 @@ class ClutterSource(Source):
     """
 
     def __init__(self, st: SceneType, seconds: float, *, seed: int, dwell_s: float = 30.0, chunk_s: float = 1.0,
-                 pool: int = 2, max_emitters: int = 4, emitters: list[Any] | None = None,
+                 pool: int = 2, max_emitters: int = 4, emitters: list[EmitterSpec] | None = None,
                  label: str = "", progress: bool = False) -> None:
-        from rfclassify.sources.base import SourceInfo
-
         self.scene = st
         self.seconds = seconds
         self.dwell_s, self.chunk_s, self.pool, self.max_emitters = dwell_s, chunk_s, pool, max_emitters
@@ -394,16 +379,14 @@ class ClutterSource(Source):
 
 
 def run_stream(st: SceneType, seconds: float, seed: int, model: str | None = None, *, dwell_s: float = 30.0,
-               chunk_s: float = 1.0, pool: int = 2, max_emitters: int = 4, emitters: list[Any] | None = None,
-               label: str = "", progress: bool = False) -> dict[str, Any]:
+               chunk_s: float = 1.0, pool: int = 2, max_emitters: int = 4,
+               emitters: list[EmitterSpec] | None = None, label: str = "", progress: bool = False) -> dict[str, Any]:
     """Stream ``seconds`` of clutter of scene type ``st`` through the node; its alarms, labels and costs."""
     from threadpoolctl import threadpool_limits
 
     from rfclassify.classify.pipeline import Classifier
     from rfclassify.node.options import NodeOptions
     from rfclassify.node.service import WatchService
-    from rfclassify.signatures import REGISTRY
-
     clf = Classifier.load(model)
     source = ClutterSource(st, seconds, seed=seed, dwell_s=dwell_s, chunk_s=chunk_s, pool=pool,
                            max_emitters=max_emitters, emitters=emitters, label=label, progress=progress)
@@ -492,7 +475,8 @@ def report(summaries: list[dict[str, Any]], model_name: str, args: argparse.Name
     for s in summaries:
         heard = ", ".join(f"{k} {v / 60:.1f} min" for k, v in sorted(s["label_seconds"].items(),
                                                                      key=lambda kv: -kv[1])) or "nothing"
-        lines.append(f"**{s['scene']}** ({s['dwells']} dwells): clutter on air (chunk time) — {heard}.")
+        lines.append(f"**{s['scene']}** ({scene_type(s['scene']).what}; {s['dwells']} dwells): clutter on air "
+                     f"(chunk time) — {heard}.")
         lines.append("")
         calls = ", ".join(f"{k} {v}" for k, v in sorted(s["decided"].items(), key=lambda kv: -kv[1]))
         lines.append(f"Bursts decided as: {calls or 'none'}.")
