@@ -151,8 +151,8 @@ def main() -> int:
         table.append(row_text(f"**{label} held out**", label, evaluate_features(recs, held_model)))
     elapsed = time.time() - t0
     lines = [header("Leave one class out (issue 16): what unmodelled clutter becomes"), ""]
-    lines.append(f"For each non-drone class: refitted without it on the training rows of `make model`'s sets "
-                 f"({len(y)} detections: {', '.join(f'`{d.name}`' for d in train_dirs)}), then run on its "
+    lines.append(f"For each non-drone class: refitted without it on the training rows of "
+                 f"{'the sets given' if args.train else 'make model' + chr(39) + 's sets'} ({len(y)} detections: {', '.join(f'`{d.name}`' for d in train_dirs)}), then run on its "
                  f"recordings of the test sets ({', '.join(f'`{d.name}`' for d in test_dirs)}; drone-free truth). \"known\" rows: the model given "
                  f"(`{full.path.name if full.path else '?'}`) on the same recordings. Target: no held-out class "
                  f"ever confirmed as a drone. Run time {elapsed:.0f} s.")
