@@ -57,6 +57,12 @@ def _training_seeds(meta: dict) -> list:
     return list(dict.fromkeys(seeds))
 
 
+def test_set(seed: int, per_class: int, duration_s: float, jobs: int) -> Path:
+    """The labelled test set of ``seed`` (every label, both receivers, SNR −5…25 dB), synthesized unless cached."""
+    return ensure_dataset(dataset_dir(f"test-seed{seed}-{per_class}x{duration_s:g}s"), per_class=per_class,
+                          snr_db_range=(-5, 25), receivers="both", duration_s=duration_s, seed=seed, jobs=jobs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-class", type=int, default=12, help="test recordings per class and receiver")
@@ -81,9 +87,7 @@ def main() -> int:
     t0 = time.time()
     test_recs = {}
     for seed in TEST_SEEDS:
-        test_dir = ensure_dataset(
-            dataset_dir(f"test-seed{seed}-{args.per_class}x{args.duration:g}s"), per_class=args.per_class,
-            snr_db_range=(-5, 25), receivers="both", duration_s=args.duration, seed=seed, jobs=args.jobs)
+        test_dir = test_set(seed, args.per_class, args.duration, args.jobs)
         test_recs[seed] = extract_all(find_recordings([test_dir]), jobs=args.jobs, cache_dir=test_dir / ".features")
     metrics = evaluate_features([r for recs in test_recs.values() for r in recs], clf)
     per_seed = {seed: evaluate_features(recs, clf) for seed, recs in test_recs.items()}

@@ -43,6 +43,35 @@ DRONEID_S = 1.3  # two or three DroneID bursts (600 ms period) per recording
 TIMES = ROOT / "datasets" / "make-model-times.json"
 
 
+def training_sets(per_class: int, duration_s: float, jobs: int, data: Path | None = None) -> tuple[Path, Path, Path]:
+    """The three training sets of the shipped model (synthesized unless cached): class recordings, DroneID, more modes.
+
+    ``data`` overrides the class recordings' folder (the others go beside it). The feature cache of
+    all three is ``data / ".features"``.
+    """
+    from rfclassify.signatures import REGISTRY
+    from rfclassify.synth.dataset import DRONEID
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from datasets_cache import dataset_dir, ensure_dataset
+
+    data = data or dataset_dir(f"train-seed{TRAIN_SEED}-{per_class}x{duration_s:g}s")
+    ensure_dataset(data, per_class=per_class, snr_db_range=SNR_DB, receivers="both",
+                   duration_s=duration_s, seed=TRAIN_SEED, jobs=jobs, clutter_probability=0.3)
+    # DroneID bursts on the watched channel (see rfclassify.synth.dataset.droneid_scene): 0.5 s class
+    # recordings hold almost none, and DroneID is what a DJI drone shows most plainly.
+    droneid = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED}-droneid-{per_class}x{DRONEID_S:g}s").name)
+    ensure_dataset(droneid, classes=[DRONEID], per_class=per_class, snr_db_range=SNR_DB, receivers="both",
+                   duration_s=DRONEID_S, seed=TRAIN_SEED, jobs=jobs, clutter_probability=0.3, mixed=0)
+    # Classes whose builders draw among the most air modes get a second, independently seeded set.
+    more_modes = [label for label, sig in REGISTRY.items() if sig.training_sets > 1]
+    more = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED + 1}-{'+'.join(more_modes)}-"
+                                      f"{per_class}x{duration_s:g}s").name)
+    ensure_dataset(more, classes=list(more_modes), per_class=per_class, snr_db_range=SNR_DB, receivers="both",
+                   duration_s=duration_s, seed=TRAIN_SEED + 1, jobs=jobs, clutter_probability=0.3, mixed=0)
+    return data, droneid, more
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-class", type=int, default=24, help="recordings per class and receiver")
@@ -54,26 +83,12 @@ def main() -> int:
 
     from rfclassify.classify.training import train
     from rfclassify.signatures import REGISTRY
-    from rfclassify.synth.dataset import DRONEID, code_fingerprint
+    from rfclassify.synth.dataset import code_fingerprint
 
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from datasets_cache import dataset_dir, ensure_dataset
-
-    data = Path(args.data) if args.data else dataset_dir(f"train-seed{TRAIN_SEED}-{args.per_class}x{args.duration:g}s")
+    data = Path(args.data) if args.data else None
     t0 = time.time()
-    ensure_dataset(data, per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
-                   duration_s=args.duration, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3)
-    # DroneID bursts on the watched channel (see rfclassify.synth.dataset.droneid_scene): 0.5 s class
-    # recordings hold almost none, and DroneID is what a DJI drone shows most plainly.
-    droneid = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED}-droneid-{args.per_class}x{DRONEID_S:g}s").name)
-    ensure_dataset(droneid, classes=[DRONEID], per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
-                   duration_s=DRONEID_S, seed=TRAIN_SEED, jobs=args.jobs, clutter_probability=0.3, mixed=0)
-    # Classes whose builders draw among the most air modes get a second, independently seeded set.
+    data, droneid, more = training_sets(args.per_class, args.duration, args.jobs, data)
     more_modes = [label for label, sig in REGISTRY.items() if sig.training_sets > 1]
-    more = data.with_name(dataset_dir(f"train-seed{TRAIN_SEED + 1}-{'+'.join(more_modes)}-"
-                                      f"{args.per_class}x{args.duration:g}s").name)
-    ensure_dataset(more, classes=list(more_modes), per_class=args.per_class, snr_db_range=SNR_DB, receivers="both",
-                   duration_s=args.duration, seed=TRAIN_SEED + 1, jobs=args.jobs, clutter_probability=0.3, mixed=0)
     t_synth = time.time() - t0
     t1 = time.time()
     side = train(
