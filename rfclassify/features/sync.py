@@ -36,8 +36,10 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft as _sfft
 
-#: ZC roots of the three LTE PSS sequences, by N_ID^(2) (TS 36.211 Table 6.11.1.1-1).
-LTE_PSS_ROOTS: tuple[int, ...] = (25, 29, 34)
+from rfclassify.dsp.modulation import lte_pss
+
+#: The three LTE PSS sequences, by N_ID^(2) (:func:`rfclassify.dsp.modulation.lte_pss`).
+N_ID2_VALUES: tuple[int, ...] = (0, 1, 2)
 #: LTE subcarrier spacing, Hz (TS 36.211 §6.12).
 LTE_SCS_HZ = 15e3
 #: Rate at which the PSS is searched: 128 subcarrier spacings (the 1.4 MHz carrier's FFT rate), samples/s.
@@ -57,24 +59,17 @@ PSS_MIN_SPAN_S = 1e-3
 PSS_MIN_BANDWIDTH_HZ = 0.9e6
 
 
-def pss_sequence(root: int) -> np.ndarray:
-    """The 62 PSS values d(0 … 61) of ZC root ``root`` (TS 36.211 §6.11.1.1), complex128."""
-    n = np.arange(62, dtype=np.float64)
-    m = np.where(n < 31, n * (n + 1), (n + 1) * (n + 2))
-    return np.exp(-1j * np.pi * root * m / 63)
-
-
 def pss_subcarriers() -> np.ndarray:
     """Subcarrier index (multiples of 15 kHz from the carrier's DC) of each d(n): −31 … −1, +1 … +31."""
     n = np.arange(62)
     return np.where(n < 31, n - 31, n - 30)
 
 
-def pss_waveform(root: int, offset_hz: float = 0.0) -> np.ndarray:
+def pss_waveform(n_id2: int, offset_hz: float = 0.0) -> np.ndarray:
     """One PSS symbol (no CP) at :data:`PSS_RATE_HZ`: :data:`PSS_SAMPLES` complex128 samples of unit energy,
     shifted by ``offset_hz``."""
     grid = np.zeros(PSS_SAMPLES, dtype=np.complex128)
-    grid[pss_subcarriers() % PSS_SAMPLES] = pss_sequence(root)
+    grid[pss_subcarriers() % PSS_SAMPLES] = lte_pss(n_id2)
     w = np.fft.ifft(grid)
     w *= np.exp(2j * np.pi * offset_hz * np.arange(PSS_SAMPLES) / PSS_RATE_HZ)
     return w / np.linalg.norm(w)
@@ -83,9 +78,9 @@ def pss_waveform(root: int, offset_hz: float = 0.0) -> np.ndarray:
 @lru_cache(maxsize=32)
 def _reference_spectra(m: int) -> np.ndarray:
     """Conjugate FFTs (``m`` points, complex64) of every PSS waveform (root × offset), rows in that order: ``(9, m)``."""
-    refs = np.zeros((len(LTE_PSS_ROOTS) * len(PSS_OFFSETS_HZ), m), dtype=np.complex128)
-    for i, (root, off) in enumerate((r, o) for r in LTE_PSS_ROOTS for o in PSS_OFFSETS_HZ):
-        refs[i, :PSS_SAMPLES] = pss_waveform(root, off)
+    refs = np.zeros((len(N_ID2_VALUES) * len(PSS_OFFSETS_HZ), m), dtype=np.complex128)
+    for i, (n_id2, off) in enumerate((r, o) for r in N_ID2_VALUES for o in PSS_OFFSETS_HZ):
+        refs[i, :PSS_SAMPLES] = pss_waveform(n_id2, off)
     spec = np.conj(_sfft.fft(refs, axis=1)).astype(np.complex64)
     spec.setflags(write=False)
     return spec

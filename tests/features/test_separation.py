@@ -16,6 +16,7 @@ import pytest
 from rfclassify.detect.burst_detector import detect_samples
 from rfclassify.dsp.modulation import (
     frequency_shift,
+    lte_pss,
     ofdm_modulate,
     qam_symbols,
     resample,
@@ -25,7 +26,7 @@ from rfclassify.features import FEATURE_NAMES, BurstFeatures
 from rfclassify.features.columns import ModelColumns
 from rfclassify.features.context import context_features
 from rfclassify.features.frame import frame_period_features
-from rfclassify.features.sync import LTE_PSS_ROOTS, lte_pss_features, pss_sequence, pss_subcarriers
+from rfclassify.features.sync import lte_pss_features, pss_subcarriers
 from rfclassify.signatures import dji_ocusync as ocusync
 from rfclassify.signatures.base import EmitRequest
 
@@ -64,7 +65,7 @@ def lte_downlink(rng, n_frames=1, nid2=1, load=0.3, n_used=N_USED, nfft=NFFT):
             coeffs[s, crs] = qam_symbols(rng, int(crs.sum()), 2)
         if slot in (0, 10) and sym in (5, 6):
             coeffs[s, central] = 0.0
-            coeffs[s, pss_pos] = pss_sequence(LTE_PSS_ROOTS[nid2]) if sym == 6 else 2.0 * rng.integers(0, 2, 62) - 1
+            coeffs[s, pss_pos] = lte_pss(nid2) if sym == 6 else 2.0 * rng.integers(0, 2, 62) - 1
     cp = np.tile(ocusync.cp_lengths(nfft, 7, (0,)), n_sym // 7)
     return _unit(ofdm_modulate(coeffs, k, nfft, cp))
 
@@ -82,11 +83,11 @@ def pss_of(x, bandwidth_hz=9e6):
     return lte_pss_features(x, FS_HZ, (0, len(x)), bandwidth_hz)
 
 
-def test_pss_is_the_punctured_length_63_zadoff_chu():
-    """TS 36.211 §6.11.1.1: d(n) is the length-63 ZC sequence without its middle element, n = 0…61."""
-    for root in LTE_PSS_ROOTS:
-        zc = zadoff_chu(root, 63)
-        assert np.allclose(pss_sequence(root), np.delete(zc, 31))
+def test_pss_is_the_punctured_length_63_zadoff_chu_on_subcarriers_around_dc():
+    """TS 36.211 §6.11.1.1: d(n) is the length-63 ZC sequence (roots 25, 29, 34) without its middle
+    element, n = 0…61, mapped to the 62 subcarriers around DC."""
+    for n_id2, root in enumerate((25, 29, 34)):
+        assert np.allclose(lte_pss(n_id2), np.delete(zadoff_chu(root, 63), 31))
     k = pss_subcarriers()
     assert k[0] == -31 and k[-1] == 31 and 0 not in k and len(set(k)) == 62
 
