@@ -42,7 +42,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("node_model")
     synthesize_dataset(root / "ds", classes=["noise", "ook-ism"], per_class=2, receivers="rtlsdr",
-                       duration_s=1.0, seed=1, progress=False, mixed=0)
+                       duration_s=1.0, seed=2, progress=False, mixed=0)
     rng = np.random.default_rng(11)
     for k, (rate_hz, snr_db, fc_hz) in enumerate([(200, 12, 914.7e6), (200, 20, 916.1e6), (100, 16, 915.3e6),
                                                   (200, 25, 913.9e6)]):
