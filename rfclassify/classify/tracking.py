@@ -108,9 +108,7 @@ class Emitter:
     log_rest_sum: float = 0.0  # log-evidence of "none of the classes" (see rest_evidence)
     signal_s: float = 0.0  # summed duration of the accepted bursts (seconds on air)
     log_odds: float = 0.0  # accumulated log-odds of ``label`` over its best alternative (see burst_log_odds)
-    f_lo_hz: float = float("inf")  # lowest and highest frequency of its bursts (its channels' span)
-    f_hi_hz: float = float("-inf")
-    n_rival: int = 0  # bursts of other emitters heard inside that span during its life
+    n_rival: int = 0  # bursts of other emitters heard on its channels during its life
     freq_known: bool = True  # False once a burst came from a receiver of unknown tuning
     reasons: dict[str, int] = field(default_factory=dict)  # open-set reason -> bursts added with it
     droneid: DroneIDTrack = field(default_factory=DroneIDTrack)  # its bursts' DroneID frames (running totals)
@@ -127,8 +125,6 @@ class Emitter:
         """Append a burst, its log-probabilities and its evidence weight ``log_odds`` (:func:`burst_log_odds`)."""
         self.bursts.append(burst)
         self.log_odds += log_odds
-        self.f_lo_hz = min(self.f_lo_hz, burst.freq_hz)
-        self.f_hi_hz = max(self.f_hi_hz, burst.freq_hz)
         if not self.n_total:
             self.t_first_s = burst.t_start_s
         self.t_last_s = max(self.t_last_s, burst.t_end_s)
@@ -159,9 +155,10 @@ class Emitter:
             self.accepted_confidence_sum += burst.confidence
 
     def hears(self, burst: BurstDecision, gap_s: float) -> bool:
-        """True if ``burst`` falls on this emitter's channels while it is alive (a rival of its label)."""
-        return (self.f_lo_hz - CHANNEL_RESOLUTION_HZ <= burst.freq_hz <= self.f_hi_hz + CHANNEL_RESOLUTION_HZ
-                and burst.t_start_s - self.t_last_s <= gap_s)
+        """True if ``burst`` falls on one of this emitter's channels while it is alive (a rival of its
+        label). Its channels, not the band they span: a hopper's span holds every Wi-Fi channel."""
+        return (burst.t_start_s - self.t_last_s <= gap_s
+                and any(abs(burst.freq_hz - c) < CHANNEL_RESOLUTION_HZ for c in self.channels))
 
     @property
     def consistency(self) -> float:
