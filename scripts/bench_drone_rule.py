@@ -154,19 +154,25 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--model", default=None)
     parser.add_argument("--baseline", metavar="CHECKOUT", help="also measure this checkout's rule, and compare")
+    parser.add_argument("--baseline-json", metavar="FILE",
+                        help="compare with figures this script printed for another checkout instead")
     parser.add_argument("--write", action="store_true", help="write the comparison into BENCHMARKS.md")
     args = parser.parse_args()
 
     new = measure(args)
-    if not args.baseline:
+    if args.baseline_json:
+        old = json.loads(Path(args.baseline_json).read_text())
+    elif args.baseline:
+        argv = [a for a in sys.argv[1:] if a != "--write"]
+        i = argv.index("--baseline")
+        del argv[i : i + 2]
+        env = {**os.environ, "PYTHONPATH": str(Path(args.baseline).resolve())}
+        done = subprocess.run([sys.executable, __file__, *argv], env=env, stdout=subprocess.PIPE, text=True,
+                              check=True)
+        old = json.loads(done.stdout)
+    else:
         print(json.dumps(new, indent=2))
         return 0
-    argv = [a for a in sys.argv[1:] if a != "--write"]
-    i = argv.index("--baseline")
-    del argv[i : i + 2]
-    env = {**os.environ, "PYTHONPATH": str(Path(args.baseline).resolve())}
-    done = subprocess.run([sys.executable, __file__, *argv], env=env, stdout=subprocess.PIPE, text=True, check=True)
-    old = json.loads(done.stdout)
     text = comparison(new, old)
     print(json.dumps({"old": old, "new": new}, indent=2))
     print(text)
