@@ -18,7 +18,7 @@ number, positions of the drone, its home point and the pilot's phone), decoded b
 A frame whose CRC-24 fails carries no fields (the decoder's rule) and is only
 counted (``droneid_crc_failures``): a corrupted frame never yields positions. A
 CRC-valid frame is evidence enough for the drone claim
-(:func:`rfclassify.classify.tracking.drone_evidence`): 24 bits of CRC over a frame
+(:func:`rfclassify.classify.tracking.drone_claim`): 24 bits of CRC over a frame
 of the right structure are not matched by chance.
 """
 

@@ -20,8 +20,10 @@ cannot be where it is stays unknown instead of being renormalised into the
 least unlikely class that can.
 
 An emitter's reported label follows :func:`verdict`: a drone link is claimed
-only on enough consistent evidence (:func:`drone_claim`), and an ``unknown``
-emitter says why (``reason``) and what it leans to (``candidate``).
+only on enough consistent evidence (:func:`drone_claim`: accumulated log-odds of
+the link over its best alternative, whole packets or signal time, and the share
+of the bursts heard on its channels that agree), and an ``unknown`` emitter says
+why (``reason``) and what it leans to (``candidate``).
 
 Known limit: two emitters of the same class in the same band at the same
 time (two ELRS drones) are reported as one emitter.
@@ -41,8 +43,12 @@ from rfclassify.classify.openset import REASON_LOW_CONFIDENCE, REASON_OK, REASON
 from rfclassify.dsp.droneid import DroneIDFrame
 from rfclassify.signatures import REGISTRY, UNKNOWN
 
-#: Reason of an emitter held back from a drone claim by too short an observation (:func:`drone_claim`).
+#: Reason of an emitter held back from a drone claim by too short an observation or too little
+#: accumulated evidence (:func:`drone_claim`).
 REASON_TOO_LITTLE_EVIDENCE = "too_little_evidence"
+#: Reason of an emitter held back from a drone claim because many bursts heard on its channels during
+#: its life were called something else (:func:`drone_claim`).
+REASON_INCONSISTENT = "inconsistent"
 
 
 @dataclass
@@ -96,14 +102,13 @@ class Emitter:
     channels: list[float] = field(default_factory=list)  # distinct centres (see CHANNEL_RESOLUTION_HZ)
     n_accepted: int = 0  # bursts whose own decision was ``label`` (the rest were refused for low confidence)
     n_packets: int = 0  # accepted bursts long enough to be whole packets of ``label`` (see shortest_packet_s)
-    # The same evidence from the accepted bursts alone: a drone claim is judged on them (drone_evidence).
-    accepted_log_proba_sum: np.ndarray | None = None
+    # Confidence of the accepted bursts alone: a drone claim asks their mean (mean_burst_confidence).
     accepted_evidence_n: int = 0
     accepted_confidence_sum: float = 0.0
-    # Log-evidence of "none of the classes" (see rest_evidence), over all bursts and the accepted ones.
-    log_rest_sum: float = 0.0
-    accepted_log_rest_sum: float = 0.0
+    log_rest_sum: float = 0.0  # log-evidence of "none of the classes" (see rest_evidence)
     signal_s: float = 0.0  # summed duration of the accepted bursts (seconds on air)
+    log_odds: float = 0.0  # accumulated log-odds of ``label`` over its best alternative (see burst_log_odds)
+    n_rival: int = 0  # bursts of other emitters heard on its channels during its life
     freq_known: bool = True  # False once a burst came from a receiver of unknown tuning
     reasons: dict[str, int] = field(default_factory=dict)  # open-set reason -> bursts added with it
     droneid: DroneIDTrack = field(default_factory=DroneIDTrack)  # its bursts' DroneID frames (running totals)
@@ -116,9 +121,10 @@ class Emitter:
     def t_end_s(self) -> float:
         return self.t_last_s
 
-    def add(self, burst: BurstDecision) -> None:
-        """Append a burst and its log-probabilities."""
+    def add(self, burst: BurstDecision, log_odds: float = 0.0) -> None:
+        """Append a burst, its log-probabilities and its evidence weight ``log_odds`` (:func:`burst_log_odds`)."""
         self.bursts.append(burst)
+        self.log_odds += log_odds
         if not self.n_total:
             self.t_first_s = burst.t_start_s
         self.t_last_s = max(self.t_last_s, burst.t_end_s)
@@ -147,16 +153,24 @@ class Emitter:
         if burst.label == self.label:
             self.accepted_evidence_n += 1
             self.accepted_confidence_sum += burst.confidence
-            self.accepted_log_rest_sum += rest
-            self.accepted_log_proba_sum = (logp if self.accepted_log_proba_sum is None
-                                           else self.accepted_log_proba_sum + logp)
+
+    def hears(self, burst: BurstDecision, gap_s: float) -> bool:
+        """True if ``burst`` falls on one of this emitter's channels while it is alive (a rival of its
+        label). Its channels, not the band they span: a hopper's span holds every Wi-Fi channel."""
+        return (burst.t_start_s - self.t_last_s <= gap_s
+                and any(abs(burst.freq_hz - c) < CHANNEL_RESOLUTION_HZ for c in self.channels))
+
+    @property
+    def consistency(self) -> float:
+        """Share of the bursts heard on its channels during its life that are its own (0–1)."""
+        return self.n_total / (self.n_total + self.n_rival) if self.n_total else 0.0
 
     def reset_evidence(self, bursts: list[BurstDecision]) -> None:
         """Recompute the evidence sums from ``bursts`` only (a node keeps the latest bursts of a long emitter)."""
-        self.log_proba_sum = self.accepted_log_proba_sum = None
+        self.log_proba_sum = None
         self.evidence_n = self.accepted_evidence_n = 0
         self.confidence_sum = self.accepted_confidence_sum = 0.0
-        self.log_rest_sum = self.accepted_log_rest_sum = 0.0
+        self.log_rest_sum = 0.0
         for burst in bursts:
             self._add_evidence(burst)
 
@@ -165,6 +179,22 @@ def log_evidence(proba: np.ndarray) -> np.ndarray:
     """The per-class log-probabilities a burst adds to its emitter's evidence (clipped at 1e-4, so one
     burst cannot veto a class)."""
     return np.log(np.clip(proba, 1e-4, 1.0))
+
+
+#: Most log-odds one burst adds to a drone claim (:func:`burst_log_odds`): 19:1, a burst at 0.95
+#: against 0.05. The classifier's probabilities are calibrated per burst, but bursts of one link are
+#: not independent (one receiver, one channel, one interferer), so no burst may decide alone.
+LOG_ODDS_CLIP = float(np.log(19.0))
+
+
+def burst_log_odds(proba: np.ndarray, index: int) -> float:
+    """Log-odds a burst gives class ``index`` over its best alternative: another class, or "none of
+    them" (the mass of the out-of-band classes, :func:`rest_evidence`), clipped to
+    ±:data:`LOG_ODDS_CLIP`."""
+    p = np.clip(proba, 1e-4, 1.0)
+    others = np.delete(p, index)
+    alternative = max(float(others.max()) if len(others) else 1e-4, float(np.exp(rest_evidence(proba))))
+    return float(np.clip(np.log(p[index]) - np.log(alternative), -LOG_ODDS_CLIP, LOG_ODDS_CLIP))
 
 
 def rest_evidence(proba: np.ndarray) -> float:
@@ -244,17 +274,32 @@ class EmitterTracker:
         if emitter is not None and burst.t_start_s - emitter.t_end_s > self.gap_s:
             self.finished.append(self.active.pop(key))
             emitter = None
+        for other in self.active.values():
+            if other is not emitter and other.hears(burst, self.gap_s):
+                other.n_rival += 1
         is_new = emitter is None
         if emitter is None:
             emitter = Emitter(key=key, label=label, emitter_id=self._next_id)
             self._next_id += 1
             self.active[key] = emitter
-        emitter.add(burst)
+        emitter.add(burst, self.log_odds(emitter.label, burst))
         if self.max_bursts is not None and len(emitter.bursts) > 2 * self.max_bursts:
             # Bounded memory for long recordings: counts, evidence, span and channels stay running
             # totals over every burst; only the medians of the summary come from the latest bursts.
             del emitter.bursts[: len(emitter.bursts) - self.max_bursts]
         return emitter, is_new
+
+    def log_odds(self, label: str, burst: BurstDecision) -> float:
+        """A burst's evidence for ``label`` in log-odds (:func:`burst_log_odds`; 0 for a label the model
+        lacks). A continuous link's burst weighs one unit per :data:`CONTINUOUS_EVIDENCE_S` on air (at
+        least one): a video link is one long emission, its evidence grows with time, not with count."""
+        if label not in self.classes:
+            return 0.0
+        weight = 1.0
+        sig = REGISTRY.get(label)
+        if sig is not None and sig.continuous:
+            weight = max(1.0, float(burst.t_end_s - burst.t_start_s) / CONTINUOUS_EVIDENCE_S)
+        return weight * burst_log_odds(burst.proba, self.classes.index(label))
 
     def expire(self, now_s: float) -> list[Emitter]:
         """Close and return emitters silent since before ``now_s − gap_s``."""
@@ -269,15 +314,13 @@ class EmitterTracker:
         self.active = {}
         return sorted(self.finished, key=lambda e: e.t_start_s)
 
-    def posterior(self, emitter: Emitter, accepted_only: bool = False) -> np.ndarray:
-        """Accumulated class posterior of an emitter (see the module docstring); optionally of its accepted bursts.
+    def posterior(self, emitter: Emitter) -> np.ndarray:
+        """Accumulated class posterior of an emitter (see the module docstring).
 
         The classes' share of a softmax whose last term is "none of these" (:func:`rest_evidence`):
         it sums to 1 minus the accumulated belief that the emitter is none of the classes.
         """
-        n = emitter.accepted_evidence_n if accepted_only else emitter.evidence_n
-        total = emitter.accepted_log_proba_sum if accepted_only else emitter.log_proba_sum
-        rest = emitter.accepted_log_rest_sum if accepted_only else emitter.log_rest_sum
+        n, total, rest = emitter.evidence_n, emitter.log_proba_sum, emitter.log_rest_sum
         if total is None or n == 0:
             return np.full(len(self.classes), 1.0 / max(len(self.classes), 1))
         weight = min(n, self.max_evidence)
@@ -287,37 +330,49 @@ class EmitterTracker:
         p = np.exp(z - top)
         return p / (p.sum() + np.exp(z_rest - top))
 
-    def confidence(self, emitter: Emitter, accepted_only: bool = False) -> float:
+    def confidence(self, emitter: Emitter) -> float:
         """Accumulated confidence that the emitter is of its label (0–1).
 
         For ``unknown`` emitters it is the confidence that it is *none* of the
         classes' best guess, i.e. one minus the accumulated top probability
         (that of its ``candidate``, see :func:`emitter_summary`).
         """
-        post = self.posterior(emitter, accepted_only)
+        post = self.posterior(emitter)
         if emitter.label in self.classes:
             return float(post[self.classes.index(emitter.label)])
         return float(1.0 - post.max())
 
 
-#: A drone claim needs evidence, weighed as an observation of the link, not a count of detector
-#: segments (:func:`drone_claim`). A false alarm costs a guard a response, a missed link a drone.
-#: It needs all of:
+#: A drone claim weighs evidence, not detector segments (:func:`drone_claim`). A false alarm costs a
+#: guard a response, a missed link a drone. It needs all of:
 #:
-#: - *belief*: the accumulated confidence of the accepted bursts (softmax of their mean
-#:   :func:`log_evidence` × evidence weight) at least :data:`DRONE_MIN_CONFIDENCE`;
-#: - *consistency*: their mean per-burst confidence at least :data:`DRONE_MIN_MEAN_CONFIDENCE`;
+#: - *consistency of belief*: the accepted bursts' mean calibrated confidence at least
+#:   :data:`DRONE_MIN_MEAN_CONFIDENCE`;
+#: - *consistency of the track*: of the bursts heard on the emitter's channels during its life, at
+#:   least :data:`DRONE_MIN_CONSISTENCY` are its own (not called another class);
+#: - *accumulated evidence*: the summed log-odds of the link over its best alternative
+#:   (:func:`burst_log_odds`, each burst clipped at :data:`LOG_ODDS_CLIP`, a continuous link's
+#:   weighed by time on air, :data:`CONTINUOUS_EVIDENCE_S`) at least :data:`DRONE_MIN_LOG_ODDS`;
 #: - *observation*: at least :data:`DRONE_MIN_PACKETS` whole packets of the link
 #:   (:data:`WHOLE_PACKET_FRACTION`), or, for a link that streams continuously
 #:   (:attr:`rfclassify.signatures.Signature.continuous`: the video links), at least
-#:   :data:`DRONE_MIN_SIGNAL_S` of accepted signal. Where the receiver's tuning is unknown
-#:   (baseband files: no band can rule a class out) both needs are
-#:   :data:`FREQ_UNKNOWN_EVIDENCE_FACTOR` times larger.
+#:   :data:`DRONE_MIN_SIGNAL_S` of accepted signal.
 #:
-#: Otherwise the emitter is ``unknown`` with the guess in ``candidate`` and the failed need in
-#: ``reason``. Counting segments missed every continuous link: a DJI video downlink observed for
-#: 0.5 s at 11 dB is one or two long detections at 0.90–0.93, and was never claimed.
-DRONE_MIN_CONFIDENCE = 0.8
+#: Where the receiver's tuning is unknown (baseband files: no band can rule a class out) the evidence
+#: and the observation needed are :data:`FREQ_UNKNOWN_EVIDENCE_FACTOR` times larger. A single burst
+#: never suffices (its log-odds are clipped below the threshold). Otherwise the emitter is
+#: ``unknown`` with the guess in ``candidate`` and the failed need in ``reason``.
+#:
+#: Accumulated log-odds of the link over its best alternative a claim needs: 100:1. Three
+#: whole packets at 0.9 against 0.1 give 6.6, three at 0.75 against 0.25 only 3.3 (two more such
+#: packets are needed: an ExpressLRS link sends 50–500 a second).
+DRONE_MIN_LOG_ODDS = float(np.log(100.0))
+#: A continuous link's burst adds one unit of evidence per this much time on air: a few video frames
+#: (PAL: 40 ms), and twice the IQ the features of one detection read (``max_iq_s``, 50 ms).
+CONTINUOUS_EVIDENCE_S = 0.1
+#: Share of the bursts heard on its channels during its life an emitter must own: a LoRaWAN device
+#: whose packets are called ``elrs-900`` one time and ``lora-iot`` the next is no drone.
+DRONE_MIN_CONSISTENCY = 0.5
 #: Whole packets a bursty link must show (a control link sends tens to hundreds a second; DroneID
 #: one every 0.6 s, so a DroneID-only link needs about 1.2 s).
 DRONE_MIN_PACKETS = 3
@@ -338,9 +393,9 @@ DRONE_MIN_MEAN_CONFIDENCE = 0.7
 #: are not one, whatever their shape resembles. The detection's frame edges make its duration up
 #: to a frame long or short: hence a half.
 WHOLE_PACKET_FRACTION = 0.5
-#: How much more observation a drone claim needs when the receiver's tuning is unknown: the band
-#: check (:meth:`rfclassify.signatures.Signature.in_band`) that rules out an LTE carrier called DJI
-#: cannot run, so the claim rests on the signal alone.
+#: How much more evidence and observation a drone claim needs when the receiver's tuning is unknown:
+#: the band check (:meth:`rfclassify.signatures.Signature.in_band`) that rules out an LTE carrier
+#: called DJI cannot run, so the claim rests on the signal alone.
 FREQ_UNKNOWN_EVIDENCE_FACTOR = 2.0
 
 
@@ -363,8 +418,9 @@ def mean_burst_confidence(emitter: Emitter) -> float:
 class DroneClaim:
     """Whether an emitter's bursts justify naming it a drone link, and if not, why.
 
-    ``reason`` is ``ok``, ``low_confidence`` (belief or consistency short) or
-    ``too_little_evidence`` (observation short); ``detail`` says it in numbers.
+    ``reason`` is ``ok``, ``low_confidence`` (mean burst confidence short), ``inconsistent`` (too many
+    bursts on its channels called something else) or ``too_little_evidence`` (accumulated log-odds
+    or observation short); ``detail`` says it in numbers.
     """
 
     ok: bool
@@ -376,11 +432,10 @@ def _duration_text(seconds: float) -> str:
     return f"{seconds * 1e3:.0f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
 
 
-def drone_claim(tracker: EmitterTracker, emitter: Emitter, min_confidence: float = DRONE_MIN_CONFIDENCE,
+def drone_claim(emitter: Emitter, min_log_odds: float = DRONE_MIN_LOG_ODDS,
                 min_packets: int = DRONE_MIN_PACKETS, min_signal_s: float = DRONE_MIN_SIGNAL_S) -> DroneClaim:
-    """Judge a drone claim on an emitter's accepted bursts (the rule of :data:`DRONE_MIN_CONFIDENCE`).
+    """Judge a drone claim on an emitter's evidence (the rule of :data:`DRONE_MIN_LOG_ODDS`).
 
-    The low-confidence bursts grouped with them (:func:`grouping_label`) neither make nor break it.
     One CRC-valid DroneID frame is evidence enough (:mod:`rfclassify.classify.droneid`): the CRC,
     not the classifier, vouches for it.
     """
@@ -389,28 +444,27 @@ def drone_claim(tracker: EmitterTracker, emitter: Emitter, min_confidence: float
     sig = REGISTRY.get(emitter.label)
     continuous = sig is not None and sig.continuous
     factor = 1.0 if emitter.freq_known else FREQ_UNKNOWN_EVIDENCE_FACTOR
+    need_log_odds = min_log_odds * factor
     need_packets = int(np.ceil(min_packets * factor))
     need_signal_s = min_signal_s * factor
-    belief = tracker.confidence(emitter, accepted_only=True)
+    where = "" if emitter.freq_known else " at an unknown frequency"
     mean = mean_burst_confidence(emitter)
-    if belief < min_confidence or mean < DRONE_MIN_MEAN_CONFIDENCE:
+    if mean < DRONE_MIN_MEAN_CONFIDENCE:
         return DroneClaim(False, REASON_LOW_CONFIDENCE,
-                          f"accumulated confidence {belief:.2f}, mean burst confidence {mean:.2f} "
-                          f"(a claim needs {min_confidence:.2f} and {DRONE_MIN_MEAN_CONFIDENCE:.2f})")
-    if emitter.n_packets >= need_packets or (continuous and emitter.signal_s >= need_signal_s):
+                          f"mean burst confidence {mean:.2f} (a claim needs {DRONE_MIN_MEAN_CONFIDENCE:.2f})")
+    if emitter.consistency < DRONE_MIN_CONSISTENCY:
+        return DroneClaim(False, REASON_INCONSISTENT,
+                          f"{emitter.n_total} of {emitter.n_total + emitter.n_rival} bursts on its channels "
+                          f"(a claim needs {DRONE_MIN_CONSISTENCY:.0%})")
+    observed = emitter.n_packets >= need_packets or (continuous and emitter.signal_s >= need_signal_s)
+    if emitter.log_odds >= need_log_odds and observed:
         return DroneClaim(True, REASON_OK, "")
     need = f"{need_packets} whole packets" + (f" or {_duration_text(need_signal_s)} of signal" if continuous else "")
-    where = "" if emitter.freq_known else " at an unknown frequency"
     return DroneClaim(False, REASON_TOO_LITTLE_EVIDENCE,
                       f"{emitter.n_accepted} burst{'s' * (emitter.n_accepted != 1)}, "
                       f"{_duration_text(emitter.signal_s)} of signal, {emitter.n_packets} whole "
-                      f"packet{'s' * (emitter.n_packets != 1)} (a claim{where} needs {need})")
-
-
-def drone_evidence(tracker: EmitterTracker, emitter: Emitter, min_confidence: float = DRONE_MIN_CONFIDENCE,
-                   min_packets: int = DRONE_MIN_PACKETS) -> bool:
-    """True if an emitter's bursts justify naming it a drone link (see :func:`drone_claim`)."""
-    return drone_claim(tracker, emitter, min_confidence, min_packets).ok
+                      f"packet{'s' * (emitter.n_packets != 1)}, log-odds {emitter.log_odds:.1f} "
+                      f"(a claim{where} needs {need} and log-odds {need_log_odds:.1f})")
 
 
 @dataclass(frozen=True)
@@ -450,7 +504,7 @@ def verdict(tracker: EmitterTracker, emitter: Emitter) -> Verdict:
     sig = REGISTRY.get(emitter.label)
     if sig is None or not sig.drone:
         return Verdict(emitter.label)
-    claim = drone_claim(tracker, emitter)
+    claim = drone_claim(emitter)
     if claim.ok:
         return Verdict(emitter.label)
     return Verdict(UNKNOWN, emitter.label, claim.reason, claim.detail)

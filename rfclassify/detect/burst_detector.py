@@ -46,11 +46,11 @@ from rfclassify.dsp.noise import (
     cap_floor,
     central_bins,
     chunk_bin_medians,
+    chunk_quiet,
     dc_bins,
     frame_means,
     history_median,
-    quiet_from_means,
-    quiet_level,
+    window_powers,
 )
 from rfclassify.dsp.spectrogram import nfft_for_rate, power_spectrogram
 from rfclassify.sources.base import Block
@@ -164,6 +164,7 @@ class _Stream:
         self.pending = np.zeros(0, dtype=np.complex64)
         self.frames_done = 0
         self.chunk_rows = np.zeros((0, self.nfft), dtype=np.float32)  # power rows of the unfinished floor chunk
+        self.chunk_windows = window_powers(np.zeros(0, dtype=np.complex64), self.nfft)  # and their short windows
         self.quiet: list[float] = []
         self.central = central_bins(self.nfft, self.dc)
         self.n_central = int(np.count_nonzero(self.central))
@@ -200,22 +201,28 @@ class _Stream:
         if n_frames == 0:
             return []
         power = power_spectrogram(x[: n_frames * self.nfft], self.nfft)
-        return self._frames(power)
+        return self._frames(power, window_powers(x, self.nfft))
 
-    def _frames(self, power: np.ndarray) -> list[DetectedBurst]:
-        """Give each complete floor chunk its floor and feed all of them to the engine in one push."""
+    def _frames(self, power: np.ndarray, windows: np.ndarray) -> list[DetectedBurst]:
+        """Give each complete floor chunk its floor and feed all of them to the engine in one push.
+
+        ``windows``: the frames' short-window powers (:func:`~rfclassify.dsp.noise.window_powers`).
+        """
         c = self.owner.params.chunk_frames
         if len(self.chunk_rows):
             power = np.concatenate((self.chunk_rows, power))
+            windows = np.concatenate((self.chunk_windows, windows))
         n = len(power) // c * c
         self.chunk_rows = power[n:].copy()
+        self.chunk_windows = windows[n:].copy()
         if n == 0:
             return []
         floor = np.empty((n, self.nfft), dtype=np.float32)
         meds = chunk_bin_medians(power[:n], c)
         means = frame_means(power[:n], self.central)
         for j, i in enumerate(range(0, n, c)):
-            floor[i : i + c] = self._chunk_floor(meds[j], quiet_from_means(means[i : i + c], self.n_central))
+            q = chunk_quiet(means[i : i + c], self.n_central, windows[i : i + c], self.nfft)
+            floor[i : i + c] = self._chunk_floor(meds[j], q)
         return self._bursts(self.engine.push(power[:n], floor))
 
     def _chunk_floor(self, med: np.ndarray, q: float) -> np.ndarray:
@@ -236,7 +243,9 @@ class _Stream:
         out: list[Detection] = []
         if len(self.chunk_rows):
             rows, self.chunk_rows = self.chunk_rows, self.chunk_rows[:0]
-            floor = self._chunk_floor(bin_medians(rows), quiet_level(rows, self.central))
+            windows, self.chunk_windows = self.chunk_windows, self.chunk_windows[:0]
+            q = chunk_quiet(frame_means(rows, self.central), self.n_central, windows, self.nfft)
+            floor = self._chunk_floor(bin_medians(rows), q)
             out += self.engine.push(rows, np.broadcast_to(floor, rows.shape))
         out += self.engine.finish()
         return self._bursts(out)

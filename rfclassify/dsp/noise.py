@@ -42,6 +42,20 @@ How the estimate is built, and why:
   two estimates; with noise alone both agree to ~1 %. A signal that is on in
   more than 98 % of the frames of most chunks *and* fills the window cannot
   be told from noise by its level alone; only features can find it.
+- **Short gaps inside a band-filling signal.** A strong Wi-Fi exchange
+  filling a 20 MS/s window (a recording cut to the packets) leaves the noise
+  visible only in SIFS gaps and short pauses of 3–16 µs, less than one
+  25.6 µs spectrogram frame: every frame holds signal, and both references
+  above are the packets' level (a 60 dB packet measured at 0 dB and cut into
+  fragments). So each chunk's quiet level is also read in time, from the
+  power of short windows of the samples (:func:`window_powers`, a few µs):
+  the same low quantile, bias-corrected for the mean of ``window`` complex
+  Gaussian samples, divided by ``nfft`` (white noise of variance σ² gives
+  σ²/nfft per bin). Spread over all bins it reads a receiver whose
+  anti-alias filter rolls the window's edges off up to ~1 dB low, within
+  the cap's 1.5 dB. It replaces the spectral quiet level only when it is
+  :data:`TIME_QUIET_MARGIN_DB` lower (:func:`chunk_quiet`): with noise between
+  the frames both agree to ~1 dB and nothing changes.
 """
 
 from __future__ import annotations
@@ -54,6 +68,21 @@ from scipy.stats import gamma
 LN2 = float(np.log(2.0))
 #: Quantile of the frame means that :func:`quiet_level` reads.
 QUIET_QUANTILE = 0.02
+#: Short windows per spectrogram frame read by :func:`window_powers` (3.2 µs at 20 MS/s, 512 bins:
+#: shorter than a SIFS, 16 µs, IEEE 802.11-2016 §10.3.2.3.7) ...
+WINDOWS_PER_FRAME = 8
+#: ... and the fewest samples a window holds (its mean power is still a usable statistic).
+MIN_WINDOW_SAMPLES = 16
+#: How much lower the quiet level read in time must be than the spectral one to replace it
+#: (:func:`chunk_quiet`). With noise between the frames the two agree to ~1 dB (filter roll-off,
+#: quantization); only a signal in every frame puts them this far apart.
+TIME_QUIET_MARGIN_DB = 6.0
+#: The quietest frames of a chunk are noise when the frame at this quantile of their means ...
+NOISE_FRAMES_SHARE = 0.2
+#: ... lies at most this much above the frame at :data:`QUIET_QUANTILE` (:func:`quiet_frames_are_noise`):
+#: noise frames scatter by ~0.3 dB at 512 bins, a real receiver's a little more (the radiated
+#: openofdm Wi-Fi recordings: 1 dB); a 60 dB packet's gaps by several dB.
+NOISE_FRAMES_SPREAD_DB = 2.0
 
 
 def central_bins(nbins: int, dc: np.ndarray | None = None, edge_fraction: float = 0.1) -> np.ndarray:
@@ -102,6 +131,81 @@ def quiet_level(power: np.ndarray, central: np.ndarray, quantile: float = QUIET_
     those bins, however wide the signal.
     """
     return quiet_from_means(frame_means(power, central), int(np.count_nonzero(central)), quantile)
+
+
+def window_samples(nfft: int) -> int:
+    """Samples per short window of :func:`window_powers` for frames of ``nfft`` samples (a divisor of ``nfft``)."""
+    window = max(MIN_WINDOW_SAMPLES, nfft // WINDOWS_PER_FRAME)
+    while nfft % window:
+        window -= 1
+    return max(1, window)
+
+
+def window_powers(x: np.ndarray, nfft: int) -> np.ndarray:
+    """Mean power of each short window of each whole frame of ``x``: ``(frames, nfft // window)`` float32.
+
+    Frames are ``nfft`` consecutive samples (the spectrogram's, hop ``nfft``); windows are
+    :func:`window_samples` long. Power in the input's units (|x|²).
+    """
+    window = window_samples(nfft)
+    n_frames = len(x) // nfft
+    frames = np.asarray(x[: n_frames * nfft], dtype=np.complex64).reshape(n_frames, nfft // window, window)
+    return (frames.real**2 + frames.imag**2).mean(axis=2, dtype=np.float32)
+
+
+@lru_cache(maxsize=32)
+def _window_bias(window: int, quantile: float) -> float:
+    return float(gamma.ppf(quantile, a=window, scale=1.0 / window))
+
+
+def quiet_in_time(window_power: np.ndarray, nfft: int, quantile: float = QUIET_QUANTILE) -> float:
+    """Mean noise power per bin from the quietest short windows of a chunk (``(frames, windows)`` of :func:`window_powers`).
+
+    The ``quantile`` of the windows' mean power, divided by that quantile for the mean of
+    ``window`` complex Gaussian samples, over ``nfft`` bins: the noise per bin of a receiver whose
+    noise is white, while that fraction of the chunk's windows holds no signal.
+    """
+    flat = np.ravel(window_power)
+    if not len(flat):
+        return float("inf")
+    window = nfft // max(1, np.asarray(window_power).shape[-1])
+    k = int(quantile * (len(flat) - 1))
+    q = float(np.partition(flat, k)[k])
+    return q / _window_bias(window, round((k + 1) / (len(flat) + 1), 6)) / nfft
+
+
+def quiet_frames_are_noise(means: np.ndarray, n_central: int, quantile: float = QUIET_QUANTILE) -> bool:
+    """True when a chunk's quietest frames share one level, as frames of noise do.
+
+    ``means``: the chunk's :func:`frame_means` over ``n_central`` bins. The frame at the
+    :data:`NOISE_FRAMES_SHARE` quantile lies at most :data:`NOISE_FRAMES_SPREAD_DB` (or four
+    standard deviations of a noise frame's mean: Gamma law, ``n_central`` Hann-windowed bins
+    counted as 2/3 independent) above the frame at ``quantile``. The dips of a signal present in
+    every frame (a packet's gaps, shorter than a frame) each fall at their own level.
+    """
+    means = np.asarray(means)
+    n = len(means)
+    if n < 2:
+        return False
+    k = int(quantile * (n - 1))
+    j = max(k, int(NOISE_FRAMES_SHARE * (n - 1)))
+    ordered = np.partition(means, (k, j))
+    sigma = 1.0 / np.sqrt(max(1.0, n_central * 2.0 / 3.0))
+    spread = max(10 ** (NOISE_FRAMES_SPREAD_DB / 10), 1.0 + 4.0 * sigma)
+    return float(ordered[j]) <= float(ordered[k]) * spread
+
+
+def chunk_quiet(means: np.ndarray, n_central: int, window_power: np.ndarray, nfft: int) -> float:
+    """A chunk's quiet level: the spectral one (:func:`quiet_from_means` of its ``means``), or the one
+    read in time (:func:`quiet_in_time` of its ``window_power``) where that is
+    :data:`TIME_QUIET_MARGIN_DB` lower and the quietest frames are no noise
+    (:func:`quiet_frames_are_noise`): a signal in every frame. Stretches far below the noise
+    between frames are then no noise either (a receiver's blanked samples), and are ignored."""
+    spectral = quiet_from_means(means, n_central)
+    if quiet_frames_are_noise(means, n_central):
+        return spectral
+    in_time = quiet_in_time(window_power, nfft)
+    return in_time if in_time < spectral * 10 ** (-TIME_QUIET_MARGIN_DB / 10) else spectral
 
 
 def bin_medians(power: np.ndarray) -> np.ndarray:
@@ -229,23 +333,31 @@ def estimate_floor(
     history_chunks: int = 16,
     dc: np.ndarray | None = None,
     cap_db: float = 1.5,
+    window_power: np.ndarray | None = None,
 ) -> np.ndarray:
     """Floor for every frame of a whole spectrogram, exactly as the streaming detector computes it.
 
     Frames are taken in chunks of ``chunk_frames``. Chunk 0 uses its own
     medians; chunk ``k > 0`` uses the medians of the up to ``history_chunks``
     chunks before it (causal, so a streaming detector knows a chunk's floor
-    before the chunk arrives). Returns ``(frames, bins)`` float32.
+    before the chunk arrives). ``window_power`` (:func:`window_powers` of the
+    samples) adds the quiet level read in time (:func:`chunk_quiet`), as the
+    detector does. Returns ``(frames, bins)`` float32.
     """
     power = np.asarray(power, dtype=np.float32)
-    n = power.shape[0]
+    n, nfft = power.shape
     out = np.empty_like(power)
-    central = central_bins(power.shape[1], dc)
+    central = central_bins(nfft, dc)
     meds: list[np.ndarray] = []
     quiet: list[float] = []
     for k, start in enumerate(range(0, n, chunk_frames)):
         stop = min(n, start + chunk_frames)
-        med, q = bin_medians(power[start:stop]), quiet_level(power[start:stop], central)
+        med = bin_medians(power[start:stop])
+        if window_power is None:
+            q = quiet_level(power[start:stop], central)
+        else:
+            q = chunk_quiet(frame_means(power[start:stop], central), int(np.count_nonzero(central)),
+                            window_power[start:stop], nfft)
         if k == 0:
             floor = combine_floor(med[None, :], dc, cap_db, quiet_history=np.array([q]))
         else:

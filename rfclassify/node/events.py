@@ -4,8 +4,10 @@ Per-burst decisions go into an :class:`rfclassify.classify.tracking.EmitterTrack
 an emitter is *confirmed* once its accumulated confidence reaches
 ``min_confidence`` and it has at least ``min_bursts`` bursts (a drone link
 is judged by :func:`rfclassify.classify.tracking.drone_claim` instead, with
-``min_bursts`` whole packets or, for a continuous link, its signal time, or
-one CRC-valid DroneID frame, which confirms it at once). Then:
+``min_bursts`` whole packets or, for a continuous link, its signal time, and
+accumulated log-odds over its best alternative of at least those of
+``min_confidence`` and of ``classify``'s rule, whichever is more; or one
+CRC-valid DroneID frame, which confirms it at once). Then:
 
 - ``start``: the first time it is confirmed;
 - ``update``: at most every ``update_interval_s`` of stream time while bursts keep coming,
@@ -44,10 +46,11 @@ import numpy as np
 from rfclassify.classify.labels import NOISE_LABEL
 from rfclassify.classify.positions import PositionPolicy
 from rfclassify.classify.tracking import (
+    DRONE_MIN_LOG_ODDS,
     BurstDecision,
     Emitter,
     EmitterTracker,
-    drone_evidence,
+    drone_claim,
     emitter_summary,
 )
 from rfclassify.node.options import EventPolicy
@@ -68,6 +71,12 @@ class _State:
 def iso_utc(when: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a ``Z``: ``2024-05-01T12:00:00.123Z``."""
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _drone_log_odds(min_confidence: float) -> float:
+    """Log-odds a node's drone claim needs: those of ``min_confidence`` against the rest, or classify's."""
+    p = min(max(min_confidence, 1e-6), 1 - 1e-6)
+    return max(DRONE_MIN_LOG_ODDS, float(np.log(p / (1 - p))))
 
 
 def trim_emitter(emitter: Emitter, keep: int) -> None:
@@ -131,7 +140,7 @@ class EventEngine:
         if not state.confirmed:
             sig = REGISTRY.get(emitter.label)
             if sig is not None and sig.drone:  # a drone claim: the classify rule too, at the node's thresholds
-                ok = drone_evidence(self.tracker, emitter, p.min_confidence, p.min_bursts)
+                ok = drone_claim(emitter, _drone_log_odds(p.min_confidence), p.min_bursts).ok
             else:
                 ok = (emitter.n_total >= p.min_bursts and emitter.n_accepted > 0
                       and self.tracker.confidence(emitter) >= p.min_confidence)

@@ -275,3 +275,35 @@ def test_hopper_packets_on_adjacent_channels_keep_their_own_band():
     for d, f in zip(dets, (-750e3, -250e3)):
         assert d.bandwidth_hz == pytest.approx(500e3, rel=0.15)
         assert abs(d.offset_hz - f) < 50e3
+
+
+
+def _wifi_exchange(rng: np.random.Generator, fs: float) -> np.ndarray:
+    """Unit-power 802.11a PPDUs at 20 MS/s (IEEE 802.11-2016 §17: 52 subcarriers, 16.6 MHz): a
+    1500-byte data frame at 24 Mbit/s, SIFS (16 µs), its 14-byte ACK at 6 Mbit/s."""
+    from rfclassify.dsp.modulation import ofdm_modulate
+    from rfclassify.signatures.wifi import K_ALL, NFFT, ppdu_grid
+
+    pieces = []
+    for length, rate in ((1500, 24.0), (14, 6.0)):
+        coeffs, cp, body, _rows = ppdu_grid(rng, np.array([length]), np.array([rate]), np.array([False]))
+        x = ofdm_modulate(coeffs, K_ALL, NFFT, cp, body).astype(np.complex64)
+        pieces.append(x / np.sqrt(np.mean(np.abs(x) ** 2)))
+    return np.concatenate((pieces[0], np.zeros(int(16e-6 * fs), dtype=np.complex64), pieces[1]))
+
+
+def test_a_strong_wifi_exchange_filling_the_recording_is_one_wide_detection():
+    # A conducted capture cut to the packets (as the openofdm samples): every 25.6 µs frame holds
+    # signal, and the noise shows only in the 16 µs SIFS gap. The floor must come from that gap, not
+    # from the packets: the exchange is one ~16.6 MHz detection tens of dB above the noise, not
+    # fragments of a few MHz at ~0 dB.
+    fs = 20e6
+    rng = np.random.default_rng(16)
+    s = _wifi_exchange(rng, fs)
+    x = (s * np.float32(10 ** (60 / 20)) + _noise(rng, len(s))).astype(np.complex64)
+    found = [b.detection for b in detect_samples(x, fs, 2437e6)]
+    assert len(found) == 1, [(d.t_start_s, d.duration_s, d.bandwidth_hz, d.snr_db) for d in found]
+    (d,) = found
+    assert 15.5e6 <= d.bandwidth_hz <= 18e6 and abs(d.freq_hz - 2437e6) < 0.5e6
+    assert d.snr_db >= 25
+    assert d.duration_s >= 0.9 * len(x) / fs
