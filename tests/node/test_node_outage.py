@@ -118,8 +118,8 @@ def test_outage_keeps_heartbeats_and_ends_emitters_with_source_lost(server: RtlT
     arrivals = [down_at] + [t for t, _ in beats] + [up_at]
     assert max(np.diff(arrivals)) < 0.9
     # ... and say the source is being reconnected, with nothing processed and samples getting old
-    assert all(r["source_state"] == "reconnecting" for _, r in beats[1:])
-    assert all(r["source_state"] == "reconnecting" for _, r in beats[1:]), [(round(t - down_at, 2), r["source_state"]) for t, r in beats]
+    assert all(r["source_state"] == "reconnecting" for _, r in beats[1:]), [
+        (round(t - down_at, 2), r["source_state"]) for t, r in beats]
     assert beats[-1][1]["last_sample_age_s"] > 3.0
     # The drone's emitter ends during the outage, once its quiet time has run out, saying why
     ends = [(t, r) for t, r in during if r["event"] == "end"]
@@ -195,7 +195,7 @@ def test_closing_watch_releases_the_receiver_quietly(server: RtlTcpServer) -> No
     deadline = time.monotonic() + 5
     while any(t.name.startswith("reader rtl_tcp") for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(t.name.startswith("reader rtl_tcp") for t in threading.enumerate())
+    assert [t.name for t in threading.enumerate() if t.name.startswith("reader rtl_tcp")] == []
     # rtl_tcp serves one client at a time: a new one streams only once the node let go
     with open_source(server.url, center_freq_hz=915e6, num_samples=100_000) as src:
         assert sum(len(b.samples) for b in src.blocks(10_000)) == 100_000
