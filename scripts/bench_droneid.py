@@ -1,7 +1,7 @@
 """DroneID decode rate vs SNR: hard systematic bits vs the turbo decoder (issue 19).
 
 Each trial synthesizes one flight-information burst with random field values
-(:mod:`rfclassify.synth.droneid_frame`) at 20 MS/s, a random carrier offset within
+(:mod:`rfclassify.dsp.droneid_encode`) at 20 MS/s, a random carrier offset within
 +-50 kHz of a channel 3 MHz off the capture centre, a random 3-tap multipath
 channel (taps 0.2 us apart) and white noise at the given in-band SNR (signal power
 over noise power inside the 9 MHz band), and runs the whole receiver on it
@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from rfclassify.dsp.droneid import DroneIDFrame, decode_bursts
-from rfclassify.synth.droneid_frame import FlightInfo, droneid_capture, flight_info_payload
+from rfclassify.dsp.droneid_encode import FlightInfo, droneid_capture, flight_info_payload
 
 RATE_HZ = 20e6
 

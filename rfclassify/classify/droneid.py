@@ -33,6 +33,8 @@ from rfclassify.dsp.droneid import CP_SCHEDULES, N_FFT, SAMPLE_RATE_HZ, DroneIDF
 
 #: The class whose bursts are decoded as DroneID (its signature carries the DroneID bursts).
 DRONEID_LABEL = "dji-ocusync"
+#: SigMF annotation key of a burst's decoded frame record (``watch --evidence`` writes it, ``info`` lists it).
+ANNOTATION_KEY = "rfclassify:droneid"
 #: Message type of a flight-information frame (the one with positions, :mod:`rfclassify.dsp.droneid`).
 FLIGHT_INFO = 0x10
 #: Least sample rate at which a DroneID burst (9.015 MHz occupied) fits in the receiver window.

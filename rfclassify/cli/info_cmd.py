@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from rfclassify.classify.droneid import ANNOTATION_KEY
 from rfclassify.cli.options import output_format_option, source_options
 from rfclassify.sources import open_source
 from rfclassify.sources.base import FileSource, Source
@@ -33,7 +34,20 @@ def _annotation_line(i: int, ann: dict[str, Any], rate_hz: float) -> str:
     label = ann.get("core:label") or ann.get("core:description")
     if label:
         parts.append(str(label))
+    frame = ann.get(ANNOTATION_KEY)
+    if isinstance(frame, dict):
+        device = f" ({frame['device_type']})" if frame.get("device_type") else ""
+        parts.append(f"DroneID {frame.get('serial') or '?'} seq {frame.get('sequence')}{device}")
     return "  ".join(parts)
+
+
+def droneid_frames(anns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The decoded DroneID frames the annotations carry (``rfclassify:droneid``), each with its ``sample_start``."""
+    return [
+        {"sample_start": int(a.get("core:sample_start", 0)), **a[ANNOTATION_KEY]}
+        for a in anns
+        if isinstance(a.get(ANNOTATION_KEY), dict)
+    ]
 
 
 def describe(src: Source) -> str:
@@ -51,6 +65,9 @@ def describe(src: Source) -> str:
         ("start (UTC)", info.datetime or "unknown"),
         ("annotations", str(info.annotation_count)),
     ]
+    n_droneid = len(droneid_frames(src.annotations))
+    if n_droneid:
+        rows.append(("DroneID frames", str(n_droneid)))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     desc = src.metadata.get("core:description")
@@ -84,7 +101,9 @@ def command(source: str, fmt: str | None, rate: float | None, freq: float | None
     """Show format, datatype, rate, centre frequency, length and annotations of SOURCE.
 
     JSON keys (-F json): format, datatype, sample_rate_hz, center_freq_hz,
-    num_channels, num_samples, duration_s, datetime, annotation_count.
+    num_channels, num_samples, duration_s, datetime, annotation_count,
+    droneid_frames (the decoded DroneID frames the annotations carry, as
+    `watch --evidence` stores them, each with its sample_start).
 
     \b
     Examples:
@@ -94,6 +113,6 @@ def command(source: str, fmt: str | None, rate: float | None, freq: float | None
     """
     with open_source(source, format=fmt, sample_rate_hz=rate, center_freq_hz=freq) as src:
         if output_format == "json":
-            click.echo(json.dumps(src.info.to_dict()))
+            click.echo(json.dumps({**src.info.to_dict(), "droneid_frames": droneid_frames(src.annotations)}))
         else:
             click.echo(describe(src))

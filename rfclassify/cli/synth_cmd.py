@@ -103,13 +103,16 @@ def command(
       rfclassify synth --out data/quiet --classes noise --per-class 5 --duration 1s
       rfclassify synth --out demo/bearing --bearing-examples
     """
-    if bearing_examples:
-        from rfclassify.synth.array import write_bearing_examples
+    from rfclassify.sources.sigmf_io import sigmf_paths
 
-        for kind, path in write_bearing_examples(out_dir, seed, overwrite=force).items():
+    if bearing_examples:
+        from rfclassify.synth.array import BEARING_EXAMPLES, write_bearing_examples
+
+        # Checked as a set before writing any: a refused run leaves no partial set behind.
+        refuse_existing([p for stem in BEARING_EXAMPLES.values() for p in sigmf_paths(out_dir / stem)], force)
+        for kind, path in write_bearing_examples(out_dir, seed, overwrite=True).items():
             click.echo(f"{kind}: {path}")
         return
-    from rfclassify.sources.sigmf_io import sigmf_paths
     from rfclassify.synth.dataset import plan_jobs, synthesize_dataset
 
     chosen = _parse_classes(classes)

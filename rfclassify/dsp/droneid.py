@@ -5,7 +5,7 @@ short OFDM burst about every 600 ms that carries its serial number, position,
 velocity, home point and the position of the pilot's phone. This module is the
 receiver as pure functions: find the bursts in a capture, synchronise, demodulate,
 decode and parse them (:func:`decode_bursts`); the transmitter side is
-:mod:`rfclassify.synth.droneid_frame`.
+:mod:`rfclassify.dsp.droneid_encode`.
 
 Physical layer (NDSS 2023 paper "Drone Security and the Mysterious Case of DJI's
 DroneID", Schiller et al., §IV and its receiver RUB-SysSec/DroneSecurity; proto17/

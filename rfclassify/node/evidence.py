@@ -39,7 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from rfclassify.classify.droneid import DRONEID_LABEL, frame_duration_s, frame_record
+from rfclassify.classify.droneid import (
+    ANNOTATION_KEY,
+    DRONEID_LABEL,
+    frame_duration_s,
+    frame_record,
+)
 from rfclassify.classify.positions import PositionPolicy
 from rfclassify.classify.tracking import Emitter
 from rfclassify.dsp.droneid import OCCUPIED_HZ, DroneIDFrame
@@ -246,7 +251,7 @@ class EvidenceRecorder:
                 "core:freq_upper_edge": frame.center_freq_hz + OCCUPIED_HZ / 2,
                 "core:label": DRONEID_LABEL,
                 "core:generator": "rfclassify watch",
-                "rfclassify:droneid": self.positions.apply(frame_record(frame)),
+                ANNOTATION_KEY: self.positions.apply(frame_record(frame)),
                 "rfclassify:report_id": p.event.get("report_id"),
             }
         )

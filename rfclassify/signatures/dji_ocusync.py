@@ -44,6 +44,16 @@ Physical link, with the public source of every number:
   exactly these is an **assumption**). Which channel a burst uses is drawn
   uniformly (the hop pattern is not public); the period is 600 ms with
   ±5 ms jitter (assumption).
+* **DroneID content** — every burst is a real, decodable frame built by the
+  transmitter chain of :mod:`rfclassify.dsp.droneid_encode` (flight-information
+  message 0x10, CRC-16, CRC-24A, LTE turbo code, rate matching, Gold
+  scrambling; sources in :mod:`rfclassify.dsp.droneid`). One drone per
+  request: a 14-character serial, an operator somewhere along the US–Mexico
+  border (latitude 25.8–32.7°, longitude −117.1…−97.1°), the drone within
+  2 km of it, home point at the operator, a device type from the decoder's
+  table, and a sequence number that counts up by one per burst — all drawn
+  from the request's generator (the values are an **assumption**; the layout
+  is the protocol's).
 
 Builder parameters (``EmitRequest.params``): ``mode`` — ``"video"``,
 ``"droneid"`` or ``"both"`` (video with DroneID bursts interleaved; video
@@ -61,9 +71,13 @@ carries them; ``power_fraction`` is the share of used subcarriers kept.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from rfclassify.dsp.modulation import ofdm_modulate, ofdm_slice_plan, qam_symbols, zadoff_chu
+from rfclassify.dsp.droneid import DEVICE_TYPES
+from rfclassify.dsp.droneid_encode import FlightInfo, droneid_grid, flight_info_payload
+from rfclassify.dsp.modulation import ofdm_modulate, ofdm_slice_plan, qam_symbols
 from rfclassify.signatures.base import Band, Burst, EmitRequest, Signature, unit_power
 
 SPACING_HZ = 15e3
@@ -75,7 +89,6 @@ NFFT_STEP = 128  # smallest FFT for which both CPs are whole samples (10 and 9)
 SUBFRAME_S = 1e-3
 SYMBOLS_PER_SUBFRAME = 14
 
-DRONEID_ROOTS = (600, 147)
 DRONEID_PERIOD_S = 0.6
 DRONEID_JITTER_S = 5e-3
 DRONEID_SUBCARRIERS = np.arange(-300, 301)  # 601 incl. DC (DC carries nothing)
@@ -115,19 +128,48 @@ def cp_lengths(nfft: int, n_symbols: int, long_at: tuple[int, ...]) -> np.ndarra
     return cp
 
 
+#: Where drawn operators stand (degrees): the US–Mexico border region (assumption, see the docstring).
+OPERATOR_LAT_DEG = (25.8, 32.7)
+OPERATOR_LON_DEG = (-117.1, -97.1)
+DRONE_RANGE_M = 2000.0
+_SERIAL_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def draw_flight(rng: np.random.Generator) -> FlightInfo:
+    """A drone's DroneID flight information (sequence to be counted up per burst), drawn from ``rng``."""
+    pilot_lat = float(rng.uniform(*OPERATOR_LAT_DEG))
+    pilot_lon = float(rng.uniform(*OPERATOR_LON_DEG))
+    north_m, east_m = rng.uniform(-DRONE_RANGE_M, DRONE_RANGE_M, 2) / np.sqrt(2.0)
+    m_per_deg = 111_320.0
+    return FlightInfo(
+        serial="".join(_SERIAL_CHARS[i] for i in rng.integers(0, len(_SERIAL_CHARS), 14)),
+        sequence=int(rng.integers(0, 60_000)),
+        drone_lat=pilot_lat + north_m / m_per_deg,
+        drone_lon=pilot_lon + east_m / (m_per_deg * np.cos(np.radians(pilot_lat))),
+        altitude_m=float(rng.uniform(0.0, 1500.0)),
+        height_m=float(rng.uniform(0.0, 120.0)),
+        v_north_mps=float(rng.uniform(-15.0, 15.0)),
+        v_east_mps=float(rng.uniform(-15.0, 15.0)),
+        v_up_mps=float(rng.uniform(-5.0, 5.0)),
+        yaw_deg=float(rng.uniform(-180.0, 180.0)),
+        gps_time_ms=1_704_067_200_000 + int(rng.integers(0, 366 * 86_400_000)),
+        pilot_lat=pilot_lat,
+        pilot_lon=pilot_lon,
+        home_lat=pilot_lat,
+        home_lon=pilot_lon,
+        device_type_code=int(rng.choice(sorted(DEVICE_TYPES))),
+    )
+
+
 def droneid_burst(
-    rng: np.random.Generator, k: np.ndarray, k0: int, nfft: int, n_symbols: int = 9
+    info: FlightInfo, k: np.ndarray, k0: int, nfft: int, n_symbols: int = 9
 ) -> np.ndarray:
-    """One DroneID burst (complex64 at nfft·15 kHz): QPSK symbols, Zadoff-Chu 600/147, long CP first and last.
+    """One decodable DroneID burst of ``info`` (complex64 at nfft·15 kHz), long CP first and last.
 
     ``k`` are the subcarriers to synthesize (a subset of −300…300 under a
     receiver window) and ``k0`` the slice centre (see :func:`ofdm_modulate`).
     """
-    zc_idx = (3, 5) if n_symbols == 9 else (2, 4)
-    coeffs = qam_symbols(rng, (n_symbols, len(DRONEID_SUBCARRIERS)), 2)
-    for idx, root in zip(zc_idx, DRONEID_ROOTS):
-        coeffs[idx] = zadoff_chu(root, len(DRONEID_SUBCARRIERS))
-    coeffs[:, DRONEID_SUBCARRIERS == 0] = 0.0
+    coeffs = droneid_grid(flight_info_payload(info), n_symbols=n_symbols)
     keep = np.isin(DRONEID_SUBCARRIERS, k)
     cp = cp_lengths(nfft, n_symbols, (0, n_symbols - 1))
     return ofdm_modulate(coeffs[:, keep], DRONEID_SUBCARRIERS[keep], nfft, cp, k0=k0)
@@ -185,7 +227,9 @@ def _build(req: EmitRequest) -> list[Burst]:
         dur_s = (n_sym * 1024 + 2 * CP_LONG_1024 + (n_sym - 2) * CP_SHORT_1024) / (
             1024 * SPACING_HZ
         )
+        flight = draw_flight(req.rng)
         for t in _droneid_times(req):
+            flight = dataclasses.replace(flight, sequence=(flight.sequence + 1) % 65536)
             ch = int(req.rng.integers(len(channels)))
             fc = channels[ch]
             busy.append((t, t + dur_s))
@@ -198,7 +242,7 @@ def _build(req: EmitRequest) -> list[Burst]:
             if plan is None:
                 continue
             k, k0, nfft, frac = plan
-            x = droneid_burst(req.rng, k, k0, nfft, n_sym)
+            x = droneid_burst(flight, k, k0, nfft, n_sym)
             bursts.append(
                 Burst(
                     t_start_s=float(t),
@@ -209,7 +253,8 @@ def _build(req: EmitRequest) -> list[Burst]:
                     f_hi_hz=fc + edge,
                     link="telemetry",
                     power_fraction=frac,
-                    meta={"mode": "droneid", "channel": ch, "symbols": n_sym},
+                    meta={"mode": "droneid", "channel": ch, "symbols": n_sym, "serial": flight.serial,
+                          "sequence": flight.sequence},
                 )
             )
 

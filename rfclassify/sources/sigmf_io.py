@@ -35,6 +35,7 @@ rfclassify's own metadata keys use the ``rfclassify`` namespace, declared in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -262,6 +263,17 @@ def _namespaces(meta: Mapping[str, Any]) -> set[str]:
     return used
 
 
+@functools.lru_cache(maxsize=1)
+def _schema_validator() -> Any:
+    """The ``sigmf`` package's schema as a ready validator: building one (and checking the schema
+    itself, as ``jsonschema.validate`` does on every call) cost more than validating a recording."""
+    import jsonschema
+    from sigmf import schema
+
+    ref = schema.get_schema()
+    return jsonschema.validators.validator_for(ref)(ref)
+
+
 def validation_problems(meta: Mapping[str, Any]) -> list[str]:
     """What the ``sigmf`` package's schema check says about ``meta`` (empty when valid)."""
     try:
@@ -273,7 +285,12 @@ def validation_problems(meta: Mapping[str, Any]) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            validate(dict(meta))
+            error = jsonschema.exceptions.best_match(_schema_validator().iter_errors(dict(meta)))
+            if error is not None:
+                raise error
+            # The package's checks beyond the schema (extension namespaces, sample_start order);
+            # the schema itself was checked above, once per process.
+            validate(dict(meta), ref_schema={})
         except jsonschema.exceptions.ValidationError as exc:
             where = "/".join(str(p) for p in exc.absolute_path)
             problems.append(f"{where or 'metadata'}: {exc.message}")

@@ -292,6 +292,14 @@ def rotating_recording(
 EXAMPLE_PLACEMENTS: tuple[tuple[float, float], ...] = ((-300e3, 40.0), (400e3, 250.0))
 
 
+#: File stems of the bearing example recordings, by kind (``<stem>.sigmf-meta`` / ``.sigmf-data``).
+BEARING_EXAMPLES: dict[str, str] = {
+    "kraken": "kraken_915M_2400k",
+    "noise": "noise_915M_2400k",
+    "sweep": "sweep_915M_2400k",
+}
+
+
 def write_bearing_examples(out_dir: str | Path, seed: int = 0, *, overwrite: bool = False) -> dict[str, Path]:
     """Write the recordings the README's bearing examples use; returns ``{kind: .sigmf-meta path}``.
 
@@ -304,7 +312,8 @@ def write_bearing_examples(out_dir: str | Path, seed: int = 0, *, overwrite: boo
     - ``sweep``: one channel of an antenna of 60° beamwidth stepped in 10° steps every 5 ms, hearing
       one link at 205° (captures carry ``rfclassify:azimuth_deg``).
 
-    Refuses to overwrite existing recordings unless ``overwrite``.
+    Refuses to overwrite existing recordings unless ``overwrite``; callers that must not leave a
+    partial set check every path of :data:`BEARING_EXAMPLES` first.
     """
     from rfclassify.bearing.rotating import AZIMUTH_KEY
     from rfclassify.sources.sigmf_io import write_sigmf
@@ -326,7 +335,7 @@ def write_bearing_examples(out_dir: str | Path, seed: int = 0, *, overwrite: boo
     ]
     written = {
         "kraken": write_sigmf(
-            out / "kraken_915M_2400k", x, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
+            out / BEARING_EXAMPLES["kraken"], x, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
             annotations=annotations, global_extra={"rfclassify:array": geometry.to_metadata()},
             description="synthetic 5-element UCA (r = 0.11 m), uncalibrated receivers, two ELRS-like links",
             overwrite=overwrite,
@@ -334,7 +343,7 @@ def write_bearing_examples(out_dir: str | Path, seed: int = 0, *, overwrite: boo
     }
     noise = common_noise_recording(elements, 1 << 15, rng, errors=errors) * 0.02
     written["noise"] = write_sigmf(
-        out / "noise_915M_2400k", noise, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
+        out / BEARING_EXAMPLES["noise"], noise, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
         description="calibration recording of the same receivers: one noise source split to every input",
         overwrite=overwrite,
     )
@@ -343,7 +352,7 @@ def write_bearing_examples(out_dir: str | Path, seed: int = 0, *, overwrite: boo
     sweep_emitter = elrs_like_emitters([(-200e3, 205.0)], dwell * len(azimuths), fs_hz, fc_hz, 12.0, rng)
     y, caps = rotating_recording(sweep_emitter, azimuths, dwell, 60.0, rng)
     written["sweep"] = write_sigmf(
-        out / "sweep_915M_2400k", y * 0.05, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
+        out / BEARING_EXAMPLES["sweep"], y * 0.05, datatype="ci16_le", sample_rate_hz=fs_hz, center_freq_hz=fc_hz,
         captures=[{"core:sample_start": s, AZIMUTH_KEY: a} for s, a in caps],
         annotations=[{"core:sample_start": 0, "core:sample_count": len(y), "core:label": "elrs-900",
                       "rfclassify:azimuth_deg": 205.0}],

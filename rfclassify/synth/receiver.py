@@ -192,7 +192,7 @@ def receive(clean: np.ndarray, receiver: Receiver, rng: np.random.Generator) -> 
         x, gain = imp.agc_scale(x, receiver.agc_target_rms)
     else:
         gain = receiver.gain
-        x = (x * np.float32(gain)).astype(np.complex64)
+        x = np.multiply(x, np.float32(gain), dtype=np.complex64)
     if receiver.dc_offset:
         x = imp.dc_offset(x, receiver.dc_offset)
     return imp.quantize(x, receiver.datatype), float(gain)

@@ -236,8 +236,19 @@ def _shift(x: np.ndarray, shift_hz: float, fs_hz: float) -> np.ndarray:
     """Frequency shift by ``shift_hz`` at rate ``fs_hz`` (phase 0 at the first sample), complex64."""
     if shift_hz == 0:
         return x
-    phase = np.arange(len(x), dtype=np.float64) * (2 * np.pi * shift_hz / fs_hz)
-    return (x * np.exp(1j * phase).astype(np.complex64)).astype(np.complex64)
+    return np.multiply(x, phasor(len(x), shift_hz / fs_hz), dtype=np.complex64)
+
+
+def phasor(n: int, cycles_per_sample: float, block: int = 4096) -> np.ndarray:
+    """``exp(j·2π·f·k)`` for k = 0…n−1 (complex64), as block-start phasors times one block's phasors.
+
+    Two short tables of ``exp`` and one complex multiply per sample instead of ``n`` complex
+    exponentials; both tables are exact in float64, so the product is as accurate as the direct form.
+    """
+    w = 2 * np.pi * cycles_per_sample
+    inner = np.exp(1j * w * np.arange(min(block, max(n, 1))))
+    outer = np.exp(1j * w * len(inner) * np.arange(-(-n // len(inner))))
+    return (outer[:, None] * inner[None, :]).ravel()[:n].astype(np.complex64)
 
 
 def _child_rngs(rng: np.random.Generator, count: int) -> list[np.random.Generator]:

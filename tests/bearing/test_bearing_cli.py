@@ -165,7 +165,7 @@ def test_synth_bearing_examples_run_the_readme_commands(tmp_path):
     assert code == 0, err
     assert angle_error_deg(json.loads(out.splitlines()[0])["bearing_deg"], 205.0) <= 5.0
     code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
-    assert code == 2 and "overwrite" in err.lower()  # recordings are never overwritten
+    assert code == 2 and "--force" in err  # recordings are never overwritten
 
 
 def test_an_uncalibrated_array_is_refused_unless_assumed_calibrated(tmp_path):

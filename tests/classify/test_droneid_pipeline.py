@@ -1,6 +1,6 @@
 """DroneID in the pipeline: classify records, per-burst records, watch events, evidence, position policy.
 
-Frames built by the DroneID transmitter (:mod:`rfclassify.synth.droneid_frame`) with
+Frames built by the DroneID transmitter (:mod:`rfclassify.dsp.droneid_encode`) with
 chosen field values go through ``classify_iq`` / ``rfclassify.watch`` (detector,
 classifier, the stream engine's decoding, trackers); the NDSS Mavic Air 2 recording
 through ``rfclassify classify``.
@@ -18,9 +18,9 @@ from click.testing import CliRunner
 import rfclassify
 from rfclassify.classify.positions import PositionPolicy
 from rfclassify.cli.main import main as cli
+from rfclassify.dsp.droneid_encode import FlightInfo, droneid_capture, flight_info_payload
 from rfclassify.errors import InputError
 from rfclassify.sources import open_source
-from rfclassify.synth.droneid_frame import FlightInfo, droneid_capture, flight_info_payload
 
 RATE_HZ = 20e6
 #: The receiver is tuned 3 MHz below the DroneID channel 2459.5 MHz.
@@ -153,6 +153,15 @@ def test_watch_events_carry_the_frame_update_on_each_new_frame_and_evidence_anno
         assert a["rfclassify:droneid"]["pilot_lat"] == -33.857  # the node's position policy
         assert a["core:sample_count"] == pytest.approx(643.2e-6 * RATE_HZ, abs=2)
         assert a["core:freq_lower_edge"] == pytest.approx(2459.5e6 - 4.5e6, abs=5e3)
+    # `info` reads the decoded frames back from the evidence recording.
+    text = CliRunner().invoke(cli, ["info", str(meta)])
+    assert text.exit_code == 0, text.output
+    assert "DroneID frames    2" in text.output or "DroneID frames  2" in text.output
+    assert text.output.count(f"DroneID {INFO.serial} seq ") == 2
+    listed = json.loads(CliRunner().invoke(cli, ["info", str(meta), "-F", "json"]).output)["droneid_frames"]
+    assert [(f["sequence"], f["sample_start"]) for f in listed] == [
+        (a["rfclassify:droneid"]["sequence"], a["core:sample_start"]) for a in decoded
+    ]
 
 
 @pytest.mark.realdata

@@ -20,7 +20,7 @@ from rfclassify.sources.sigmf_io import write_sigmf
 from rfclassify.viz import compute_waterfall, plot_spectrogram
 
 KEYS = ["format", "datatype", "sample_rate_hz", "center_freq_hz", "num_channels", "num_samples", "duration_s",
-        "datetime", "annotation_count"]
+        "datetime", "annotation_count", "droneid_frames"]
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 
 
@@ -54,7 +54,7 @@ def test_info_json_raw(tmp_path: Path, name: str, dt: str, extra: list[str]) -> 
     assert list(info) == KEYS
     assert info == {"format": "raw", "datatype": dt, "sample_rate_hz": 2.4e6, "center_freq_hz": 915e6,
                     "num_channels": 1, "num_samples": 4800, "duration_s": pytest.approx(0.002),
-                    "datetime": None, "annotation_count": 0}
+                    "datetime": None, "annotation_count": 0, "droneid_frames": []}
 
 
 @pytest.mark.parametrize("dt", ["cu8", "ci8", "ci16_le", "cf32_le"])
@@ -70,7 +70,7 @@ def test_info_json_sigmf_and_table(tmp_path: Path, dt: str) -> None:
     assert code == 0
     assert json.loads(out) == {"format": "sigmf", "datatype": dt, "sample_rate_hz": 1e6, "center_freq_hz": 915e6,
                                "num_channels": 2, "num_samples": 1000, "duration_s": 0.001,
-                               "datetime": "2024-01-01T00:00:00Z", "annotation_count": 1}
+                               "datetime": "2024-01-01T00:00:00Z", "annotation_count": 1, "droneid_frames": []}
     code, out, _ = _run("info", str(tmp_path / "r.sigmf-data"))
     assert code == 0
     assert "captures (2):" in out and "916.000000 MHz" in out

@@ -104,3 +104,17 @@ def test_calibrate_and_bearing_plot(tmp_path: Path) -> None:
     code, out, err = _run(*bearing, "--force")
     assert code == 0, err
     assert out and plot.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_bearing_examples_refuse_as_a_set_and_leave_no_partial_set(tmp_path: Path) -> None:
+    """One existing example (not the first written) refuses the run before anything is written."""
+    sweep = tmp_path / "sweep_915M_2400k.sigmf-meta"
+    sweep.write_text("mine")
+    _refused(*_run("synth", "--out", tmp_path, "--bearing-examples")[::2], sweep)
+    assert sweep.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [sweep.name]
+    code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples", "--force")
+    assert code == 0, err
+    assert len(list(tmp_path.glob("*_915M_2400k.sigmf-*"))) == 6
+    with open_source(str(sweep)) as rec:
+        assert rec.info.num_samples > 0

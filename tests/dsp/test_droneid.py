@@ -16,7 +16,7 @@ from rfclassify.dsp.droneid import (
     gold_sequence,
     parse_message,
 )
-from rfclassify.synth.droneid_frame import (
+from rfclassify.dsp.droneid_encode import (
     FlightInfo,
     droneid_capture,
     encode_bits,

@@ -1,4 +1,4 @@
-"""DJI DroneID bursts built by a transmitter of the real frame, for tests and training.
+"""DJI DroneID transmitter: the real frame, for the synthesizer (``dji-ocusync``), tests and benchmarks.
 
 The chain is the receiver's (:mod:`rfclassify.dsp.droneid`, which documents every
 number and its source) run forwards: message fields -> 91-byte message with its
@@ -6,6 +6,8 @@ CRC-16, zero-padded to 173 bytes -> CRC-24A -> LTE turbo encoder (K = 1408) -> r
 matching to 7200 bits -> Gold scrambling -> LTE QPSK on 600 subcarriers x 6 data
 symbols -> OFDM with the two Zadoff-Chu symbols and the cyclic prefixes at
 15.36 MS/s -> (optionally) any other sample rate with ``scipy.signal.resample_poly``.
+:func:`droneid_grid` stops before the OFDM step (subcarriers −300…300 of every symbol), so the
+``dji-ocusync`` signature can synthesize only the slice a receiver window shows.
 :func:`droneid_capture` also puts a burst through a channel (frequency offset,
 multipath, AWGN) so the decoder can be tested on frames whose content is known.
 """
@@ -35,12 +37,11 @@ from rfclassify.dsp.droneid import (
     crc16_droneid,
     crc24a,
     gold_sequence,
-    subcarrier_bins,
     zadoff_chu,
 )
 from rfclassify.dsp.turbo import rate_match, turbo_encode
 
-__all__ = ["FlightInfo", "droneid_burst", "droneid_capture", "encode_bits", "flight_info_payload"]
+__all__ = ["FlightInfo", "droneid_burst", "droneid_capture", "droneid_grid", "encode_bits", "flight_info_payload"]
 
 _DEG_TO_RAD7 = math.pi / 180.0 * 1e7
 _FEET_PER_M = 3.281
@@ -132,6 +133,24 @@ def _qpsk(bits: np.ndarray) -> np.ndarray:
     return ((1 - 2 * b[:, 0]) + 1j * (1 - 2 * b[:, 1])) / math.sqrt(2)
 
 
+def droneid_grid(payload: bytes, *, n_symbols: int = 9, corrupt_crc: bool = False) -> np.ndarray:
+    """The burst's subcarrier values: ``(n_symbols, 601)`` complex on subcarriers −300…300 (DC empty).
+
+    Data symbols carry the LTE-QPSK channel bits, the Zadoff-Chu symbols their roots, and (9-symbol
+    frames) the first symbol the start of the scrambling sequence, which the NDSS receiver expects.
+    """
+    bits = encode_bits(payload, corrupt_crc=corrupt_crc).reshape(6, 2 * N_CARRIERS)
+    used = np.concatenate([np.arange(0, 300), np.arange(301, 601)])  # columns of −300…−1, 1…300
+    grid = np.zeros((n_symbols, N_CARRIERS + 1), complex)
+    for row, sym in zip(bits, DATA_SYMBOLS[n_symbols], strict=True):
+        grid[sym, used] = _qpsk(row)
+    if n_symbols == 9:
+        grid[0, used] = _qpsk(gold_sequence(2 * N_CARRIERS))
+    for sym, root in zip(ZC_SYMBOLS[n_symbols], ZC_ROOTS, strict=True):
+        grid[sym] = zadoff_chu(root)
+    return grid
+
+
 def droneid_burst(
     payload: bytes,
     *,
@@ -140,18 +159,9 @@ def droneid_burst(
     corrupt_crc: bool = False,
 ) -> np.ndarray:
     """Complex baseband of one DroneID burst (unit mean power) at ``sample_rate_hz``."""
-    bits = encode_bits(payload, corrupt_crc=corrupt_crc).reshape(6, 2 * N_CARRIERS)
-    bins = subcarrier_bins()
-    zc_bins = np.arange(-300, 301) % N_FFT
+    grid = droneid_grid(payload, n_symbols=n_symbols, corrupt_crc=corrupt_crc)
     spectra = np.zeros((n_symbols, N_FFT), complex)
-    for row, sym in zip(bits, DATA_SYMBOLS[n_symbols], strict=True):
-        spectra[sym, bins] = _qpsk(row)
-    if n_symbols == 9:
-        # The first symbol carries no payload; the NDSS receiver expects the start of
-        # the scrambling sequence there.
-        spectra[0, bins] = _qpsk(gold_sequence(2 * N_CARRIERS))
-    for sym, root in zip(ZC_SYMBOLS[n_symbols], ZC_ROOTS, strict=True):
-        spectra[sym, zc_bins] = zadoff_chu(root)
+    spectra[:, np.arange(-300, 301) % N_FFT] = grid
     symbols = np.fft.ifft(spectra, axis=1) * math.sqrt(N_FFT**2 / N_CARRIERS)
     parts = []
     for sym, cp in zip(symbols, CP_SCHEDULES[n_symbols], strict=True):
