@@ -22,7 +22,7 @@ from rfclassify.classify.signing import (
     generate_key,
     local_signing_key,
 )
-from rfclassify.synth.droneid_frame import FlightInfo
+from rfclassify.dsp.droneid_encode import FlightInfo
 
 if TYPE_CHECKING:
     from rfclassify.classify.pipeline import Classifier

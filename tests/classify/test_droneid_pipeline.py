@@ -132,7 +132,7 @@ def test_position_policy_text_round_trips() -> None:
 
 
 def test_watch_events_carry_the_frame_update_on_each_new_frame_and_evidence_annotates_it(
-    two_frames: np.ndarray, tmp_path: Path
+    two_frames: np.ndarray, tmp_path: Path, flight_info: FlightInfo
 ) -> None:
     source = open_source(two_frames, sample_rate_hz=RATE_HZ, center_freq_hz=TUNING_HZ)
     events = [e for e in rfclassify.watch(source, record_dir=str(tmp_path), report_positions="coarse:0.001",
@@ -157,7 +157,7 @@ def test_watch_events_carry_the_frame_update_on_each_new_frame_and_evidence_anno
     text = CliRunner().invoke(cli, ["info", str(meta)])
     assert text.exit_code == 0, text.output
     assert "DroneID frames    2" in text.output or "DroneID frames  2" in text.output
-    assert text.output.count(f"DroneID {INFO.serial} seq ") == 2
+    assert text.output.count(f"DroneID {flight_info.serial} seq ") == 2
     listed = json.loads(CliRunner().invoke(cli, ["info", str(meta), "-F", "json"]).output)["droneid_frames"]
     assert [(f["sequence"], f["sample_start"]) for f in listed] == [
         (a["rfclassify:droneid"]["sequence"], a["core:sample_start"]) for a in decoded
