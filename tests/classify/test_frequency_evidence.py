@@ -11,6 +11,7 @@ confident control packet is not.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -59,18 +60,24 @@ LINKS = {
 }
 
 
-@functools.cache
-def link_at(label: str, declared_hz: float | None, classifier: Classifier) -> tuple[list[dict], list]:
-    """``emitters`` of the recording of ``LINKS[label]`` declared at ``declared_hz`` (None: its true tuning)."""
-    band, params, seed = LINKS[label]
-    x, true_hz, _ = observed(label, band, params, seed, center_hz=915e6 if label == "elrs-900" else None)
-    return emitters(x, true_hz if declared_hz is None else declared_hz, classifier)
+@pytest.fixture(scope="module")
+def link_at(classifier: Classifier) -> Callable[[str, float | None], tuple[list[dict], list]]:
+    """``link_at(label, declared_hz)``: ``emitters`` of the recording of ``LINKS[label]`` declared at
+    ``declared_hz`` (None: its true tuning), classified once per module."""
+
+    @functools.cache
+    def at(label: str, declared_hz: float | None) -> tuple[list[dict], list]:
+        band, params, seed = LINKS[label]
+        x, true_hz, _ = observed(label, band, params, seed, center_hz=915e6 if label == "elrs-900" else None)
+        return emitters(x, true_hz if declared_hz is None else declared_hz, classifier)
+
+    return at
 
 
 @pytest.mark.parametrize("label", list(LINKS))
-def test_a_drone_link_declared_where_it_is_never_used_is_no_drone(label, classifier):
+def test_a_drone_link_declared_where_it_is_never_used_is_no_drone(label, link_at):
     for declared in WRONG_TUNINGS_HZ:
-        records, decisions = link_at(label, declared, classifier)
+        records, decisions = link_at(label, declared)
         assert records, f"{label} at {declared / 1e6} MHz: nothing detected"
         assert not any(r["drone"] for r in records), (label, declared, records)
         burst_labels = {d.label for d in decisions}
@@ -84,14 +91,14 @@ def test_a_drone_link_declared_where_it_is_never_used_is_no_drone(label, classif
         for r in records:
             assert r["label"] == "unknown" or r["label"] not in ("dji-ocusync", "wifi", label)
     # the same samples at the true tuning: the link is claimed
-    records, _ = link_at(label, None, classifier)
+    records, _ = link_at(label, None)
     assert label in {r["label"] for r in records if r["drone"]}, records
 
 
 @pytest.mark.parametrize("label", ["dji-ocusync", "analog-video"])
-def test_a_continuous_video_link_observed_for_half_a_second_is_claimed(label, classifier):
+def test_a_continuous_video_link_observed_for_half_a_second_is_claimed(label, link_at):
     # 0.5 s of video is one or two long detections: claimed on its signal time, not a segment count.
-    records, _ = link_at(label, None, classifier)
+    records, _ = link_at(label, None)
     (claimed,) = [r for r in records if r["drone"]]
     assert claimed["label"] == label and claimed["reason"] == "ok" and claimed["freq_known"] is True
     assert claimed["t_end_s"] - claimed["t_start_s"] > 0.3
