@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +115,23 @@ class Collector:
 
 
 @pytest.fixture()
-def collector() -> type[Collector]:
-    """:class:`Collector`: ``collector(source, **watch_options)`` starts a node and collects what it says."""
-    return Collector
+def collector() -> Iterator[Callable[..., Collector]]:
+    """``collector(source, **watch_options)`` starts a node and collects what it says (:class:`Collector`).
+
+    A node the test left running (a failed assertion before its ``stop``) is stopped afterwards, so its
+    receiver thread does not outlive the test into the next one.
+    """
+    started: list[Collector] = []
+
+    def start(source: str, **options: Any) -> Collector:
+        started.append(Collector(source, **options))
+        return started[-1]
+
+    yield start
+    for c in started:
+        if c.thread.is_alive() and c.service is not None:
+            c.service.stop()
+            c.thread.join(timeout=15)
 
 
 @pytest.fixture(scope="module")
