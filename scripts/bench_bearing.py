@@ -32,7 +32,6 @@ import numpy as np
 from rfclassify.bearing.calibration import estimate_calibration
 from rfclassify.bearing.doa import angle_error_deg
 from rfclassify.bearing.emitters import emitter_doa
-from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.bearing.rotating import AzimuthSegment, band_power_per_segment, fit_pattern
 from rfclassify.classify.bearings import find_emitters
 from rfclassify.synth.array import (
@@ -42,14 +41,12 @@ from rfclassify.synth.array import (
     elrs_like_emitters,
     rotating_recording,
 )
+from rfclassify.testing.array_scene import CENTER_HZ, RATE_HZ, UCA
 
-FS_HZ = 2.4e6
-FC_HZ = 915e6
 BW_HZ = 500e3
 TARGET_OFFSET_HZ = -300e3
 INTERFERER_OFFSET_HZ = 300e3
 DURATION_S = 0.03
-UCA = ArrayGeometry.uca(5, 0.11)
 
 
 def _azimuths(rng: np.random.Generator) -> tuple[float, float]:
@@ -62,10 +59,10 @@ def _azimuths(rng: np.random.Generator) -> tuple[float, float]:
 
 def array_trial(rng: np.random.Generator, snr_db: float, errors_mode: str, method: str) -> tuple[float, float] | None:
     """One array trial: (error_deg, reported std_deg), or None if the target was not detected."""
-    n = int(DURATION_S * FS_HZ)
+    n = int(DURATION_S * RATE_HZ)
     target_az, other_az = _azimuths(rng)
     placements = ((TARGET_OFFSET_HZ, target_az), (INTERFERER_OFFSET_HZ, other_az))
-    emitters = elrs_like_emitters(placements, n, FS_HZ, FC_HZ, snr_db, rng, bw_hz=BW_HZ)
+    emitters = elrs_like_emitters(placements, n, RATE_HZ, CENTER_HZ, snr_db, rng, bw_hz=BW_HZ)
     errors = None
     cal = None
     if errors_mode != "none":
@@ -73,11 +70,11 @@ def array_trial(rng: np.random.Generator, snr_db: float, errors_mode: str, metho
         if errors_mode == "cal":
             cal = estimate_calibration(common_noise_recording(UCA.num_elements, 1 << 15, rng, errors=errors))
     x = array_recording(emitters, UCA, n, rng, errors=errors)
-    found = [e for e in find_emitters(x, FS_HZ, FC_HZ) if abs(e.freq_hz - (FC_HZ + TARGET_OFFSET_HZ)) < BW_HZ / 4]
+    found = [e for e in find_emitters(x, RATE_HZ, CENTER_HZ) if abs(e.freq_hz - (CENTER_HZ + TARGET_OFFSET_HZ)) < BW_HZ / 4]
     if not found:
         return None
     em = max(found, key=lambda e: e.t_end_s - e.t_start_s)
-    res = emitter_doa(x, FS_HZ, FC_HZ, em, UCA, method, cal)
+    res = emitter_doa(x, RATE_HZ, CENTER_HZ, em, UCA, method, cal)
     if res is None:
         return None
     return angle_error_deg(res.bearing_deg, target_az), res.bearing_std_deg[0]
@@ -85,18 +82,18 @@ def array_trial(rng: np.random.Generator, snr_db: float, errors_mode: str, metho
 
 def rotating_trial(rng: np.random.Generator, snr_db: float) -> tuple[float, float] | None:
     """One rotating-antenna trial: 36 × 10° steps, 60° beam, 5 ms dwell."""
-    dwell = int(0.005 * FS_HZ)
+    dwell = int(0.005 * RATE_HZ)
     steps = np.arange(0.0, 360.0, 10.0)
     n = dwell * len(steps)
     truth = float(rng.uniform(0, 360))
-    emitter = elrs_like_emitters([(TARGET_OFFSET_HZ, truth)], n, FS_HZ, FC_HZ, snr_db, rng, bw_hz=BW_HZ)
+    emitter = elrs_like_emitters([(TARGET_OFFSET_HZ, truth)], n, RATE_HZ, CENTER_HZ, snr_db, rng, bw_hz=BW_HZ)
     x, caps = rotating_recording(emitter, steps, dwell, 60.0, rng, pattern="cos")
-    found = [e for e in find_emitters(x, FS_HZ, FC_HZ) if abs(e.freq_hz - (FC_HZ + TARGET_OFFSET_HZ)) < BW_HZ / 4]
+    found = [e for e in find_emitters(x, RATE_HZ, CENTER_HZ) if abs(e.freq_hz - (CENTER_HZ + TARGET_OFFSET_HZ)) < BW_HZ / 4]
     if not found:
         return None
     em = found[0]
     segments = [AzimuthSegment(s, s + dwell, a) for s, a in caps]
-    az, pw = band_power_per_segment(x, FS_HZ, segments, em.freq_hz - FC_HZ, em.bandwidth_hz * 1.1)
+    az, pw = band_power_per_segment(x, RATE_HZ, segments, em.freq_hz - CENTER_HZ, em.bandwidth_hz * 1.1)
     fit = fit_pattern(az, pw, 60.0, "gaussian")
     return angle_error_deg(fit.bearing_deg, truth), fit.bearing_std_deg
 

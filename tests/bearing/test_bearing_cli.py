@@ -16,26 +16,20 @@ from rfclassify.signatures import REGISTRY, UNKNOWN
 from rfclassify.sources.sigmf_io import write_sigmf
 from rfclassify.synth.array import (
     ChannelErrors,
-    array_recording,
     common_noise_recording,
     elrs_like_emitters,
     rotating_recording,
 )
+from rfclassify.testing.array_scene import CENTER_HZ, RATE_HZ, UCA, array_scene, write_array_scene
 
-FS_HZ = 2.4e6
-FC_HZ = 915e6
-UCA = ArrayGeometry.uca(5, 0.11)
 TRUTH = {-300e3: 40.0, 400e3: 250.0}
 ERRORS = ChannelErrors.random(5, np.random.default_rng(99), max_delay_samples=3)
 
 
 def _write_array(path, geometry=UCA, metadata=True, errors=None, seed=0):
-    rng = np.random.default_rng(seed)
-    n = int(0.03 * FS_HZ)
-    emitters = elrs_like_emitters(TRUTH.items(), n, FS_HZ, FC_HZ, 10.0, rng)
-    x = array_recording(emitters, geometry, n, rng, errors=errors) * 0.05
-    extra = {"rfclassify:array": geometry.to_metadata()} if metadata else None
-    return str(write_sigmf(path, x, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ, global_extra=extra))
+    x = array_scene(TRUTH.items(), int(0.03 * RATE_HZ), 10.0, np.random.default_rng(seed), geometry=geometry,
+                    errors=errors)
+    return str(write_array_scene(path, x, geometry if metadata else None))
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +40,8 @@ def files(tmp_path_factory):
         "array": _write_array(d / "uca"),
         "bare": _write_array(d / "bare", metadata=False),
         "uncal": _write_array(d / "uncal", errors=ERRORS, seed=1),
-        "noise": str(write_sigmf(d / "noise", noise, datatype="ci16_le", sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ)),
+        "noise": str(write_sigmf(d / "noise", noise, datatype="ci16_le", sample_rate_hz=RATE_HZ,
+                                 center_freq_hz=CENTER_HZ)),
         "dir": d,
     }
 
@@ -61,7 +56,7 @@ def _check_bearings(stdout, calibrated=False):
     assert len(lines) == 2
     for rec in lines:
         assert rec["bearing_calibrated"] is calibrated
-        off = min(TRUTH, key=lambda o: abs(FC_HZ + o - rec["freq_hz"]))
+        off = min(TRUTH, key=lambda o: abs(CENTER_HZ + o - rec["freq_hz"]))
         assert angle_error_deg(rec["bearing_deg"], TRUTH[off]) < 1.0, rec
         assert 0 < rec["bearing_std_deg"] < 1.0
         for key in ("source", "label", "drone", "link", "confidence", "t_start_s", "t_end_s", "freq_hz",
@@ -124,19 +119,21 @@ def test_spacing_above_half_wavelength_is_a_warning_not_an_error(tmp_path):
     assert code == 0
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "half a wavelength" in warnings[0]
-    assert all(json.loads(line)["bearing_ambiguity"] == "mirror" for line in out.splitlines())
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == len(TRUTH)
+    assert all(r["bearing_ambiguity"] == "mirror" for r in records)
 
 
 def test_rotating_antenna_recording_through_the_cli(tmp_path):
     rng = np.random.default_rng(17)
-    dwell = int(0.005 * FS_HZ)
+    dwell = int(0.005 * RATE_HZ)
     azimuths = np.arange(0.0, 360.0, 10.0)
     n = dwell * len(azimuths)
-    emitter = elrs_like_emitters([(-200e3, 205.0)], n, FS_HZ, FC_HZ, 12.0, rng)
+    emitter = elrs_like_emitters([(-200e3, 205.0)], n, RATE_HZ, CENTER_HZ, 12.0, rng)
     x, caps = rotating_recording(emitter, azimuths, dwell, 60.0, rng)
     captures = [{"core:sample_start": s, AZIMUTH_KEY: a} for s, a in caps]
-    path = write_sigmf(tmp_path / "sweep", x * 0.05, datatype="ci16_le", sample_rate_hz=FS_HZ,
-                       center_freq_hz=FC_HZ, captures=captures)
+    path = write_sigmf(tmp_path / "sweep", x * 0.05, datatype="ci16_le", sample_rate_hz=RATE_HZ,
+                       center_freq_hz=CENTER_HZ, captures=captures)
     code, _, err = _run("bearing", path)
     assert code == 2 and "--beamwidth" in err
     code, out, err = _run("bearing", path, "--beamwidth", 60)
@@ -161,7 +158,7 @@ def test_synth_bearing_examples_run_the_readme_commands(tmp_path):
     recs = [json.loads(line) for line in out.splitlines()]
     assert len(recs) == 2
     for rec in recs:
-        truth = 40.0 if rec["freq_hz"] < FC_HZ else 250.0
+        truth = 40.0 if rec["freq_hz"] < CENTER_HZ else 250.0
         assert angle_error_deg(rec["bearing_deg"], truth) < 2.0, rec
         assert rec["bearing_calibrated"] is True
     code, out, err = _run("bearing", tmp_path / "sweep_915M_2400k.sigmf-meta", "--beamwidth", 60)

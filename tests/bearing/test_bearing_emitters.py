@@ -11,15 +11,10 @@ import pytest
 
 import rfclassify
 from rfclassify.bearing.emitters import EmitterBand, emitter_doa, split_band, summed_power
-from rfclassify.bearing.geometry import ArrayGeometry
 from rfclassify.classify.bearings import find_emitters, window_floor
 from rfclassify.dsp.noise import bin_medians
 from rfclassify.dsp.spectrogram import power_spectrogram
-from rfclassify.synth.array import array_recording, elrs_like_emitters
-
-FS_HZ = 2.4e6
-FC_HZ = 915e6
-UCA = ArrayGeometry.uca(5, 0.11)
+from rfclassify.testing.array_scene import CENTER_HZ, RATE_HZ, UCA, array_scene
 
 
 def _noise(rng: np.random.Generator, n: int, channels: int) -> np.ndarray:
@@ -54,11 +49,11 @@ def test_summed_power_adds_every_channel_and_refuses_other_shapes() -> None:
 
 
 def test_emitter_doa_refuses_samples_that_do_not_match_the_array() -> None:
-    band = EmitterBand(((0.0, 0.001),), FC_HZ - 1e5, FC_HZ + 1e5, 10.0)
+    band = EmitterBand(((0.0, 0.001),), CENTER_HZ - 1e5, CENTER_HZ + 1e5, 10.0)
     with pytest.raises(ValueError, match=r"\(n, 5\)"):
-        emitter_doa(np.zeros((4800, 4), dtype=np.complex64), FS_HZ, FC_HZ, band, UCA)
+        emitter_doa(np.zeros((4800, 4), dtype=np.complex64), RATE_HZ, CENTER_HZ, band, UCA)
     with pytest.raises(ValueError, match=r"\(n, 5\)"):
-        emitter_doa(np.zeros(4800, dtype=np.complex64), FS_HZ, FC_HZ, band, UCA)
+        emitter_doa(np.zeros(4800, dtype=np.complex64), RATE_HZ, CENTER_HZ, band, UCA)
 
 
 def test_split_band_cuts_only_at_real_gaps() -> None:
@@ -83,7 +78,7 @@ def test_window_floor_is_the_noise_of_summed_channels() -> None:
     x = _noise(np.random.default_rng(2), 256 * 400, 5)
     power = summed_power(x, 256)
     truth = float(np.mean(power[:, 20:-20]))
-    floor = window_floor(power, FS_HZ, channels=5)
+    floor = window_floor(power, RATE_HZ, channels=5)
     assert abs(10 * np.log10(float(np.median(floor[20:-20])) / truth)) < 0.2
     exponential = float(np.median(bin_medians(power)[20:-20]))
     assert 10 * np.log10(exponential / truth) > 1.0  # what the one-channel rule would have said
@@ -94,13 +89,12 @@ def test_adjacent_links_transmitting_at_once_are_both_found(seed: int) -> None:
     """Two ELRS-like links 600 kHz apart whose packets overlap: the detector reports the stronger of each
     overlapping packet pair; the successive passes find the other one too."""
     rng = np.random.default_rng(100 + seed)
-    n = int(0.03 * FS_HZ)
+    n = int(0.03 * RATE_HZ)
     offsets = (-300e3, 300e3)
-    emitters = elrs_like_emitters(zip(offsets, (40.0, 250.0)), n, FS_HZ, FC_HZ, 5.0, rng)
-    x = array_recording(emitters, UCA, n, rng)
-    found = find_emitters(x, FS_HZ, FC_HZ)
+    x = array_scene(zip(offsets, (40.0, 250.0)), n, 5.0, rng)
+    found = find_emitters(x, RATE_HZ, CENTER_HZ)
     for off in offsets:
-        near = [e for e in found if abs(e.freq_hz - (FC_HZ + off)) < 125e3]
+        near = [e for e in found if abs(e.freq_hz - (CENTER_HZ + off)) < 125e3]
         assert len(near) == 1, (off, found)
         assert near[0].bandwidth_hz == pytest.approx(500e3, rel=0.2)
     assert len(found) == 2

@@ -60,4 +60,6 @@ def test_single_channel_sources_have_no_bearing(tmp_path):
                        sample_rate_hz=FS_HZ, center_freq_hz=FC_HZ)
     result = CliRunner().invoke(main, ["classify", str(meta), "--include-noise"])
     assert result.exit_code == 0, result.output
-    assert all(json.loads(line)["bearing_deg"] is None for line in result.stdout.splitlines())
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records
+    assert all(r["bearing_deg"] is None for r in records)

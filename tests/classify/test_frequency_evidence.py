@@ -11,6 +11,7 @@ confident control packet is not.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -26,16 +27,6 @@ RATE_HZ = 20e6
 DURATION_S = 0.5
 SNR_DB = 10.0
 WRONG_TUNINGS_HZ = (1815e6, 2360e6, 796e6)
-
-
-@functools.cache
-def shipped() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return shipped()
 
 
 @functools.cache
@@ -69,16 +60,22 @@ LINKS = {
 }
 
 
-@functools.cache
-def link_at(label: str, declared_hz: float | None) -> tuple[list[dict], list]:
-    """``emitters`` of the recording of ``LINKS[label]`` declared at ``declared_hz`` (None: its true tuning)."""
-    band, params, seed = LINKS[label]
-    x, true_hz, _ = observed(label, band, params, seed, center_hz=915e6 if label == "elrs-900" else None)
-    return emitters(x, true_hz if declared_hz is None else declared_hz, shipped())
+@pytest.fixture(scope="module")
+def link_at(classifier: Classifier) -> Callable[[str, float | None], tuple[list[dict], list]]:
+    """``link_at(label, declared_hz)``: ``emitters`` of the recording of ``LINKS[label]`` declared at
+    ``declared_hz`` (None: its true tuning), classified once per module."""
+
+    @functools.cache
+    def at(label: str, declared_hz: float | None) -> tuple[list[dict], list]:
+        band, params, seed = LINKS[label]
+        x, true_hz, _ = observed(label, band, params, seed, center_hz=915e6 if label == "elrs-900" else None)
+        return emitters(x, true_hz if declared_hz is None else declared_hz, classifier)
+
+    return at
 
 
 @pytest.mark.parametrize("label", list(LINKS))
-def test_a_drone_link_declared_where_it_is_never_used_is_no_drone(label, classifier):
+def test_a_drone_link_declared_where_it_is_never_used_is_no_drone(label, link_at):
     for declared in WRONG_TUNINGS_HZ:
         records, decisions = link_at(label, declared)
         assert records, f"{label} at {declared / 1e6} MHz: nothing detected"
@@ -99,7 +96,7 @@ def test_a_drone_link_declared_where_it_is_never_used_is_no_drone(label, classif
 
 
 @pytest.mark.parametrize("label", ["dji-ocusync", "analog-video"])
-def test_a_continuous_video_link_observed_for_half_a_second_is_claimed(label, classifier):
+def test_a_continuous_video_link_observed_for_half_a_second_is_claimed(label, link_at):
     # 0.5 s of video is one or two long detections: claimed on its signal time, not a segment count.
     records, _ = link_at(label, None)
     (claimed,) = [r for r in records if r["drone"]]
@@ -128,7 +125,7 @@ def test_at_an_unknown_tuning_records_say_so_and_a_claim_needs_more(classifier):
     x, _, _ = observed("elrs-900", "FCC915", (("mode", "50Hz"),), 8, duration_s=0.1, center_hz=915e6)
     records, decisions = emitters(x, 0.0, classifier)
     assert decisions and all(not d.freq_known for d in decisions)
-    assert all(r["freq_known"] is False for r in records)
+    assert records and all(r["freq_known"] is False for r in records)
     link = [r for r in records if "elrs-900" in (r["label"], r.get("candidate"))]
     assert link and not any(r["drone"] for r in link)
     assert "at an unknown frequency needs 6 whole packets" in link[0]["reason_detail"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-from rfclassify.classify.pipeline import Classifier
 from rfclassify.classify.realdata import classify_real, default_realdata_dir, expected_rows
 
 ROWS = expected_rows()
@@ -37,11 +36,6 @@ def _param(row: dict[str, str]):
     reason = KNOWN_GAPS.get(row["file"])
     marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
     return pytest.param(row, marks=marks, id=row["file"].split("/")[-1])
-
-
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier.load()
 
 
 @pytest.mark.parametrize("row", [_param(r) for r in ROWS])

@@ -43,11 +43,6 @@ SCENE_S = 2.0
 
 
 @pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
 def world_cu8() -> dict[float, np.ndarray]:
     """The scene as an RTL-SDR at each centre would record it (interleaved cu8)."""
     from rfclassify.synth.receiver import rtlsdr
@@ -136,12 +131,14 @@ def test_batch_policy_decides_on_size_and_delay(world_cu8, classifier) -> None:
     segments = scene_segments(world_cu8)
     engine: StreamEngine[None] = StreamEngine(classifier, batch=BatchPolicy(max_batch=1000, max_delay_s=0.05))
     held = decided = 0
+    longest_wait_s = 0.0
     for block in segments_to_blocks(segments, 1 << 15):
         decided += len(engine.push(block).classified)
         end_s = block.t_start_s + len(block.samples) / RATE_HZ
         held += len(engine.waiting)
-        assert all(end_s - b.detection.t_end_s < 0.05 for b in engine.waiting)  # no burst waits past the delay
+        longest_wait_s = max([longest_wait_s, *(end_s - b.detection.t_end_s for b in engine.waiting)])
     assert decided > 20 and held > 0
+    assert 0 < longest_wait_s < 0.05  # bursts wait for company, none past the delay
     small: StreamEngine[None] = StreamEngine(classifier, batch=BatchPolicy(max_batch=3))
     for block in segments_to_blocks(segments, 1 << 15):
         assert len(small.push(block).classified) % 3 == 0 and len(small.waiting) < 3  # decided in threes

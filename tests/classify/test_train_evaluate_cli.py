@@ -145,6 +145,7 @@ def test_train_writes_a_signed_model_with_its_metadata(trained: tuple[Path, subp
     data = side["training_data"]
     assert side["classes"] == sorted(data["per_class"]) == sorted(CLASSES)
     assert data["recordings"] == len(CLASSES) * TRAIN_PER_CLASS
+    assert len(data["per_class"]) == len(CLASSES)
     assert all(n > 0 for n in data["per_class"].values())
     assert data["bursts"] == sum(data["per_class"].values())
     assert HEX64.fullmatch(data["sha256"])

@@ -23,30 +23,17 @@ from rfclassify.dsp.droneid_encode import (
     flight_info_payload,
 )
 
-INFO = FlightInfo(
-    serial="3NZCJ7E0010XYZ",
-    sequence=4242,
-    drone_lat=-33.8567844,
-    drone_lon=151.2152967,
-    altitude_m=120.5,
-    height_m=33.2,
-    v_north_mps=-3.21,
-    v_east_mps=4.5,
-    v_up_mps=0.7,
-    yaw_deg=-45.5,
-    gps_time_ms=1650542026258,
-    pilot_lat=-33.8570001,
-    pilot_lon=151.2149999,
-    home_lat=-33.8569,
-    home_lon=151.2151,
-    device_type_code=68,
-    uuid="1143635532171534336",
-)
+#: The keys of a frame's JSON record (issue 19), in order.
+RECORD_KEYS = (
+    "serial", "device_type", "drone_lat", "drone_lon", "altitude_m", "height_m", "v_north_mps", "v_east_mps",
+    "v_up_mps", "pilot_lat", "pilot_lon", "home_lat", "home_lon", "sequence", "gps_time_utc", "crc_ok",
+    "message_type",
+)  # fmt: skip
 FEET = 1 / 3.281
 # 1e-7 rad = 5.7e-6 deg: positions are quantised to half of that (~0.3 m).
 
 
-def assert_fields(frame: DroneIDFrame, info: FlightInfo = INFO) -> None:
+def assert_fields(frame: DroneIDFrame, info: FlightInfo) -> None:
     """Every field of ``info`` is recovered (to the resolution of its encoding)."""
     assert frame.crc_ok and frame.message_crc_ok and frame.message_type == 0x10
     assert frame.serial == info.serial and frame.sequence == info.sequence
@@ -74,8 +61,8 @@ def test_gold_sequence_matches_ts_36_211_with_c_init_one() -> None:
     assert gold_sequence(8, 1).tolist() == expected
 
 
-def test_crc24a_of_a_block_with_its_parity_is_zero_and_detects_one_flip() -> None:
-    payload = flight_info_payload(INFO)
+def test_crc24a_of_a_block_with_its_parity_is_zero_and_detects_one_flip(flight_info: FlightInfo) -> None:
+    payload = flight_info_payload(flight_info)
     bits = np.unpackbits(np.frombuffer(payload, np.uint8))
     parity = crc24a(bits)
     block = np.concatenate([bits, [(parity >> (23 - i)) & 1 for i in range(24)]])
@@ -84,19 +71,19 @@ def test_crc24a_of_a_block_with_its_parity_is_zero_and_detects_one_flip() -> Non
     assert crc24a(block) != 0
 
 
-def test_message_layout_round_trips_through_the_parser() -> None:
-    payload = flight_info_payload(INFO)
+def test_message_layout_round_trips_through_the_parser(flight_info: FlightInfo) -> None:
+    payload = flight_info_payload(flight_info)
     assert payload[0] == 88 and payload[1] == 0x10 and len(payload) == 173
     assert crc16_droneid(payload[:89]) == int.from_bytes(payload[89:91], "little")
     fields = parse_message(payload)
-    assert fields["drone_lat"] == pytest.approx(INFO.drone_lat, abs=3e-6)
+    assert fields["drone_lat"] == pytest.approx(flight_info.drone_lat, abs=3e-6)
     assert fields["device_type"] == "Mavic 3"
 
 
-def test_noiseless_soft_bits_decode() -> None:
-    bits = encode_bits(flight_info_payload(INFO))
+def test_noiseless_soft_bits_decode(flight_info: FlightInfo) -> None:
+    bits = encode_bits(flight_info_payload(flight_info))
     decoded = decode_soft_bits(1.0 - 2.0 * bits)
-    assert decoded.crc_ok and decoded.payload[:173] == flight_info_payload(INFO)
+    assert decoded.crc_ok and decoded.payload[:173] == flight_info_payload(flight_info)
 
 
 @pytest.mark.parametrize(
@@ -110,9 +97,10 @@ def test_noiseless_soft_bits_decode() -> None:
     ],
 )
 def test_round_trip_through_the_channel_recovers_every_field(
-    rate_hz: float, offset_hz: float, snr_db: float, taps: tuple[complex, ...], n_symbols: int
+    rate_hz: float, offset_hz: float, snr_db: float, taps: tuple[complex, ...], n_symbols: int,
+    flight_info: FlightInfo,
 ) -> None:
-    payload = flight_info_payload(INFO)
+    payload = flight_info_payload(flight_info)
     capture = droneid_capture(
         payload, sample_rate_hz=rate_hz, offset_hz=offset_hz, snr_db=snr_db, taps=taps,
         tap_spacing_s=0.2e-6, n_symbols=n_symbols, rng=np.random.default_rng(11),
@@ -120,28 +108,29 @@ def test_round_trip_through_the_channel_recovers_every_field(
     frames = decode_bursts(capture, rate_hz, 2.4595e9)
     assert len(frames) == 1
     frame = frames[0]
-    assert_fields(frame)
+    assert_fields(frame, flight_info)
     assert frame.n_symbols == n_symbols
     assert frame.center_freq_hz == pytest.approx(2.4595e9 + offset_hz, abs=2e3)
     assert frame.start_s == pytest.approx(400e-6, abs=1e-6)
     record = frame.to_record()
+    assert tuple(record) == RECORD_KEYS
     assert record["pilot_lat"] == frame.pilot_lat and record["crc_ok"] is True
 
 
-def test_turbo_decodes_a_frame_whose_systematic_bits_alone_do_not() -> None:
-    payload = flight_info_payload(INFO)
+def test_turbo_decodes_a_frame_whose_systematic_bits_alone_do_not(flight_info: FlightInfo) -> None:
+    payload = flight_info_payload(flight_info)
     capture = droneid_capture(
         payload, sample_rate_hz=20e6, snr_db=1.0, rng=np.random.default_rng(5)
     )
     turbo = decode_bursts(capture, 20e6)
     systematic = decode_bursts(capture, 20e6, systematic_only=True)
     assert len(turbo) == 1 and len(systematic) == 1
-    assert_fields(turbo[0])
+    assert_fields(turbo[0], flight_info)
     assert not systematic[0].crc_ok
 
 
-def test_a_frame_with_a_bad_crc_never_yields_data() -> None:
-    payload = flight_info_payload(INFO)
+def test_a_frame_with_a_bad_crc_never_yields_data(flight_info: FlightInfo) -> None:
+    payload = flight_info_payload(flight_info)
     capture = droneid_capture(
         payload, sample_rate_hz=20e6, snr_db=20.0, corrupt_crc=True, rng=np.random.default_rng(2)
     )
@@ -150,7 +139,8 @@ def test_a_frame_with_a_bad_crc_never_yields_data() -> None:
     frame = frames[0]
     assert frame.crc_ok is False
     record = frame.to_record()
-    assert all(record[k] is None for k in record if k != "crc_ok")
+    assert tuple(record) == RECORD_KEYS and record["crc_ok"] is False
+    assert all(record[k] is None for k in RECORD_KEYS if k != "crc_ok")
 
 
 def test_noise_alone_gives_no_frames() -> None:
@@ -159,16 +149,11 @@ def test_noise_alone_gives_no_frames() -> None:
     assert [f for f in decode_bursts(noise, 20e6) if f.crc_ok] == []
 
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
-MAVIC = REALDATA / "RUB-SysSec_DroneSecurity" / "mavic_air_2.sigmf-meta"
-
-
 @pytest.mark.realdata
-@pytest.mark.skipif(not MAVIC.exists(), reason="../shared/realdata not present")
-def test_ndss_mavic_air_2_recording_decodes_all_three_complete_bursts() -> None:
+def test_ndss_mavic_air_2_recording_decodes_all_three_complete_bursts(mavic_air_2: Path) -> None:
     from rfclassify.sources import open_source
 
-    source = open_source(str(MAVIC))
+    source = open_source(str(mavic_air_2))
     samples = np.concatenate([block.samples for block in source])
     info = source.info
     frames = decode_bursts(samples, info.sample_rate_hz, info.center_freq_hz)

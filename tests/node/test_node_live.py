@@ -12,7 +12,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,11 +23,8 @@ import pytest
 import rfclassify
 from rfclassify.node.outputs import MqttOutput
 from rfclassify.sources import open_source
-from rfclassify.sources.datatypes import datatype, encode
 from rfclassify.testing.mosquitto import MOSQUITTO, Broker, Subscriber
 from rfclassify.testing.rtl_tcp_server import CMD_SET_FREQUENCY, RtlTcpServer
-
-SCENE_S = 2.0
 
 
 @pytest.fixture(scope="session")
@@ -56,79 +52,12 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def elrs_cu8(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from rfclassify.synth.receiver import rtlsdr
-    from rfclassify.synth.scene import EmitterSpec, Scene, render
-
-    scene = Scene([EmitterSpec("elrs-900", 20.0, band="FCC915", seed=3, params={"rate_hz": 200})],
-                  rtlsdr(915e6), SCENE_S)
-    rendered = render(scene, np.random.default_rng(7), keep_components=False)
-    path = tmp_path_factory.mktemp("node_scene") / "elrs_915M_2400k.cu8"
-    encode(rendered.samples, datatype("cu8")).tofile(path)
-    return path
-
-
-@pytest.fixture()
-def server(elrs_cu8: Path) -> Iterator[RtlTcpServer]:
-    srv = RtlTcpServer(np.fromfile(elrs_cu8, dtype=np.uint8), realtime=True, loop=True).start()
-    yield srv
-    srv.stop()
-
-
-class Collector:
-    """Runs ``rfclassify.watch`` in a thread and keeps its events."""
-
-    def __init__(self, source: str, **options: Any) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.service: Any = None
-        self.error: BaseException | None = None
-        self.outputs = options.pop("outputs", [])
-        ready = threading.Event()
-
-        def hook(service: Any) -> None:
-            self.service = service
-            ready.set()
-
-        self._it = rfclassify.watch(source, on_service=hook, **options)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            for event in self._it:
-                for out in self.outputs:
-                    out.write(event)
-                self.events.append(event)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
-            self.error = exc
-
-    def wait_for(self, pred: Any, timeout_s: float = 20.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            found = [e for e in list(self.events) if pred(e)]
-            if found:
-                return found
-            if self.error is not None:
-                raise self.error
-            time.sleep(0.05)
-        raise AssertionError(f"no matching event within {timeout_s} s; got {[e['event'] for e in self.events]}")
-
-    def stop(self) -> list[dict[str, Any]]:
-        self.service.stop()
-        self.thread.join(timeout=15)
-        assert not self.thread.is_alive()
-        if self.error is not None:
-            raise self.error
-        return self.events
-
-
 def is_elrs(e: dict[str, Any]) -> bool:
     return e["event"] in ("start", "update") and e["label"] == "elrs-900"
 
 
-def test_watch_rtltcp_reports_elrs_and_recovers_after_server_restart(server: RtlTcpServer, tiny_model: Path) -> None:
-    c = Collector(server.url, freq="915M", model=tiny_model, update_interval=0.3, heartbeat="0.5s",
+def test_watch_rtltcp_reports_elrs_and_recovers_after_server_restart(server: RtlTcpServer, tiny_model: Path, collector: Any) -> None:
+    c = collector(server.url, freq="915M", model=tiny_model, update_interval=0.3, heartbeat="0.5s",
                   sensor_id="node-a", lat=51.5, lon=-0.1)
     (start, *_) = c.wait_for(lambda e: e["event"] == "start" and e["label"] == "elrs-900")
     assert start["drone"] is True and start["sensor_id"] == "node-a" and start["center_freq_hz"] == 915e6
@@ -150,9 +79,9 @@ def test_watch_rtltcp_reports_elrs_and_recovers_after_server_restart(server: Rtl
     assert "end" in [e["event"] for e in events]  # stop closes open emitters
 
 
-def test_scan_mode_visits_every_centre(server: RtlTcpServer, tiny_model: Path) -> None:
+def test_scan_mode_visits_every_centre(server: RtlTcpServer, tiny_model: Path, collector: Any) -> None:
     centres = [914.4e6, 915e6, 915.6e6]
-    c = Collector(server.url, scan="914.4M,915M,915.6M", dwell="0.2s", model=tiny_model, heartbeat="0.1s")
+    c = collector(server.url, scan="914.4M,915M,915.6M", dwell="0.2s", model=tiny_model, heartbeat="0.1s")
     server.wait_for_command(CMD_SET_FREQUENCY, timeout_s=20, count=5)
     c.stop()
     tuned = [p for cmd, p in server.commands if cmd == CMD_SET_FREQUENCY]
@@ -162,11 +91,12 @@ def test_scan_mode_visits_every_centre(server: RtlTcpServer, tiny_model: Path) -
     assert all(e["center_freq_hz"] in centres for e in c.events)
 
 
-def test_evidence_snippets_are_sigmf_with_the_detection_annotated(elrs_cu8: Path, tiny_model: Path, tmp_path: Path) -> None:
+def test_evidence_snippets_are_sigmf_with_the_detection_annotated(elrs_cu8_file: Path, tiny_model: Path,
+                                                                  tmp_path: Path) -> None:
     record = tmp_path / "evidence"
     record.mkdir()
     (record / "notes.txt").write_text("not evidence")
-    events = list(rfclassify.watch(str(elrs_cu8), model=tiny_model, record_dir=str(record), record_max="50M"))
+    events = list(rfclassify.watch(str(elrs_cu8_file), model=tiny_model, record_dir=str(record), record_max="50M"))
     starts = [e for e in events if e["event"] == "start" and e["drone"]]
     assert starts
     metas = sorted(record.glob("evidence-*.sigmf-meta"))
@@ -175,7 +105,8 @@ def test_evidence_snippets_are_sigmf_with_the_detection_annotated(elrs_cu8: Path
     with open_source(str(metas[0])) as src:
         anns = src.annotations
         assert src.info.sample_rate_hz == 2.4e6 and src.info.center_freq_hz == 915e6
-        assert 2.0 * 2.4e6 <= src.info.num_samples <= SCENE_S * 2.4e6  # pre 2 s clipped at the stream start
+        scene_samples = elrs_cu8_file.stat().st_size // 2  # cu8: two bytes a sample
+        assert 2.0 * 2.4e6 <= src.info.num_samples <= scene_samples  # pre 2 s clipped at the stream start
         x = src.read_all()
     assert {a["core:label"] for a in anns} == {"elrs-900"} and len(anns) >= 5
     for a in anns:
@@ -186,7 +117,7 @@ def test_evidence_snippets_are_sigmf_with_the_detection_annotated(elrs_cu8: Path
         assert a["rfclassify:report_id"] == starts[0]["report_id"]
     assert (record / "notes.txt").read_text() == "not evidence"
     # a tiny budget keeps only the newest snippet and never touches other files
-    list(rfclassify.watch(str(elrs_cu8), model=tiny_model, record_dir=str(record), record_max="1k"))
+    list(rfclassify.watch(str(elrs_cu8_file), model=tiny_model, record_dir=str(record), record_max="1k"))
     assert len(list(record.glob("evidence-*.sigmf-meta"))) == 1 and (record / "notes.txt").exists()
 
 
@@ -200,13 +131,13 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 
 def test_mqtt_output_delivers_every_event_across_a_broker_restart(
-    server: RtlTcpServer, tiny_model: Path, broker: Broker
+    server: RtlTcpServer, tiny_model: Path, broker: Broker, collector: Any
 ) -> None:
     topic = "rfclassify/test"
     sub = Subscriber(broker.port, topic)
     out = MqttOutput(f"mqtt://127.0.0.1:{broker.port}/{topic}", client_id="test-node")
     assert out.connected.wait(5)
-    c = Collector(server.url, freq="915M", model=tiny_model, update_interval=0.2, outputs=[out], heartbeat="1s")
+    c = collector(server.url, freq="915M", model=tiny_model, update_interval=0.2, outputs=[out], heartbeat="1s")
     c.wait_for(lambda e: e["event"] == "start")
     deadline = time.monotonic() + 10
     while not sub.events(topic) and time.monotonic() < deadline:

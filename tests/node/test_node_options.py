@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import click
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -33,6 +32,7 @@ from rfclassify.node.options import (
 )
 from rfclassify.options.array import ArrayOptions
 from rfclassify.options.declare import build, declared
+from rfclassify.testing.array_scene import LinkRecordings
 
 OPTIONS = declared(NodeOptions)
 #: What the command adds to the node's options: SOURCE (an argument), OUTPUT, REQUIRE_OUTPUT, --config and --verbose.
@@ -138,20 +138,9 @@ def test_example_config_and_all_its_commented_options_load(tmp_path: Path) -> No
     assert conf["array"] == "uca" and conf["calibration"] == "/etc/rfclassify/cal.json"
 
 
-def test_command_line_wins_over_the_file(tmp_path: Path) -> None:
-    from rfclassify.bearing.geometry import ArrayGeometry
-    from rfclassify.sources.sigmf_io import write_sigmf
-    from rfclassify.synth.array import array_recording, elrs_like_emitters
-
-    fs_hz, fc_hz = 2.4e6, 915e6
-    rng = np.random.default_rng(5)
-    n = int(0.3 * fs_hz)
-    x = array_recording(elrs_like_emitters([(300e3, 60.0)], n, fs_hz, fc_hz, 15.0, rng, period_s=10e-3),
-                        ArrayGeometry.uca(5, 0.11), n, rng) * 0.05
-    meta = write_sigmf(tmp_path / "one", np.ascontiguousarray(x[:, 0]), datatype="ci16_le", sample_rate_hz=fs_hz,
-                       center_freq_hz=fc_hz)
+def test_command_line_wins_over_the_file(tmp_path: Path, recordings: LinkRecordings) -> None:
     cfg = tmp_path / "node.toml"
-    cfg.write_text(f'[watch]\nsource = "{meta}"\nsensor-id = "from-file"\nlat = 51.5\nlon = -0.1\n'
+    cfg.write_text(f'[watch]\nsource = "{recordings.one_channel}"\nsensor-id = "from-file"\nlat = 51.5\nlon = -0.1\n'
                    'heartbeat = 0\nupdate-interval = "100ms"\n')
     result = CliRunner().invoke(main, ["watch", "--config", str(cfg), "--sensor-id", "from-cli"])
     assert result.exit_code == 0, result.output

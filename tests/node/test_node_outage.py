@@ -12,7 +12,6 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,81 +23,17 @@ from click.testing import CliRunner
 import rfclassify
 from rfclassify.cli.main import main
 from rfclassify.sources import open_source
-from rfclassify.sources.datatypes import datatype, encode
 from rfclassify.testing.rtl_tcp_server import RtlTcpServer
 
-SCENE_S = 2.0
 RATE_HZ = 2.4e6
-
-
-def _render(with_drone: bool, seed: int) -> np.ndarray:
-    from rfclassify.synth.receiver import rtlsdr
-    from rfclassify.synth.scene import EmitterSpec, Scene, render
-
-    emitters = [EmitterSpec("elrs-900", 20.0, band="FCC915", seed=3, params={"rate_hz": 200})] if with_drone else []
-    rendered = render(Scene(emitters, rtlsdr(915e6), SCENE_S), np.random.default_rng(seed), keep_components=False)
-    return encode(rendered.samples, datatype("cu8"))
-
-
-@pytest.fixture(scope="module")
-def elrs_cu8() -> np.ndarray:
-    """2 s of an ELRS-900 link at 20 dB SNR seen at 915 MHz, as rtl_sdr's cu8 bytes."""
-    return _render(True, seed=7)
-
-
-@pytest.fixture()
-def server(elrs_cu8: np.ndarray) -> Iterator[RtlTcpServer]:
-    srv = RtlTcpServer(elrs_cu8, realtime=True, loop=True).start()
-    yield srv
-    srv.stop()
-
-
-class Collector:
-    """Runs ``rfclassify.watch`` in a thread; keeps each record with the monotonic time it arrived."""
-
-    def __init__(self, source: str, **options: Any) -> None:
-        self.records: list[tuple[float, dict[str, Any]]] = []
-        self.service: Any = None
-        self.error: BaseException | None = None
-        self._it = rfclassify.watch(source, on_service=self._hook, **options)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _hook(self, service: Any) -> None:
-        self.service = service
-
-    def _run(self) -> None:
-        try:
-            for record in self._it:
-                self.records.append((time.monotonic(), record))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
-            self.error = exc
-
-    def wait_for(self, pred: Any, timeout_s: float = 20.0) -> tuple[float, dict[str, Any]]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for arrived, record in list(self.records):
-                if pred(record):
-                    return arrived, record
-            if self.error is not None:
-                raise self.error
-            time.sleep(0.02)
-        raise AssertionError(f"nothing matching within {timeout_s} s: {[r['event'] for _, r in self.records]}")
-
-    def stop(self) -> None:
-        self.service.stop()
-        self.thread.join(timeout=15)
-        assert not self.thread.is_alive()
-        if self.error is not None:
-            raise self.error
 
 
 def _utc(record: dict[str, Any]) -> float:
     return datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
 
 
-def test_outage_keeps_heartbeats_and_ends_emitters_with_source_lost(server: RtlTcpServer) -> None:
-    c = Collector(server.url, freq="915M", heartbeat="0.5s", quiet="1s", update_interval="0.5s")
+def test_outage_keeps_heartbeats_and_ends_emitters_with_source_lost(server: RtlTcpServer, collector: Any) -> None:
+    c = collector(server.url, freq="915M", heartbeat="0.5s", quiet="1s", update_interval="0.5s")
     c.wait_for(lambda r: r["event"] == "start" and r["label"] == "elrs-900")
     c.wait_for(lambda r: r["event"] == "heartbeat" and r["source_state"] == "streaming"
                and r["processing_ratio"] > 0.5)
@@ -118,8 +53,8 @@ def test_outage_keeps_heartbeats_and_ends_emitters_with_source_lost(server: RtlT
     arrivals = [down_at] + [t for t, _ in beats] + [up_at]
     assert max(np.diff(arrivals)) < 0.9
     # ... and say the source is being reconnected, with nothing processed and samples getting old
-    assert all(r["source_state"] == "reconnecting" for _, r in beats[1:])
-    assert all(r["source_state"] == "reconnecting" for _, r in beats[1:]), [(round(t - down_at, 2), r["source_state"]) for t, r in beats]
+    assert all(r["source_state"] == "reconnecting" for _, r in beats[1:]), [
+        (round(t - down_at, 2), r["source_state"]) for t, r in beats]
     assert beats[-1][1]["last_sample_age_s"] > 3.0
     # The drone's emitter ends during the outage, once its quiet time has run out, saying why
     ends = [(t, r) for t, r in during if r["event"] == "end"]
@@ -135,7 +70,7 @@ def test_outage_keeps_heartbeats_and_ends_emitters_with_source_lost(server: RtlT
     assert last["overflow_samples"] == 0 and not last["falling_behind"]
 
 
-def test_a_stalled_receiver_is_reported_and_ends_nothing(elrs_cu8: np.ndarray) -> None:
+def test_a_stalled_receiver_is_reported_and_ends_nothing(elrs_cu8: np.ndarray, collector: Any) -> None:
     """A server that stops sending for 2.5 s and then delivers on (a network hiccup): late samples, not lost ones."""
     total = len(elrs_cu8) // 2
     flowing = threading.Event()
@@ -148,7 +83,7 @@ def test_a_stalled_receiver_is_reported_and_ends_nothing(elrs_cu8: np.ndarray) -
 
     srv = RtlTcpServer(signal, realtime=True).start()
     try:
-        c = Collector(srv.url, freq="915M", heartbeat="0.5s", quiet="1s", update_interval="0.5s")
+        c = collector(srv.url, freq="915M", heartbeat="0.5s", quiet="1s", update_interval="0.5s")
         c.wait_for(lambda r: r["event"] == "start" and r["label"] == "elrs-900")
         flowing.clear()
         paused_at = time.monotonic()
@@ -175,13 +110,13 @@ def test_a_stalled_receiver_is_reported_and_ends_nothing(elrs_cu8: np.ndarray) -
     assert last["dropped_samples"] == last["overflow_samples"]
 
 
-def test_end_reasons_of_a_recording(tmp_path: Path, elrs_cu8: np.ndarray) -> None:
+def test_end_reasons_of_a_recording(tmp_path: Path, elrs_cu8: np.ndarray, quiet_cu8: np.ndarray) -> None:
     link = tmp_path / "link_915M_2400k.cu8"
     elrs_cu8.tofile(link)
     ends = [e for e in rfclassify.watch(str(link)) if e["event"] == "end"]
     assert ends and {e["reason"] for e in ends} == {"end of stream"}
     gone = tmp_path / "gone_915M_2400k.cu8"  # the link, then 2 s of noise only
-    np.concatenate([elrs_cu8, _render(False, seed=8)]).tofile(gone)
+    np.concatenate([elrs_cu8, quiet_cu8]).tofile(gone)
     ends = [e for e in rfclassify.watch(str(gone), quiet="1s") if e["event"] == "end"]
     assert ends and {e["reason"] for e in ends} == {"quiet"}
 
@@ -195,7 +130,7 @@ def test_closing_watch_releases_the_receiver_quietly(server: RtlTcpServer) -> No
     deadline = time.monotonic() + 5
     while any(t.name.startswith("reader rtl_tcp") for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(t.name.startswith("reader rtl_tcp") for t in threading.enumerate())
+    assert [t.name for t in threading.enumerate() if t.name.startswith("reader rtl_tcp")] == []
     # rtl_tcp serves one client at a time: a new one streams only once the node let go
     with open_source(server.url, center_freq_hz=915e6, num_samples=100_000) as src:
         assert sum(len(b.samples) for b in src.blocks(10_000)) == 100_000

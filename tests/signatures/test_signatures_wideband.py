@@ -277,6 +277,8 @@ def test_wifi_sifs_difs_and_frame_lengths():
     others = gaps[gaps >= 25e-6]
     assert others.min() >= 34e-6 - 0.5e-6  # DIFS
     acks = [b for b in bursts if b.meta["frame"] == "ack"]
+    data = [b for b in bursts if b.meta["frame"] == "data"]
+    assert len(acks) == len(data) > 100  # one ACK a data frame
     assert all(b.duration_s <= 44e-6 + 1e-9 for b in acks)
 
 

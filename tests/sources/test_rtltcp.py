@@ -113,7 +113,7 @@ def test_block_size_invariance(block_size, total):
         src = RtlTcpSource(srv.url, freq_hz=915e6, settle_s=0, num_samples=total)
         blocks = list(src.blocks(block_size))
     lengths = [len(b.samples) for b in blocks]
-    assert sum(lengths) == total
+    assert sum(lengths) == total and len(lengths) == -(-total // block_size)  # full blocks, then the rest
     assert all(n == block_size for n in lengths[:-1]) and 0 < lengths[-1] <= block_size
     assert [b.sample_index for b in blocks] == list(np.cumsum([0, *lengths[:-1]]))
     np.testing.assert_array_equal(
@@ -148,6 +148,7 @@ def test_retune_marks_blocks_and_discards_old_samples():
                 break
         src.close()
         assert srv.wait_for_command(0x01, count=2) == 915_000_000
+    assert len(seen) == 12
     before, after = seen[:5], seen[5:]
     assert all(f == 903e6 and m == 903 % 256 for f, _, m in before)
     assert all(f == 915e6 and m == 915 % 256 for f, _, m in after)

@@ -159,6 +159,7 @@ def test_blocks_carry_the_device_samples_in_order():
         assert dev.settings[("bw", 0)] == 5e6 and dev.settings[("freq", 0)] == 2.44e9
         src.num_samples = 50_000
         blocks = list(src.blocks(8192))
+    assert len(blocks) == 7  # 6 of 8192 samples, then the rest
     x = np.concatenate([b.samples for b in blocks])
     assert len(x) == 50_000 and blocks[0].center_freq_hz == 2.44e9
     start = blocks[0].sample_index

@@ -88,7 +88,8 @@ def test_block_size_invariance_raw(tmp_path_factory: pytest.TempPathFactory, blo
         stop = 5000 if count is None else start + count
         want = whole[start:stop]
         assert np.array_equal(np.concatenate(got) if got else np.zeros(0, np.complex64), want)
-        assert all(0 < len(g) <= block for g in got)
+        whole_blocks, rest = divmod(len(want), block)
+        assert [len(g) for g in got] == [block] * whole_blocks + ([rest] if rest else [])
         assert [b.sample_index for b in src.blocks(block, start=start, count=count)] == list(
             range(start, min(stop, 5000), block))
 

@@ -40,7 +40,9 @@ def test_dataset_is_valid_sigmf_with_ground_truth(tmp_path):
         "mixed_rtlsdr_0000.sigmf-meta",
         "mixed_wideband_0000.sigmf-meta",
     ]
-    assert all(n.endswith((".sigmf-meta", ".sigmf-data")) for n in _files(tmp_path))
+    files = _files(tmp_path)
+    assert len(files) == 2 * len(names)  # each recording's pair, nothing else
+    assert all(n.endswith((".sigmf-meta", ".sigmf-data")) for n in files)
     for path in paths:
         meta = json.loads(path.read_text())
         validate(meta)  # raises on a schema violation
