@@ -85,6 +85,7 @@ def test_clutter_stream_is_contiguous_across_chunks_and_retunes_between_dwells()
     assert index == round(2.5 * st.sample_rate_hz)
     assert source.stats.dwells == 3 and len(centres) == 3  # dwells of 1, 1 and 0.5 s, each its own tuning
     assert source.stats.seconds == pytest.approx(2.5)
+    assert source.truth
     assert all(0 <= a <= b <= 2.5 + 1e-9 for _, a, b, *_ in source.truth)
 
 
@@ -115,7 +116,7 @@ def test_a_drone_in_the_stream_is_counted_as_an_alarm_and_named() -> None:
 
 def test_an_emitter_never_in_view_is_left_out_of_the_pool() -> None:
     rx = rtlsdr(433.92e6, rng=np.random.default_rng(2))
-    hidden = EmitterSpec("ook-ism", 20.0, band="315", emitter_id="e0")  # 315 MHz, far outside the window
+    hidden = EmitterSpec("ook-ism", 20.0, band="300-390", emitter_id="e0")  # 300-390 MHz, far outside the window
     pool = bfa.DwellPool(rx, [hidden], 0.1, 2, np.random.default_rng(3))
     assert pool.timelines == []
     chunk = pool.chunk(np.random.default_rng(4))

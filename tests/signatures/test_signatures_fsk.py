@@ -31,6 +31,7 @@ def emit(label: str, duration_s: float = 1.0, seed: int = 0, band: str | None = 
 
 def timeline(bursts: list[Burst], duration_s: float, pad_s: float = 5e-3) -> tuple[np.ndarray, float]:
     """All bursts on one baseband at their (common) natural rate, with a little noise for the detector."""
+    assert bursts
     fs = bursts[0].sample_rate_hz
     assert all(b.sample_rate_hz == fs for b in bursts)
     n = int((duration_s + pad_s) * fs)
@@ -93,6 +94,7 @@ def test_registered_and_bursts_follow_contract(label: str) -> None:
 def test_same_seed_same_bursts_and_random_phase(label: str) -> None:
     a, b = emit(label, 0.3, seed=5), emit(label, 0.3, seed=5)
     assert [x.t_start_s for x in a] == [x.t_start_s for x in b]
+    assert a and len(a) == len(b)
     assert all(np.array_equal(x.samples, y.samples) for x, y in zip(a, b))
     firsts = {round(emit(label, 1.0, seed=s)[0].t_start_s, 6) for s in range(6)}
     assert len(firsts) > 3, "the schedule phase should be random"

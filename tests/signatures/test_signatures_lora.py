@@ -32,6 +32,7 @@ def emit(sig, seconds, band=None, seed=0, window_hz=None, **params):
 
 def render(bursts, seconds):
     """All bursts (same sample rate) on one baseband timeline, ignoring RF: for timing measurements."""
+    assert bursts
     fs_hz = bursts[0].sample_rate_hz
     assert all(b.sample_rate_hz == fs_hz for b in bursts)
     end = max(round(b.t_start_s * fs_hz) + len(b.samples) for b in bursts)
@@ -171,7 +172,7 @@ def test_elrs900_random_phase_window_and_determinism():
     window = (913.8e6, 916.2e6)
     seen = emit(ELRS900, 1.0, "FCC915", seed=4, window_hz=window, mode="200Hz")
     every = emit(ELRS900, 1.0, "FCC915", seed=4, mode="200Hz")
-    assert 0 < len(seen) < len(every)
+    assert seen and len(seen) < len(every)
     assert all(b.f_hi_hz > window[0] and b.f_lo_hz < window[1] for b in seen)
     again = emit(ELRS900, 1.0, "FCC915", seed=4, mode="200Hz")
     assert all(np.array_equal(a.samples, b.samples) and a.rf_hz == b.rf_hz for a, b in zip(every, again))
@@ -237,6 +238,7 @@ def test_crossfire_50hz_lora():
     slope, _, sweep_hz = preamble_chirp(bursts[0].samples, fs_hz)
     assert sweep_hz == pytest.approx(250e3, rel=0.05)
     assert slope == pytest.approx(250e3**2 / 2**6, rel=0.02)
+    assert bursts
     assert all(863e6 < b.f_lo_hz and b.f_hi_hz < 870e6 for b in bursts)
 
 
@@ -284,10 +286,9 @@ def test_one_second_through_rtlsdr_window_renders_only_the_window(label):
     sig = get(label)
     band = sig.bands[0]
     centre = band.channels_hz[len(band.channels_hz) // 2]
-    total = 0
-    for seed in range(3):
-        seen = emit(sig, 1.0, band.name, seed=seed, window_hz=(centre - 1.2e6, centre + 1.2e6))
-        # only what the 2.4 MHz window shows is rendered (speed: scripts/bench_synth.py)
-        assert all(b.f_hi_hz > centre - 1.2e6 and b.f_lo_hz < centre + 1.2e6 for b in seen)
-        total += len(seen)
-    assert total > 0
+    # Only what the 2.4 MHz window shows is rendered (speed: scripts/bench_synth.py); a hop plan may
+    # miss the window for a whole second, so the seeds together must show something.
+    seen = [b for seed in range(3)
+            for b in emit(sig, 1.0, band.name, seed=seed, window_hz=(centre - 1.2e6, centre + 1.2e6))]
+    assert seen
+    assert all(b.f_hi_hz > centre - 1.2e6 and b.f_lo_hz < centre + 1.2e6 for b in seen)

@@ -264,6 +264,7 @@ def test_zigbee_ack_follows_after_turnaround_and_csma_gaps():
     assert gaps and np.allclose(gaps, 192e-6, atol=1e-6)
     starts = [b.t_start_s for b in bursts]
     ends = [b.t_start_s + b.duration_s for b in bursts]
+    assert len(starts) > 1
     assert all(s >= e - 1e-9 for s, e in zip(starts[1:], ends[:-1]))  # one PAN, one frame at a time
 
 

@@ -29,6 +29,7 @@ def emit(sig, seconds, band, seed=0, window_hz=None, **params):
 
 def timeline(bursts, seconds):
     """Bursts of one rate on one zero baseband timeline (RF ignored), for timing measurements."""
+    assert bursts
     fs_hz = bursts[0].sample_rate_hz
     assert all(b.sample_rate_hz == fs_hz for b in bursts)
     x = np.zeros(round(seconds * fs_hz) + 1, dtype=np.complex64)
@@ -155,7 +156,9 @@ def test_gsm_uplink_is_one_slot_per_frame_and_only_in_uplink_bands():
     assert set(periods) <= {1.0, 2.0}
     with pytest.raises(ValueError, match="cannot be sent"):
         emit(GSM, 0.01, "GSM850-DL", carrier="uplink")
-    assert not any(b.lo_hz < 928e6 and b.hi_hz > 902e6 for b in GSM.bands if b.name.endswith("-UL"))
+    uplinks = [b for b in GSM.bands if b.name.endswith("-UL")]
+    assert uplinks
+    assert not any(b.lo_hz < 928e6 and b.hi_hz > 902e6 for b in uplinks)
 
 
 def test_gsm_edge_bursts_are_8psk_with_a_varying_envelope_in_the_same_channel():
