@@ -24,7 +24,7 @@ def command() -> None:
     \b
     Examples:
       rfclassify model keygen                      # this machine's key; its models are trusted here
-      rfclassify model keygen --out publisher.pem  # a publisher's key pair (publisher.pem, .pub)
+      rfclassify model keygen -o publisher.pem  # a publisher's key pair (publisher.pem, .pub)
       rfclassify model sign models/mine.rfcm --key publisher.pem
       rfclassify model verify models/mine.rfcm
       rfclassify model info models/mine.rfcm | jq .classes
@@ -32,8 +32,8 @@ def command() -> None:
 
 
 @command.command("keygen")
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Private key file to write (its public key goes to OUT.pub). "
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="Private key file to write (its public key goes to OUTPUT.pub). "
               "Default: this machine's key, whose public key is trusted here.")
 def keygen(out: str | None) -> None:
     """Make an Ed25519 key pair for signing models.
@@ -41,7 +41,7 @@ def keygen(out: str | None) -> None:
     \b
     Examples:
       rfclassify model keygen
-      rfclassify model keygen --out publisher.pem
+      rfclassify model keygen -o publisher.pem
     """
     from rfclassify.classify.signing import config_dir, generate_key, local_signing_key
 

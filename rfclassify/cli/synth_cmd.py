@@ -54,7 +54,7 @@ def _class_help() -> str:
         "annotations (rfclassify:azimuth_deg)."
     ),
 )
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write the recordings into (created if missing).")
 @click.option("--classes", default="all", show_default=True, metavar="all|CLASS,CLASS,...",
               help="'all' or a comma-separated list of classes. Known: " + _class_help())
@@ -98,10 +98,10 @@ def command(
 
     \b
     Examples:
-      rfclassify synth --out data/train --per-class 20 --seed 1 --jobs 2
-      rfclassify synth --out data/elrs --classes elrs-900,crossfire --receiver rtlsdr --snr-db -5:15
-      rfclassify synth --out data/quiet --classes noise --per-class 5 --duration 1s
-      rfclassify synth --out demo/bearing --bearing-examples
+      rfclassify synth -o data/train --per-class 20 --seed 1 --jobs 2
+      rfclassify synth -o data/elrs --classes elrs-900,crossfire --receiver rtlsdr --snr-db -5:15
+      rfclassify synth -o data/quiet --classes noise --per-class 5 --duration 1s
+      rfclassify synth -o demo/bearing --bearing-examples
     """
     from rfclassify.sources.sigmf_io import sigmf_paths
 

@@ -22,7 +22,7 @@ from rfclassify.cli.options import force_option, refuse_existing
     ),
 )
 @click.argument("data", nargs=-1, required=True)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Model file to write (.rfcm).")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), help="Model file to write (.rfcm).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Recordings processed in parallel.")
 @click.option("--cv", "cv_folds", type=click.IntRange(min=0), default=3, show_default=True, metavar="FOLDS",
@@ -37,8 +37,8 @@ def command(data, out, jobs, cv_folds, seed, sign_key, no_sign, force) -> None:
 
     \b
     Examples:
-      rfclassify train data/train --out models/mine.rfcm --jobs 2
-      rfclassify train my_recordings/elrs-900 my_recordings/noise --out models/field.rfcm
+      rfclassify train data/train -o models/mine.rfcm --jobs 2
+      rfclassify train my_recordings/elrs-900 my_recordings/noise -o models/field.rfcm
     """
     from rfclassify.classify.persistence import MODEL_SUFFIX
     from rfclassify.classify.signing import load_private_key, signature_path

@@ -146,7 +146,7 @@ def test_rotating_antenna_recording_through_the_cli(tmp_path):
 
 def test_synth_bearing_examples_run_the_readme_commands(tmp_path):
     """`synth --bearing-examples` writes what the README's calibrate/bearing examples need; bearings are true."""
-    code, out, err = _run("synth", "--out", tmp_path, "--bearing-examples")
+    code, out, err = _run("synth", "-o", tmp_path, "--bearing-examples")
     assert code == 0, err
     assert {line.split(":")[0] for line in out.splitlines()} == {"kraken", "noise", "sweep"}
     cal = tmp_path / "cal.json"
@@ -164,14 +164,14 @@ def test_synth_bearing_examples_run_the_readme_commands(tmp_path):
     code, out, err = _run("bearing", tmp_path / "sweep_915M_2400k.sigmf-meta", "--beamwidth", 60)
     assert code == 0, err
     assert angle_error_deg(json.loads(out.splitlines()[0])["bearing_deg"], 205.0) <= 5.0
-    code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
+    code, _, err = _run("synth", "-o", tmp_path, "--bearing-examples")
     assert code == 2 and "--force" in err  # recordings are never overwritten
 
 
 def test_an_uncalibrated_array_is_refused_unless_assumed_calibrated(tmp_path):
     """The receivers of `kraken_915M_2400k` have random phases: without --calibration its bearings would be
     wrong (104° and 242° for 250° and 40°) with a tiny std, so every command refuses it in one line."""
-    code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
+    code, _, err = _run("synth", "-o", tmp_path, "--bearing-examples")
     assert code == 0, err
     kraken = tmp_path / "kraken_915M_2400k.sigmf-meta"
     for command in ("bearing", "classify"):

@@ -153,7 +153,7 @@ def test_model_signed_by_a_trusted_key_loads(tmp_path: Path, model: Path, record
 def test_publisher_key_is_trusted_once_its_public_key_is_installed(tmp_path: Path, model: Path, recording: Path,
                                                                     config_home: Path) -> None:
     key = tmp_path / "keys" / "publisher.pem"
-    code, out, err = _run("model", "keygen", "--out", key)
+    code, out, err = _run("model", "keygen", "-o", key)
     assert code == 0, err
     kid = json.loads(out)["key_id"]
     assert (key.stat().st_mode & 0o777) == 0o600
@@ -230,7 +230,7 @@ def test_a_corrupt_model_is_one_line(tmp_path: Path, recording: Path, content: b
 
 def test_keygen_does_not_replace_a_key(tmp_path: Path) -> None:
     key = tmp_path / "k.pem"
-    assert _run("model", "keygen", "--out", key)[0] == 0
+    assert _run("model", "keygen", "-o", key)[0] == 0
     before = key.read_bytes()
-    _one_error_line(*_run("model", "keygen", "--out", key)[::2], str(key), "exists")
+    _one_error_line(*_run("model", "keygen", "-o", key)[::2], str(key), "exists")
     assert key.read_bytes() == before

@@ -90,7 +90,7 @@ def datasets(work: Path) -> dict[str, Path]:
 def trained(work: Path, datasets: dict[str, Path]) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """`rfclassify train` on the SigMF training set: (model path, the finished process)."""
     model = work / "models" / "m.rfcm"
-    proc = _cli("train", datasets["train"], "--out", model)
+    proc = _cli("train", datasets["train"], "-o", model)
     assert proc.returncode == 0, proc.stderr
     return model, proc
 
@@ -202,7 +202,7 @@ def test_trained_model_loads_and_classifies(trained: tuple[Path, subprocess.Comp
 def test_train_on_label_folders_of_raw_files(work: Path, raw_layout: Path,
                                              trained: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     model = work / "models" / "raw.rfcm"
-    proc = _cli("train", raw_layout, "--out", model)
+    proc = _cli("train", raw_layout, "-o", model)
     assert proc.returncode == 0, proc.stderr
     side = _meta(model)
     assert side["sha256"] == _sha256(model)
@@ -287,7 +287,7 @@ def test_evaluate_writes_metrics_and_plots(evaluated: tuple[Path, subprocess.Com
 def test_train_without_recordings(tmp_path: Path, make, problem: str) -> None:
     data = make(tmp_path / "data")
     out = tmp_path / "m.rfcm"
-    _one_error_line(_cli("train", data, "--out", out), str(data), problem)
+    _one_error_line(_cli("train", data, "-o", out), str(data), problem)
     assert not out.exists() and not out.with_name("m.rfcm.sig").exists()
 
 
@@ -295,7 +295,7 @@ def test_train_raw_file_without_rate_in_its_name(tmp_path: Path) -> None:
     folder = tmp_path / "ook-ism"
     folder.mkdir()
     encode(np.zeros(24_000, np.complex64), datatype("cu8")).tofile(folder / "x.cu8")
-    proc = _cli("train", tmp_path, "--out", tmp_path / "m.rfcm")
+    proc = _cli("train", tmp_path, "-o", tmp_path / "m.rfcm")
     _one_error_line(proc, "x.cu8", "sample rate")
 
 
@@ -326,17 +326,17 @@ def test_train_does_not_overwrite_user_files(tmp_path: Path, datasets: dict[str,
     # The model path itself, a file that is not a model.
     notes = tmp_path / "notes.txt"
     notes.write_text("field notes\n")
-    _one_error_line(_cli("train", datasets["train"], "--out", notes), str(notes), "exists", "--force")
+    _one_error_line(_cli("train", datasets["train"], "-o", notes), str(notes), "exists", "--force")
     assert notes.read_text() == "field notes\n"
     # The signature train would write beside a new model.
     sig = tmp_path / "mine.rfcm.sig"
     sig.write_text("mine\n")
     model = tmp_path / "mine.rfcm"
-    _one_error_line(_cli("train", datasets["train"], "--out", model), str(sig), "exists", "--force")
+    _one_error_line(_cli("train", datasets["train"], "-o", model), str(sig), "exists", "--force")
     assert sig.read_text() == "mine\n" and not model.exists()
     # A model file is an .rfcm: a .joblib name would say pickle.
     pickle_name = tmp_path / "model.joblib"
-    _one_error_line(_cli("train", datasets["train"], "--out", pickle_name), str(pickle_name), ".rfcm")
+    _one_error_line(_cli("train", datasets["train"], "-o", pickle_name), str(pickle_name), ".rfcm")
     assert not pickle_name.exists()
 
 

@@ -29,7 +29,7 @@ from rfclassify.sources import SOURCE_FORMATS
 GENERIC_METAVARS = {"TEXT", "INTEGER", "FLOAT", "INTEGER RANGE", "FLOAT RANGE", "PATH", "BOOLEAN"}
 #: Flags whose values are the command's own: where it writes (a picture, a model, a folder …) and what it
 #: prints (each command has its own output formats).
-OUTPUT_FLAGS = {"--output", "--out", "--output-format"}
+OUTPUT_FLAGS = {"--output", "--output-format"}
 
 
 def _walk(cmd: click.Command, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:

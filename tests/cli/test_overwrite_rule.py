@@ -71,7 +71,7 @@ def test_capture(tmp_path: Path) -> None:
 
 
 def test_synth(tmp_path: Path) -> None:
-    args = ["synth", "--out", tmp_path, "--classes", "noise", "--per-class", "1", "--receiver", "rtlsdr",
+    args = ["synth", "-o", tmp_path, "--classes", "noise", "--per-class", "1", "--receiver", "rtlsdr",
             "--duration", "20ms"]
     meta = tmp_path / "noise_rtlsdr_0000.sigmf-meta"
     meta.write_text("mine")
@@ -84,7 +84,7 @@ def test_synth(tmp_path: Path) -> None:
 
 
 def test_calibrate_and_bearing_plot(tmp_path: Path) -> None:
-    code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples")
+    code, _, err = _run("synth", "-o", tmp_path, "--bearing-examples")
     assert code == 0, err
     cal = tmp_path / "cal.json"
     cal.write_text("{}")
@@ -110,10 +110,10 @@ def test_bearing_examples_refuse_as_a_set_and_leave_no_partial_set(tmp_path: Pat
     """One existing example (not the first written) refuses the run before anything is written."""
     sweep = tmp_path / "sweep_915M_2400k.sigmf-meta"
     sweep.write_text("mine")
-    _refused(*_run("synth", "--out", tmp_path, "--bearing-examples")[::2], sweep)
+    _refused(*_run("synth", "-o", tmp_path, "--bearing-examples")[::2], sweep)
     assert sweep.read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == [sweep.name]
-    code, _, err = _run("synth", "--out", tmp_path, "--bearing-examples", "--force")
+    code, _, err = _run("synth", "-o", tmp_path, "--bearing-examples", "--force")
     assert code == 0, err
     assert len(list(tmp_path.glob("*_915M_2400k.sigmf-*"))) == 6
     with open_source(str(sweep)) as rec:

@@ -32,7 +32,7 @@ def test_readme_label_table_is_the_registry():
 
 def test_synth_cli_accepts_exactly_the_registry_labels():
     runner = CliRunner()
-    bad = runner.invoke(main, ["synth", "--out", "unused", "--classes", "not-a-label"])
+    bad = runner.invoke(main, ["synth", "-o", "unused", "--classes", "not-a-label"])
     assert bad.exit_code == 2
     for label in labels():
         assert label in bad.stderr  # the error lists the known labels, from the registry

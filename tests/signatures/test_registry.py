@@ -235,7 +235,7 @@ def test_a_new_protocol_appears_in_every_derived_list(tmp_path, monkeypatch):
     assert "dummy-link" in labels() and "dummy-link" in drone_labels()
     assert models_for("dummy-link") == ["Dummy quad"]
     assert label_fields("dummy-link") == {"drone": True, "link": "control", "models": ["Dummy quad"]}
-    synth = ["synth", "--out", str(tmp_path / "out"), "--per-class", "0", "--receiver", "rtlsdr", "--classes"]
+    synth = ["synth", "-o", str(tmp_path / "out"), "--per-class", "0", "--receiver", "rtlsdr", "--classes"]
     assert CliRunner().invoke(cli, [*synth, "dummy-link"]).exit_code == 0
     assert CliRunner().invoke(cli, [*synth, "dummy-linq"]).exit_code == 2
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))

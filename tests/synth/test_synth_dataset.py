@@ -118,7 +118,7 @@ def test_plan_is_derived_from_the_registry():
 def test_synth_cli_end_to_end(tmp_path):
     out = tmp_path / "ds"
     runner = CliRunner()
-    args = ["synth", "--out", str(out), "--classes", "lora-iot,noise", "--per-class", "2",
+    args = ["synth", "-o", str(out), "--classes", "lora-iot,noise", "--per-class", "2",
             "--receiver", "rtlsdr", "--duration", "50ms", "--seed", "4", "--snr-db", "10:20"]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
@@ -144,7 +144,7 @@ def test_synth_cli_end_to_end(tmp_path):
     ],
 )
 def test_synth_cli_rejects_bad_input(tmp_path, bad, message):
-    result = CliRunner().invoke(main, ["synth", "--out", str(tmp_path / "x"), *bad])
+    result = CliRunner().invoke(main, ["synth", "-o", str(tmp_path / "x"), *bad])
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
