@@ -110,20 +110,35 @@ def _carrier_centre_bin(spec_power: np.ndarray, smooth: int) -> float:
     return float(mid - n // 2)
 
 
+#: Candidate padded lengths tried for an exact rate match before taking the closest (bounds the search:
+#: for some sample rates no pair of fast lengths has exactly the ratio PSS_RATE_HZ / fs_hz).
+_FFT_LENGTH_TRIES = 64
+
+
 @lru_cache(maxsize=256)
 def _fft_lengths(n_span: int, fs_hz: float) -> tuple[int, int]:
     """``(n, m)``: FFT lengths, both fast (5-smooth), of a span of ``n_span`` samples at ``fs_hz`` zero-padded to
-    ``n`` and of its central ``m = round(n·PSS_RATE_HZ/fs_hz)`` bins (a sample rate within 0.5/m of PSS_RATE_HZ).
+    ``n`` and of its central ``m ≈ n·PSS_RATE_HZ/fs_hz`` bins.
 
-    The padding's windows have no energy and are left out of the correlation. A span of at least
-    :data:`PSS_MIN_SPAN_S` makes m at least 1920.
+    Prefers ``m = round(n·PSS_RATE_HZ/fs_hz)`` (a sample rate within 0.5/m of PSS_RATE_HZ); where none of
+    the first :data:`_FFT_LENGTH_TRIES` padded lengths gives a fast ``m``, takes the pair whose rate is
+    closest. The padding's windows have no energy and are left out of the correlation. A span of at
+    least :data:`PSS_MIN_SPAN_S` makes m at least 1920.
     """
+    ratio = PSS_RATE_HZ / fs_hz
     n = _sfft.next_fast_len(n_span)
-    while True:
-        m = round(n * PSS_RATE_HZ / fs_hz)
+    best: tuple[float, int, int] | None = None
+    for _ in range(_FFT_LENGTH_TRIES):
+        m = round(n * ratio)
         if _sfft.next_fast_len(m) == m:
             return n, m
+        m_fast = _sfft.next_fast_len(m)
+        error = abs(m_fast / (n * ratio) - 1.0)
+        if best is None or error < best[0]:
+            best = (error, n, m_fast)
         n = _sfft.next_fast_len(n + 1)
+    assert best is not None
+    return best[1], best[2]
 
 
 def lte_pss_features(iq: np.ndarray, fs_hz: float, span: tuple[int, int], bandwidth_hz: float) -> dict[str, float]:

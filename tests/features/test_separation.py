@@ -230,3 +230,15 @@ def test_a_model_reads_the_columns_its_metadata_names():
     bursts = detect_samples(x, FS_HZ, 2.14e9)
     decisions = clf.decide(bursts)
     assert len(decisions) == len(bursts) and all(d.label for d in decisions)
+
+
+@pytest.mark.parametrize("fs_hz", [2.4e6, 2.048e6, 7e6, 14e6, 19.2e6, 20e6 / 3, 2.4e6 * (1 + 3e-5), 61.44e6])
+def test_pss_search_lengths_exist_for_any_rate(fs_hz):
+    """For every baseband rate the PSS search finds fast FFT lengths close to the PSS rate (it once searched
+    forever for rates whose ratio to 1.92 MHz no pair of 5-smooth lengths matches exactly)."""
+    from rfclassify.features.sync import PSS_RATE_HZ, _fft_lengths
+
+    n_span = round(2e-3 * fs_hz)
+    n, m = _fft_lengths(n_span, fs_hz)
+    assert n_span <= n <= 2 * n_span
+    assert m * fs_hz / n == pytest.approx(PSS_RATE_HZ, rel=5e-3)
