@@ -18,30 +18,18 @@ import numpy as np
 import pytest
 
 from rfclassify.dsp.measure import burst_spans, instantaneous_frequency_hz, occupied_bandwidth_hz
-from rfclassify.signatures import REGISTRY, EmitRequest, get
+from rfclassify.signatures import REGISTRY, get
 from rfclassify.signatures.base import Burst
+from rfclassify.testing.bursts import emit, timeline
 
 LABELS = ("frsky-d16", "afhds-2a", "dsmx", "bluetooth", "ook-ism")
 
 
-def emit(label: str, duration_s: float = 1.0, seed: int = 0, band: str | None = None, **params) -> list[Burst]:
-    sig = get(label)
-    return sig.emit(EmitRequest(np.random.default_rng(seed), duration_s, sig.band(band), params=params))
-
-
-def timeline(bursts: list[Burst], duration_s: float, pad_s: float = 5e-3) -> tuple[np.ndarray, float]:
-    """All bursts on one baseband at their (common) natural rate, with a little noise for the detector."""
-    assert bursts
-    fs = bursts[0].sample_rate_hz
-    assert all(b.sample_rate_hz == fs for b in bursts)
-    n = int((duration_s + pad_s) * fs)
-    noise = np.random.default_rng(99).standard_normal((n, 2)) * 1e-3
-    x = (noise[:, 0] + 1j * noise[:, 1]).astype(np.complex64)
-    for b in bursts:
-        i = round(b.t_start_s * fs)
-        m = min(len(b.samples), n - i)
-        x[i : i + m] += b.samples[:m]
-    return x, fs
+def noisy_timeline(bursts: list[Burst], duration_s: float, pad_s: float = 5e-3) -> tuple[np.ndarray, float]:
+    """:func:`timeline` over ``duration_s + pad_s`` with a faint noise floor (std 1e-3 per rail) for the detector."""
+    x, fs = timeline(bursts, duration_s + pad_s)
+    noise = np.random.default_rng(99).standard_normal((len(x), 2)) * 1e-3
+    return x + (noise[:, 0] + 1j * noise[:, 1]).astype(np.complex64), fs
 
 
 def spans(x: np.ndarray, fs: float, smooth_s: float = 4e-6, min_gap_s: float = 0.0) -> np.ndarray:
@@ -77,7 +65,7 @@ def test_registered_and_bursts_follow_contract(label: str) -> None:
     assert sig.drone == (label in ("frsky-d16", "afhds-2a", "dsmx"))
     assert sig.sources and sig.timing and sig.bandwidth_hz > 0
     for band in sig.bands:
-        bursts = sig.emit(EmitRequest(np.random.default_rng(1), 0.5, band))
+        bursts = emit(sig, 0.5, band, seed=1)
         assert bursts, f"{label}/{band.name}: no bursts in 0.5 s"
         starts = [b.t_start_s for b in bursts]
         assert starts == sorted(starts)
@@ -104,10 +92,10 @@ def test_same_seed_same_bursts_and_random_phase(label: str) -> None:
 def test_window_keeps_only_visible_bursts_and_is_fast(label: str) -> None:
     sig = get(label)
     band = sig.bands[0]
-    everything = sig.emit(EmitRequest(np.random.default_rng(3), 1.0, band))
+    everything = emit(sig, 1.0, band, seed=3)
     centre = everything[0].rf_hz
     window = (centre - 1.2e6, centre + 1.2e6)
-    seen = sig.emit(EmitRequest(np.random.default_rng(3), 1.0, band, window_hz=window))
+    seen = emit(sig, 1.0, band, seed=3, window_hz=window)
     assert seen
     assert all(b.f_hi_hz > window[0] and b.f_lo_hz < window[1] for b in seen)
     if label != "ook-ism":  # hoppers: the window sees only part of the hop set
@@ -140,7 +128,7 @@ def test_frsky_modulation_fcc_gfsk_and_lbt_fsk() -> None:
 
 def test_frsky_frame_burst_and_telemetry_timing() -> None:
     bursts = emit("frsky-d16", 0.5, seed=4, band="FCC", telemetry=True)
-    x, fs = timeline(bursts, 0.5)
+    x, fs = noisy_timeline(bursts, 0.5)
     sp = spans(x, fs)
     dur = sp[:, 1] - sp[:, 0]
     tx = sp[dur > 3.5e-3]
@@ -174,7 +162,7 @@ def test_afhds2a_modulation_and_timing() -> None:
     assert symbol_period_s(bursts[0]) == pytest.approx(2e-6, rel=0.15)
     bw, _, _ = obw(bursts)
     assert 2 * 186e3 < bw < 2 * (186e3 + 250e3)
-    x, fs = timeline(bursts, 0.4)
+    x, fs = noisy_timeline(bursts, 0.4)
     sp = spans(x, fs)
     # 78 bytes at 500 kb/s = 1.248 ms every 3.85 ms
     assert np.median(sp[:, 1] - sp[:, 0]) == pytest.approx(1.248e-3, abs=20e-6)
@@ -212,7 +200,7 @@ def test_dsmx_chips_bandwidth_and_packet() -> None:
     assert symbol_period_s(bursts[0]) == pytest.approx(1e-6, rel=0.15)  # 1 Mchip/s
     bw, _, _ = obw(bursts)
     assert 0.8e6 < bw < 1.25e6  # ~1 MHz (SIGNATURES.md)
-    x, fs = timeline(bursts, 0.3)
+    x, fs = noisy_timeline(bursts, 0.3)
     sp = spans(x, fs)
     assert np.median(sp[:, 1] - sp[:, 0]) == pytest.approx(1.536e-3, abs=20e-6)
 
@@ -220,7 +208,7 @@ def test_dsmx_chips_bandwidth_and_packet() -> None:
 @pytest.mark.parametrize("frame_s", [11e-3, 22e-3])
 def test_dsmx_two_packets_per_frame(frame_s: float) -> None:
     bursts = emit("dsmx", 0.5, seed=2, frame_s=frame_s)
-    x, fs = timeline(bursts, 0.5)
+    x, fs = noisy_timeline(bursts, 0.5)
     starts = spans(x, fs)[:, 0]
     d = np.diff(starts)
     short, long_ = d[d < 6e-3], d[d >= 6e-3]
@@ -259,7 +247,7 @@ def test_bluetooth_br_and_ble_modulation_index() -> None:
 @pytest.mark.parametrize("traffic", ["acl", "sco", "poll"])
 def test_bluetooth_br_packets_start_on_625us_slots(traffic: str) -> None:
     bursts = emit("bluetooth", 0.3, seed=2, mode="br", traffic=traffic)
-    x, fs = timeline(bursts, 0.3)
+    x, fs = noisy_timeline(bursts, 0.3)
     sp = spans(x, fs, smooth_s=2e-6)
     starts, dur = sp[:, 0], sp[:, 1] - sp[:, 0]
     phase = (starts - starts[0]) / 625e-6
@@ -286,7 +274,7 @@ def test_bluetooth_br_uses_79_channels_at_1mhz() -> None:
 def test_bluetooth_ble_advertising_events() -> None:
     bursts = emit("bluetooth", 1.0, seed=4, mode="ble", adv_interval_s=0.1, payload_bytes=31)
     assert {b.rf_hz for b in bursts} == {2402e6, 2426e6, 2480e6}
-    x, fs = timeline(bursts, 1.0)
+    x, fs = noisy_timeline(bursts, 1.0)
     sp = spans(x, fs, smooth_s=2e-6)
     dur = sp[:, 1] - sp[:, 0]
     assert np.allclose(dur, (10 + 31) * 8e-6, atol=6e-6)  # PDU 80..376 µs

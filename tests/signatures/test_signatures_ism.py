@@ -15,20 +15,16 @@ import numpy as np
 import pytest
 
 from rfclassify.dsp.measure import instantaneous_frequency_hz, occupied_bandwidth_hz, psd
-from rfclassify.signatures import EmitRequest, get
+from rfclassify.signatures import get
 from rfclassify.signatures.base import Burst
 from rfclassify.synth.receiver import rtlsdr, wideband
 from rfclassify.synth.scene import EmitterSpec, Scene, render
+from rfclassify.testing.bursts import emit
 
 LORA = get("lora-iot")
 OOK = get("ook-ism")
 FHSS = get("ism-fhss")
 ELRS = get("elrs-900")
-
-
-def emit(sig, seconds: float, band: str, seed: int = 0, window_hz=None, **params) -> list[Burst]:
-    return sig.emit(EmitRequest(np.random.default_rng(seed), seconds, sig.band(band), window_hz=window_hz,
-                                params=params))
 
 
 # --- measurements ------------------------------------------------------------------------------
