@@ -39,8 +39,9 @@ def timeline(
     """``bursts`` added at their start times to a zero baseband: (samples, rate in Hz).
 
     ``bursts`` must be non-empty and all at one sample rate. The timeline holds
-    ``round(duration_s * rate) + 1`` complex64 samples from 0 s, and RF is ignored. A burst running
-    past the end is cut there or, with ``whole_bursts``, the timeline is made long enough to hold it.
+    ``round(duration_s * rate) + 1`` complex64 samples from 0 s, and RF is ignored. A burst
+    running past the end is cut there or, with ``whole_bursts``, the timeline is made long enough
+    to hold it.
     """
     assert bursts, "no bursts to place"
     rate_hz = bursts[0].sample_rate_hz
@@ -61,10 +62,10 @@ def on_runs(
 ) -> np.ndarray:
     """The runs where ``|x| > threshold``: an array of rows ``(start_s, end_s)``, in time order.
 
-    Times are in seconds from ``x[0]`` at ``rate_hz`` (``rate_hz=1`` gives sample indices); ``end_s``
-    is the time of the first sample after the run, so ``end_s - start_s`` is its length. Runs less
-    than ``bridge_s`` seconds apart are joined into one (a noise-free OFDM frame can hold a few zero
-    samples).
+    Times are in seconds from ``x[0]`` at ``rate_hz`` (``rate_hz=1`` gives sample indices);
+    ``end_s`` is the time of the first sample after the run, so ``end_s - start_s`` is its length.
+    Runs less than ``bridge_s`` seconds apart are joined into one (a noise-free OFDM frame can hold
+    a few zero samples).
     """
     on = np.concatenate(([0], (np.abs(x) > threshold).astype(np.int8), [0]))
     edges = np.flatnonzero(np.diff(on))
