@@ -2,14 +2,16 @@
 
 The signature tests measure a builder's physics (timing, bandwidth, modulation) on its bursts
 directly, without a receiver: :func:`emit` asks a signature for bursts as a scene would,
-:func:`timeline` places bursts of one sample rate at their start times on a zero baseband, and
-:func:`on_runs` finds where a noise-free timeline is on.
+:func:`timeline` places bursts of one sample rate at their start times on a zero baseband,
+:func:`on_runs` finds where a noise-free timeline is on and :func:`occupied_bandwidth` measures
+the bandwidth the bursts occupy together.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from rfclassify.dsp.measure import occupied_bandwidth_hz
 from rfclassify.signatures import Band, Burst, EmitRequest, Signature, get
 
 
@@ -74,3 +76,15 @@ def on_runs(
     starts = np.concatenate((starts[:1], starts[1:][kept]))
     ends = np.concatenate((ends[:-1][kept], ends[-1:]))
     return np.column_stack((starts / rate_hz, ends / rate_hz))
+
+
+def occupied_bandwidth(bursts: list[Burst], nfft: int = 2048) -> tuple[float, float, float]:
+    """(bandwidth, lower edge, upper edge) in Hz holding 99 % of the power of ``bursts`` together.
+
+    ``bursts`` must be non-empty and all at one sample rate; the edges are relative to baseband 0 Hz
+    and come from an ``nfft``-point PSD of the bursts' samples end to end.
+    """
+    assert bursts, "no bursts to measure"
+    rate_hz = bursts[0].sample_rate_hz
+    assert all(b.sample_rate_hz == rate_hz for b in bursts), "bursts at different sample rates"
+    return occupied_bandwidth_hz(np.concatenate([b.samples for b in bursts]), rate_hz, nfft=nfft)

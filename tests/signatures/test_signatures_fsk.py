@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rfclassify.dsp.measure import burst_spans, instantaneous_frequency_hz, occupied_bandwidth_hz
+from rfclassify.dsp.measure import burst_spans, instantaneous_frequency_hz
 from rfclassify.signatures import REGISTRY, get
 from rfclassify.signatures.base import Burst
-from rfclassify.testing.bursts import emit, timeline
+from rfclassify.testing.bursts import emit, occupied_bandwidth, timeline
 
 LABELS = ("frsky-d16", "afhds-2a", "dsmx", "bluetooth", "ook-ism")
 
@@ -40,11 +40,6 @@ def peak_deviation_hz(bursts: list[Burst]) -> float:
     """99th percentile of |instantaneous frequency| over the bursts: the FSK peak deviation."""
     f = np.concatenate([instantaneous_frequency_hz(b.samples, b.sample_rate_hz) for b in bursts])
     return float(np.percentile(np.abs(f), 99))
-
-
-def obw(bursts: list[Burst], nfft: int = 2048) -> tuple[float, float, float]:
-    x = np.concatenate([b.samples for b in bursts])
-    return occupied_bandwidth_hz(x, bursts[0].sample_rate_hz, nfft=nfft)
 
 
 def symbol_period_s(b: Burst) -> float:
@@ -105,7 +100,7 @@ def test_window_keeps_only_visible_bursts_and_is_fast(label: str) -> None:
 @pytest.mark.parametrize("label", LABELS)
 def test_annotation_edges_contain_the_signal(label: str) -> None:
     bursts = emit(label, 1.0, seed=2)[:60]
-    _, lo, hi = obw(bursts)
+    _, lo, hi = occupied_bandwidth(bursts)
     b = bursts[0]
     assert b.f_lo_hz - b.rf_hz <= lo and hi <= b.f_hi_hz - b.rf_hz, (lo, hi, b.f_lo_hz - b.rf_hz)
 
@@ -118,12 +113,12 @@ def test_frsky_modulation_fcc_gfsk_and_lbt_fsk() -> None:
     # CC2500 registers: ±57.1 kHz deviation at 70.0 kbaud (FCC), ±69.8 kHz at 100 kbaud (LBT)
     assert peak_deviation_hz(fcc) == pytest.approx(57.1e3, rel=0.08)
     assert symbol_period_s(fcc[0]) == pytest.approx(1 / 70.02e3, rel=0.1)
-    bw, _, _ = obw(fcc)
+    bw, _, _ = occupied_bandwidth(fcc)
     assert 2 * 57.1e3 < bw < 1.1 * 2 * (57.1e3 + 35e3)  # between 2Δf and Carson
     lbt = [b for b in emit("frsky-d16", 0.2, band="EU-LBT") if b.link == "control"]
     assert peak_deviation_hz(lbt) == pytest.approx(69.8e3, rel=0.08)
     assert symbol_period_s(lbt[0]) == pytest.approx(1 / 99.98e3, rel=0.1)
-    assert obw(lbt)[0] > obw(fcc)[0]  # unshaped 2-FSK spreads wider
+    assert occupied_bandwidth(lbt)[0] > occupied_bandwidth(fcc)[0]  # unshaped 2-FSK spreads wider
 
 
 def test_frsky_frame_burst_and_telemetry_timing() -> None:
@@ -160,7 +155,7 @@ def test_afhds2a_modulation_and_timing() -> None:
     bursts = emit("afhds-2a", 0.4, seed=1, telemetry_ratio=0.0)
     assert peak_deviation_hz(bursts) == pytest.approx(186e3, rel=0.1)
     assert symbol_period_s(bursts[0]) == pytest.approx(2e-6, rel=0.15)
-    bw, _, _ = obw(bursts)
+    bw, _, _ = occupied_bandwidth(bursts)
     assert 2 * 186e3 < bw < 2 * (186e3 + 250e3)
     x, fs = noisy_timeline(bursts, 0.4)
     sp = spans(x, fs)
@@ -198,7 +193,7 @@ def test_afhds2a_hops_16_channels_one_parity() -> None:
 def test_dsmx_chips_bandwidth_and_packet() -> None:
     bursts = emit("dsmx", 0.3, seed=1)
     assert symbol_period_s(bursts[0]) == pytest.approx(1e-6, rel=0.15)  # 1 Mchip/s
-    bw, _, _ = obw(bursts)
+    bw, _, _ = occupied_bandwidth(bursts)
     assert 0.8e6 < bw < 1.25e6  # ~1 MHz (SIGNATURES.md)
     x, fs = noisy_timeline(bursts, 0.3)
     sp = spans(x, fs)
@@ -240,8 +235,8 @@ def test_bluetooth_br_and_ble_modulation_index() -> None:
     assert peak_deviation_hz(br) == pytest.approx(160e3, rel=0.1)
     assert peak_deviation_hz(ble) == pytest.approx(250e3, rel=0.1)
     assert symbol_period_s(br[0]) == pytest.approx(1e-6, rel=0.15)
-    assert 0.7e6 < obw(br)[0] < 1.0e6
-    assert 0.9e6 < obw(ble)[0] < 1.2e6
+    assert 0.7e6 < occupied_bandwidth(br)[0] < 1.0e6
+    assert 0.9e6 < occupied_bandwidth(ble)[0] < 1.2e6
 
 
 @pytest.mark.parametrize("traffic", ["acl", "sco", "poll"])
@@ -343,7 +338,7 @@ def test_ook_repeats_bandwidth_and_offset() -> None:
         gaps = np.diff([b.t_start_s for b in bursts]) - bursts[0].duration_s
         assert np.all((gaps >= REPEAT_GAP_S[0] - 1e-6) & (gaps <= REPEAT_GAP_S[1] + 1e-6))
         all_gaps.extend(gaps)
-        bw = obw(bursts, nfft=1024)[0]
+        bw = occupied_bandwidth(bursts, nfft=1024)[0]
         assert 5e3 < bw <= 60e3  # tens of kHz
         offsets.append(bursts[0].rf_hz - 433.92e6)
     offsets = np.array(offsets)
