@@ -18,12 +18,12 @@ from rfclassify.signatures import (
     LINKS,
     REGISTRY,
     UNKNOWN,
-    EmitRequest,
     drone_labels,
     get,
     labels,
     models_for,
 )
+from rfclassify.testing.bursts import emit
 
 #: The physical spec travels with the repository; ``shared/`` beside the checkout holds the upstream copy.
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "SIGNATURES.md"
@@ -139,8 +139,7 @@ def test_every_signature_emits_for_one_second(label):
     """Each band of each signature yields well-formed bursts starting in [0, 1 s) (``noise``: none)."""
     sig = get(label)
     for k, band in enumerate(sig.bands):
-        req = EmitRequest(np.random.default_rng(100 + k), 1.0, band)
-        bursts = sig.emit(req)
+        bursts = emit(sig, 1.0, band, seed=100 + k)
         if label == "noise":
             assert bursts == []
             continue

@@ -2,15 +2,13 @@
 
 import numpy as np
 
-from rfclassify.signatures import EmitRequest, get
 from rfclassify.signatures.bluetooth import ADV_CHANNELS_HZ, ble_data_channel_hz
+from rfclassify.testing.bursts import emit
 
 
 def test_ble_connection_hops_data_channels_with_long_pdus():
-    sig = get("bluetooth")
-    req = EmitRequest(np.random.default_rng(3), 1.0, sig.band(),
-                      params={"mode": "ble-conn", "conn_interval_s": 0.01, "hop_increment": 7, "max_payload_bytes": 251})
-    bursts = sig.emit(req)
+    bursts = emit("bluetooth", 1.0, seed=3, mode="ble-conn", conn_interval_s=0.01, hop_increment=7,
+                  max_payload_bytes=251)
     assert len(bursts) > 100
     rfs = {b.rf_hz for b in bursts}
     assert not rfs & set(ADV_CHANNELS_HZ)

@@ -8,43 +8,18 @@ formulas, TDD on/off patterns, uplink burst structure.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from scipy.signal import fftconvolve, find_peaks
 
 from rfclassify.dsp.measure import occupied_bandwidth_hz, psd
 from rfclassify.dsp.modulation import lte_sss
-from rfclassify.signatures import EmitRequest, get
+from rfclassify.signatures import get
 from rfclassify.synth import EmitterSpec, Scene, render, rtlsdr
 from rfclassify.synth.receiver import wideband
+from rfclassify.testing.bursts import emit, on_runs, timeline
 
 LTE_TS = 1 / 30.72e6  # TS 36.211 basic time unit
-
-
-def emit(label: str, seed: int, duration_s: float, band: str, window=None, **params):
-    sig = get(label)
-    return sig.emit(EmitRequest(np.random.default_rng(seed), duration_s, sig.band(band), window, params))
-
-
-def timeline(bursts, duration_s: float) -> tuple[np.ndarray, float]:
-    """Bursts (all at one rate) placed at their start times on a zero timeline; (samples, rate)."""
-    fs = bursts[0].sample_rate_hz
-    out = np.zeros(round(duration_s * fs) + 1, dtype=np.complex64)
-    for b in bursts:
-        assert b.sample_rate_hz == fs
-        i = round(b.t_start_s * fs)
-        n = min(len(b.samples), len(out) - i)
-        out[i : i + n] += b.samples[:n]
-    return out, fs
-
-
-def on_runs(x: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) sample indices of the runs where a noise-free signal is non-zero (gaps < 8 samples bridged)."""
-    on = np.convolve(np.abs(x) > 0, np.ones(8), mode="same") > 0
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], on.astype(np.int8), [0]))))
-    return list(zip(edges[::2], edges[1::2]))
 
 
 def lte_pss_time(n_id2: int, nfft: int) -> np.ndarray:
@@ -108,7 +83,7 @@ def test_lte_bands_follow_ts36101_and_cover_the_measured_false_alarms():
 @pytest.mark.parametrize("bw_hz, occupied_hz", [(1.4e6, 1.08e6), (3e6, 2.7e6), (5e6, 4.5e6), (10e6, 9e6),
                                                 (15e6, 13.5e6), (20e6, 18e6)])
 def test_lte_downlink_occupied_bandwidth(bw_hz, occupied_hz):
-    bursts = emit("lte", 1, 0.004, "B3 DL", bandwidth_hz=bw_hz, load=1.0)
+    bursts = emit("lte", 0.004, "B3 DL", seed=1, bandwidth_hz=bw_hz, load=1.0)
     assert len(bursts) == 1 and bursts[0].t_start_s == 0.0
     b = bursts[0]
     assert b.duration_s == pytest.approx(0.004, abs=1 / b.sample_rate_hz)
@@ -122,7 +97,7 @@ def test_lte_downlink_occupied_bandwidth(bw_hz, occupied_hz):
 
 
 def test_lte_cyclic_prefix_at_66_7_us_and_seven_symbols_per_slot():
-    b = emit("lte", 2, 0.003, "B3 DL", bandwidth_hz=10e6, load=0.8)[0]
+    b = emit("lte", 0.003, "B3 DL", seed=2, bandwidth_hz=10e6, load=0.8)[0]
     x, fs = b.samples, b.sample_rate_hz  # 15.36 MS/s
     assert fs == 15.36e6
 
@@ -148,7 +123,7 @@ def test_lte_cyclic_prefix_at_66_7_us_and_seven_symbols_per_slot():
 @pytest.mark.parametrize("band, n_id2", [("B3 DL", 0), ("B3 DL", 2), ("B40", 1)])
 def test_lte_pss_every_5_ms_with_the_configured_root(band, n_id2):
     cell_id = 3 * 57 + n_id2
-    bursts = emit("lte", 3, 0.031, band, bandwidth_hz=1.4e6, direction="downlink", cell_id=cell_id, load=0.6)
+    bursts = emit("lte", 0.031, band, seed=3, bandwidth_hz=1.4e6, direction="downlink", cell_id=cell_id, load=0.6)
     x, fs = timeline(bursts, 0.031)
     nfft = round(fs / 15e3)
     assert nfft == 128  # 1.4 MHz at 1.92 MS/s
@@ -170,7 +145,7 @@ def _demodulate_symbol(x: np.ndarray, body_start: int, nfft: int) -> np.ndarray:
 def test_lte_sss_before_the_pss_and_crs_every_sixth_subcarrier():
     n_id1, n_id2 = 101, 1
     cell_id = 3 * n_id1 + n_id2
-    b = emit("lte", 4, 0.012, "B3 DL", bandwidth_hz=1.4e6, cell_id=cell_id, load=0.0)[0]
+    b = emit("lte", 0.012, "B3 DL", seed=4, bandwidth_hz=1.4e6, cell_id=cell_id, load=0.0)[0]
     x, _fs, nfft = b.samples, b.sample_rate_hz, 128
     peaks, _ = sync_peaks(x, lte_pss_time(n_id2, nfft), nfft)
     offsets = np.arange(-nfft // 2, nfft // 2)
@@ -215,27 +190,26 @@ def test_lte_sss_sequences_are_distinct_binary_and_differ_between_subframes():
     (5, 4, 8e-3 + 26336 * LTE_TS, 10e-3),  # D S U D D D D D D D: 8 D subframes + DwPTS of 12 symbols
 ])
 def test_lte_tdd_downlink_follows_the_uplink_downlink_configuration(config, special, on_s, period_s):
-    bursts = emit("lte", 5, 0.06, "B41", bandwidth_hz=5e6, direction="downlink", tdd_config=config,
+    bursts = emit("lte", 0.06, "B41", seed=5, bandwidth_hz=5e6, direction="downlink", tdd_config=config,
                   special_subframe=special)
     x, fs = timeline(bursts, 0.06)
-    runs = on_runs(x)[1:-1]  # the first and last may be cut by the request's edges
+    runs = on_runs(x, fs)[1:-1]  # the first and last may be cut by the request's edges
     assert len(runs) >= 3
-    durations = np.array([e - s for s, e in runs]) / fs
-    starts = np.array([s for s, _ in runs]) / fs
+    starts, durations = runs[:, 0], runs[:, 1] - runs[:, 0]
     assert durations == pytest.approx(np.full(len(runs), on_s), abs=5e-6)
     assert np.diff(starts) == pytest.approx(np.full(len(runs) - 1, period_s), abs=5e-6)
     assert len(bursts) >= len(runs)  # one Burst per transmission
 
 
 def test_lte_laa_bursts_fit_the_channel_occupancy_on_5ghz_channels():
-    bursts = emit("lte", 6, 0.3, "B46")
+    bursts = emit("lte", 0.3, "B46", seed=6)
     assert len(bursts) >= 5
     carrier = bursts[0].meta["carrier_hz"]
     assert carrier in {(5000 + 5 * n) * 1e6 for n in (36, 40, 44, 48, 149, 153, 157, 161, 165)}
     x, fs = timeline(bursts, 0.3)
-    runs = on_runs(x)[1:-1]
-    durations = np.array([e - s for s, e in runs]) / fs
-    gaps = np.array([s2 - e1 for (_, e1), (s2, _) in itertools.pairwise(runs)]) / fs
+    runs = on_runs(x, fs)[1:-1]
+    durations = runs[:, 1] - runs[:, 0]
+    gaps = runs[1:, 0] - runs[:-1, 1]
     assert durations.max() <= 8e-3 + 1e-6 and durations.min() >= 1e-3 - 1e-6
     slots = durations / 0.5e-3
     assert np.abs(slots - np.round(slots)).max() < 0.01  # whole slots
@@ -245,7 +219,7 @@ def test_lte_laa_bursts_fit_the_channel_occupancy_on_5ghz_channels():
 
 
 def test_lte_uplink_sc_fdma_bursts_of_whole_subframes():
-    bursts = emit("lte", 7, 0.4, "B3 UL")
+    bursts = emit("lte", 0.4, "B3 UL", seed=7)
     assert len(bursts) >= 10 and all(b.meta["direction"] == "uplink" for b in bursts)
     band = get("lte").band("B3 UL")
     inner = [b for b in bursts if b.t_start_s > 0 and b.meta["channel"] == "pusch"]
@@ -279,7 +253,7 @@ def test_lte_uplink_sc_fdma_bursts_of_whole_subframes():
     derotated = body * np.exp(-1j * np.pi * np.arange(nfft) / nfft)
     assert leak(derotated) < 1e-6 and leak(body) > 1e-3
     # Single-carrier: lower peak-to-average power than the OFDM downlink.
-    dl = emit("lte", 7, 0.01, "B3 DL", bandwidth_hz=5e6, load=1.0)[0].samples
+    dl = emit("lte", 0.01, "B3 DL", seed=7, bandwidth_hz=5e6, load=1.0)[0].samples
 
     def papr_db(y):
         p = np.abs(y) ** 2
@@ -289,7 +263,7 @@ def test_lte_uplink_sc_fdma_bursts_of_whole_subframes():
 
 
 def test_lte_uplink_pucch_hops_between_the_carrier_edges():
-    bursts = [b for b in emit("lte", 7, 0.2, "B3 UL", bandwidth_hz=10e6) if b.meta["channel"] == "pucch"]
+    bursts = [b for b in emit("lte", 0.2, "B3 UL", seed=7, bandwidth_hz=10e6) if b.meta["channel"] == "pucch"]
     assert len(bursts) >= 10
     fc = bursts[0].meta["carrier_hz"]
     for b in bursts:
@@ -308,7 +282,7 @@ def test_lte_uplink_pucch_hops_between_the_carrier_edges():
 
 
 def test_lte_tdd_uplink_only_in_uplink_subframes():
-    bursts = emit("lte", 8, 0.2, "B41", direction="uplink", tdd_config=5)  # one U subframe per 10 ms
+    bursts = emit("lte", 0.2, "B41", seed=8, direction="uplink", tdd_config=5)  # one U subframe per 10 ms
     pusch = [b for b in bursts if b.meta["channel"] == "pusch" and b.t_start_s > 0]
     assert pusch and all(abs(b.duration_s - 1e-3) < 1e-9 for b in pusch)
     starts = np.array([b.t_start_s for b in bursts if b.t_start_s > 0])
@@ -321,7 +295,7 @@ def test_lte_tdd_uplink_only_in_uplink_subframes():
 
 def test_lte_downlink_slice_for_a_narrow_receiver():
     window = (1815.3e6 - 1.2e6, 1815.3e6 + 1.2e6)
-    bursts = emit("lte", 9, 0.2, "B3 DL", window, bandwidth_hz=20e6)
+    bursts = emit("lte", 0.2, "B3 DL", seed=9, window_hz=window, bandwidth_hz=20e6)
     assert len(bursts) == 1
     b = bursts[0]
     assert b.duration_s == pytest.approx(0.2, abs=1e-6)
@@ -395,7 +369,7 @@ def _nr_ssb_view(bursts, duration_s: float) -> tuple[np.ndarray, float, float]:
 def test_nr_ssb_period_position_width_and_root(band, bw_hz, period_s):
     n_id2 = 2
     duration_s = 3.3 * period_s
-    bursts = emit("nr", 12, duration_s, band, bandwidth_hz=bw_hz, load=0.0, cell_id=3 * 200 + n_id2,
+    bursts = emit("nr", duration_s, band, seed=12, bandwidth_hz=bw_hz, load=0.0, cell_id=3 * 200 + n_id2,
                   ssb_period_s=period_s, n_ssb=2)
     x, fs, scs = _nr_ssb_view(bursts, duration_s)
     nfft = round(fs / scs)
@@ -422,8 +396,8 @@ def test_nr_ssb_period_position_width_and_root(band, bw_hz, period_s):
 
 
 def test_nr_idle_cell_is_silent_between_ssbs_unlike_lte():
-    nr = emit("nr", 13, 0.04, "n25 DL", bandwidth_hz=5e6, load=0.0)
-    lte = emit("lte", 13, 0.04, "B25 DL", bandwidth_hz=5e6, load=0.0)
+    nr = emit("nr", 0.04, "n25 DL", seed=13, bandwidth_hz=5e6, load=0.0)
+    lte = emit("lte", 0.04, "B25 DL", seed=13, bandwidth_hz=5e6, load=0.0)
 
     def on_share(bursts):
         x, fs = timeline(bursts, 0.04)
@@ -436,9 +410,9 @@ def test_nr_idle_cell_is_silent_between_ssbs_unlike_lte():
 
 
 def test_nr_30_khz_cyclic_prefix_and_slot():
-    b = emit("nr", 14, 0.003, "n25 DL", bandwidth_hz=10e6, load=0.9)[0]
+    b = emit("nr", 0.003, "n25 DL", seed=14, bandwidth_hz=10e6, load=0.9)[0]
     assert b.meta["scs_hz"] == 15e3
-    b = emit("nr", 14, 0.003, "n78", bandwidth_hz=20e6, load=0.9, tdd_pattern="DDDDDDDSUU")[0]
+    b = emit("nr", 0.003, "n78", seed=14, bandwidth_hz=20e6, load=0.9, tdd_pattern="DDDDDDDSUU")[0]
     x, fs = b.samples, b.sample_rate_hz
     lag = round(fs / 30e3)  # 33.3 µs
     cp = 144 * lag // 2048
@@ -454,11 +428,10 @@ def test_nr_30_khz_cyclic_prefix_and_slot():
 
 @pytest.mark.parametrize("pattern, on_slots, period_s", [("DDDSU", 3, 2.5e-3), ("DDDDDDDSUU", 7, 5e-3)])
 def test_nr_tdd_pattern(pattern, on_slots, period_s):
-    bursts = emit("nr", 15, 0.03, "n41", bandwidth_hz=20e6, load=0.9, tdd_pattern=pattern)
+    bursts = emit("nr", 0.03, "n41", seed=15, bandwidth_hz=20e6, load=0.9, tdd_pattern=pattern)
     x, fs = timeline(bursts, 0.03)
-    runs = on_runs(x)[1:-1]
-    durations = np.array([e - s for s, e in runs]) / fs
-    starts = np.array([s for s, _ in runs]) / fs
+    runs = on_runs(x, fs)[1:-1]
+    starts, durations = runs[:, 0], runs[:, 1] - runs[:, 0]
     # D slots of 0.5 ms, then the special slot's 10 downlink symbols (the first with the long CP).
     special_s = (10 * (2048 + 144) + 32) / (2048 * 30e3)
     assert durations == pytest.approx(np.full(len(runs), on_slots * 0.5e-3 + special_s), abs=3e-6)
@@ -467,7 +440,7 @@ def test_nr_tdd_pattern(pattern, on_slots, period_s):
 
 def test_nr_slice_of_a_100_mhz_carrier_through_narrow_and_wide_receivers():
     window = (3700e6 - 1.2e6, 3700e6 + 1.2e6)
-    bursts = emit("nr", 16, 0.02, "n77", window, bandwidth_hz=100e6, tdd_pattern="DDDSU")
+    bursts = emit("nr", 0.02, "n77", seed=16, window_hz=window, bandwidth_hz=100e6, tdd_pattern="DDDSU")
     assert bursts and max(b.sample_rate_hz for b in bursts) <= 4 * 30e3 * 128  # not 122.88 MS/s
     b = bursts[0]
     assert b.f_hi_hz - b.f_lo_hz == pytest.approx(273 * 12 * 30e3)  # 98.28 MHz
@@ -487,8 +460,8 @@ def test_nr_slice_of_a_100_mhz_carrier_through_narrow_and_wide_receivers():
 def test_nr_ssbs_only_on_downlink_symbols_of_the_tdd_pattern():
     # DDSUU at 30 kHz: slots 0-1 downlink, slot 2 special (10 downlink symbols): candidates 2, 8, 16, 22, 30.
     with pytest.raises(ValueError, match="n_ssb"):
-        emit("nr", 18, 0.01, "n78", bandwidth_hz=10e6, tdd_pattern="DDSUU", n_ssb=6)
-    bursts = emit("nr", 18, 0.045, "n78", bandwidth_hz=10e6, tdd_pattern="DDSUU", n_ssb=5, load=0.0, cell_id=7)
+        emit("nr", 0.01, "n78", seed=18, bandwidth_hz=10e6, tdd_pattern="DDSUU", n_ssb=6)
+    bursts = emit("nr", 0.045, "n78", seed=18, bandwidth_hz=10e6, tdd_pattern="DDSUU", n_ssb=5, load=0.0, cell_id=7)
     x, fs, scs = _nr_ssb_view(bursts, 0.045)
     peaks, _ = sync_peaks(x, nr_pss_time(7 % 3, round(fs / scs)), round(fs / scs))
     t = peaks / fs

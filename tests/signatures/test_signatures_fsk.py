@@ -17,31 +17,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rfclassify.dsp.measure import burst_spans, instantaneous_frequency_hz, occupied_bandwidth_hz
-from rfclassify.signatures import REGISTRY, EmitRequest, get
+from rfclassify.dsp.measure import burst_spans, instantaneous_frequency_hz
+from rfclassify.signatures import REGISTRY, get
 from rfclassify.signatures.base import Burst
+from rfclassify.testing.bursts import emit, occupied_bandwidth, timeline
 
 LABELS = ("frsky-d16", "afhds-2a", "dsmx", "bluetooth", "ook-ism")
 
 
-def emit(label: str, duration_s: float = 1.0, seed: int = 0, band: str | None = None, **params) -> list[Burst]:
-    sig = get(label)
-    return sig.emit(EmitRequest(np.random.default_rng(seed), duration_s, sig.band(band), params=params))
-
-
-def timeline(bursts: list[Burst], duration_s: float, pad_s: float = 5e-3) -> tuple[np.ndarray, float]:
-    """All bursts on one baseband at their (common) natural rate, with a little noise for the detector."""
-    assert bursts
-    fs = bursts[0].sample_rate_hz
-    assert all(b.sample_rate_hz == fs for b in bursts)
-    n = int((duration_s + pad_s) * fs)
-    noise = np.random.default_rng(99).standard_normal((n, 2)) * 1e-3
-    x = (noise[:, 0] + 1j * noise[:, 1]).astype(np.complex64)
-    for b in bursts:
-        i = round(b.t_start_s * fs)
-        m = min(len(b.samples), n - i)
-        x[i : i + m] += b.samples[:m]
-    return x, fs
+def noisy_timeline(bursts: list[Burst], duration_s: float, pad_s: float = 5e-3) -> tuple[np.ndarray, float]:
+    """:func:`timeline` over ``duration_s + pad_s`` with a faint noise floor (std 1e-3 per rail) for the detector."""
+    x, fs = timeline(bursts, duration_s + pad_s)
+    noise = np.random.default_rng(99).standard_normal((len(x), 2)) * 1e-3
+    return x + (noise[:, 0] + 1j * noise[:, 1]).astype(np.complex64), fs
 
 
 def spans(x: np.ndarray, fs: float, smooth_s: float = 4e-6, min_gap_s: float = 0.0) -> np.ndarray:
@@ -52,11 +40,6 @@ def peak_deviation_hz(bursts: list[Burst]) -> float:
     """99th percentile of |instantaneous frequency| over the bursts: the FSK peak deviation."""
     f = np.concatenate([instantaneous_frequency_hz(b.samples, b.sample_rate_hz) for b in bursts])
     return float(np.percentile(np.abs(f), 99))
-
-
-def obw(bursts: list[Burst], nfft: int = 2048) -> tuple[float, float, float]:
-    x = np.concatenate([b.samples for b in bursts])
-    return occupied_bandwidth_hz(x, bursts[0].sample_rate_hz, nfft=nfft)
 
 
 def symbol_period_s(b: Burst) -> float:
@@ -77,7 +60,7 @@ def test_registered_and_bursts_follow_contract(label: str) -> None:
     assert sig.drone == (label in ("frsky-d16", "afhds-2a", "dsmx"))
     assert sig.sources and sig.timing and sig.bandwidth_hz > 0
     for band in sig.bands:
-        bursts = sig.emit(EmitRequest(np.random.default_rng(1), 0.5, band))
+        bursts = emit(sig, 0.5, band, seed=1)
         assert bursts, f"{label}/{band.name}: no bursts in 0.5 s"
         starts = [b.t_start_s for b in bursts]
         assert starts == sorted(starts)
@@ -104,10 +87,10 @@ def test_same_seed_same_bursts_and_random_phase(label: str) -> None:
 def test_window_keeps_only_visible_bursts_and_is_fast(label: str) -> None:
     sig = get(label)
     band = sig.bands[0]
-    everything = sig.emit(EmitRequest(np.random.default_rng(3), 1.0, band))
+    everything = emit(sig, 1.0, band, seed=3)
     centre = everything[0].rf_hz
     window = (centre - 1.2e6, centre + 1.2e6)
-    seen = sig.emit(EmitRequest(np.random.default_rng(3), 1.0, band, window_hz=window))
+    seen = emit(sig, 1.0, band, seed=3, window_hz=window)
     assert seen
     assert all(b.f_hi_hz > window[0] and b.f_lo_hz < window[1] for b in seen)
     if label != "ook-ism":  # hoppers: the window sees only part of the hop set
@@ -117,7 +100,7 @@ def test_window_keeps_only_visible_bursts_and_is_fast(label: str) -> None:
 @pytest.mark.parametrize("label", LABELS)
 def test_annotation_edges_contain_the_signal(label: str) -> None:
     bursts = emit(label, 1.0, seed=2)[:60]
-    _, lo, hi = obw(bursts)
+    _, lo, hi = occupied_bandwidth(bursts)
     b = bursts[0]
     assert b.f_lo_hz - b.rf_hz <= lo and hi <= b.f_hi_hz - b.rf_hz, (lo, hi, b.f_lo_hz - b.rf_hz)
 
@@ -130,17 +113,17 @@ def test_frsky_modulation_fcc_gfsk_and_lbt_fsk() -> None:
     # CC2500 registers: ±57.1 kHz deviation at 70.0 kbaud (FCC), ±69.8 kHz at 100 kbaud (LBT)
     assert peak_deviation_hz(fcc) == pytest.approx(57.1e3, rel=0.08)
     assert symbol_period_s(fcc[0]) == pytest.approx(1 / 70.02e3, rel=0.1)
-    bw, _, _ = obw(fcc)
+    bw, _, _ = occupied_bandwidth(fcc)
     assert 2 * 57.1e3 < bw < 1.1 * 2 * (57.1e3 + 35e3)  # between 2Δf and Carson
     lbt = [b for b in emit("frsky-d16", 0.2, band="EU-LBT") if b.link == "control"]
     assert peak_deviation_hz(lbt) == pytest.approx(69.8e3, rel=0.08)
     assert symbol_period_s(lbt[0]) == pytest.approx(1 / 99.98e3, rel=0.1)
-    assert obw(lbt)[0] > obw(fcc)[0]  # unshaped 2-FSK spreads wider
+    assert occupied_bandwidth(lbt)[0] > occupied_bandwidth(fcc)[0]  # unshaped 2-FSK spreads wider
 
 
 def test_frsky_frame_burst_and_telemetry_timing() -> None:
     bursts = emit("frsky-d16", 0.5, seed=4, band="FCC", telemetry=True)
-    x, fs = timeline(bursts, 0.5)
+    x, fs = noisy_timeline(bursts, 0.5)
     sp = spans(x, fs)
     dur = sp[:, 1] - sp[:, 0]
     tx = sp[dur > 3.5e-3]
@@ -172,9 +155,9 @@ def test_afhds2a_modulation_and_timing() -> None:
     bursts = emit("afhds-2a", 0.4, seed=1, telemetry_ratio=0.0)
     assert peak_deviation_hz(bursts) == pytest.approx(186e3, rel=0.1)
     assert symbol_period_s(bursts[0]) == pytest.approx(2e-6, rel=0.15)
-    bw, _, _ = obw(bursts)
+    bw, _, _ = occupied_bandwidth(bursts)
     assert 2 * 186e3 < bw < 2 * (186e3 + 250e3)
-    x, fs = timeline(bursts, 0.4)
+    x, fs = noisy_timeline(bursts, 0.4)
     sp = spans(x, fs)
     # 78 bytes at 500 kb/s = 1.248 ms every 3.85 ms
     assert np.median(sp[:, 1] - sp[:, 0]) == pytest.approx(1.248e-3, abs=20e-6)
@@ -210,9 +193,9 @@ def test_afhds2a_hops_16_channels_one_parity() -> None:
 def test_dsmx_chips_bandwidth_and_packet() -> None:
     bursts = emit("dsmx", 0.3, seed=1)
     assert symbol_period_s(bursts[0]) == pytest.approx(1e-6, rel=0.15)  # 1 Mchip/s
-    bw, _, _ = obw(bursts)
+    bw, _, _ = occupied_bandwidth(bursts)
     assert 0.8e6 < bw < 1.25e6  # ~1 MHz (SIGNATURES.md)
-    x, fs = timeline(bursts, 0.3)
+    x, fs = noisy_timeline(bursts, 0.3)
     sp = spans(x, fs)
     assert np.median(sp[:, 1] - sp[:, 0]) == pytest.approx(1.536e-3, abs=20e-6)
 
@@ -220,7 +203,7 @@ def test_dsmx_chips_bandwidth_and_packet() -> None:
 @pytest.mark.parametrize("frame_s", [11e-3, 22e-3])
 def test_dsmx_two_packets_per_frame(frame_s: float) -> None:
     bursts = emit("dsmx", 0.5, seed=2, frame_s=frame_s)
-    x, fs = timeline(bursts, 0.5)
+    x, fs = noisy_timeline(bursts, 0.5)
     starts = spans(x, fs)[:, 0]
     d = np.diff(starts)
     short, long_ = d[d < 6e-3], d[d >= 6e-3]
@@ -252,14 +235,14 @@ def test_bluetooth_br_and_ble_modulation_index() -> None:
     assert peak_deviation_hz(br) == pytest.approx(160e3, rel=0.1)
     assert peak_deviation_hz(ble) == pytest.approx(250e3, rel=0.1)
     assert symbol_period_s(br[0]) == pytest.approx(1e-6, rel=0.15)
-    assert 0.7e6 < obw(br)[0] < 1.0e6
-    assert 0.9e6 < obw(ble)[0] < 1.2e6
+    assert 0.7e6 < occupied_bandwidth(br)[0] < 1.0e6
+    assert 0.9e6 < occupied_bandwidth(ble)[0] < 1.2e6
 
 
 @pytest.mark.parametrize("traffic", ["acl", "sco", "poll"])
 def test_bluetooth_br_packets_start_on_625us_slots(traffic: str) -> None:
     bursts = emit("bluetooth", 0.3, seed=2, mode="br", traffic=traffic)
-    x, fs = timeline(bursts, 0.3)
+    x, fs = noisy_timeline(bursts, 0.3)
     sp = spans(x, fs, smooth_s=2e-6)
     starts, dur = sp[:, 0], sp[:, 1] - sp[:, 0]
     phase = (starts - starts[0]) / 625e-6
@@ -286,7 +269,7 @@ def test_bluetooth_br_uses_79_channels_at_1mhz() -> None:
 def test_bluetooth_ble_advertising_events() -> None:
     bursts = emit("bluetooth", 1.0, seed=4, mode="ble", adv_interval_s=0.1, payload_bytes=31)
     assert {b.rf_hz for b in bursts} == {2402e6, 2426e6, 2480e6}
-    x, fs = timeline(bursts, 1.0)
+    x, fs = noisy_timeline(bursts, 1.0)
     sp = spans(x, fs, smooth_s=2e-6)
     dur = sp[:, 1] - sp[:, 0]
     assert np.allclose(dur, (10 + 31) * 8e-6, atol=6e-6)  # PDU 80..376 µs
@@ -355,7 +338,7 @@ def test_ook_repeats_bandwidth_and_offset() -> None:
         gaps = np.diff([b.t_start_s for b in bursts]) - bursts[0].duration_s
         assert np.all((gaps >= REPEAT_GAP_S[0] - 1e-6) & (gaps <= REPEAT_GAP_S[1] + 1e-6))
         all_gaps.extend(gaps)
-        bw = obw(bursts, nfft=1024)[0]
+        bw = occupied_bandwidth(bursts, nfft=1024)[0]
         assert 5e3 < bw <= 60e3  # tens of kHz
         offsets.append(bursts[0].rf_hz - 433.92e6)
     offsets = np.array(offsets)

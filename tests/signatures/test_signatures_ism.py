@@ -15,20 +15,16 @@ import numpy as np
 import pytest
 
 from rfclassify.dsp.measure import instantaneous_frequency_hz, occupied_bandwidth_hz, psd
-from rfclassify.signatures import EmitRequest, get
+from rfclassify.signatures import get
 from rfclassify.signatures.base import Burst
 from rfclassify.synth.receiver import rtlsdr, wideband
 from rfclassify.synth.scene import EmitterSpec, Scene, render
+from rfclassify.testing.bursts import emit, occupied_bandwidth
 
 LORA = get("lora-iot")
 OOK = get("ook-ism")
 FHSS = get("ism-fhss")
 ELRS = get("elrs-900")
-
-
-def emit(sig, seconds: float, band: str, seed: int = 0, window_hz=None, **params) -> list[Burst]:
-    return sig.emit(EmitRequest(np.random.default_rng(seed), seconds, sig.band(band), window_hz=window_hz,
-                                params=params))
 
 
 # --- measurements ------------------------------------------------------------------------------
@@ -74,11 +70,6 @@ def hard_chips(x: np.ndarray, fs_hz: float, chip_rate_hz: float) -> np.ndarray:
     return (f[centres[centres < len(f)]] > 0).astype(int)
 
 
-def obw_hz(bursts: list[Burst], nfft: int = 1024) -> float:
-    x = np.concatenate([b.samples for b in bursts])
-    return occupied_bandwidth_hz(x, bursts[0].sample_rate_hz, nfft=nfft)[0]
-
-
 def visible_energy_ratio(rendered, annotation: dict) -> float:
     """Mean PSD inside the annotation's visible band over the mean PSD outside it, over its samples."""
     a = annotation
@@ -103,7 +94,7 @@ def test_lora_us915_500khz_uplinks_on_the_1_6_mhz_raster() -> None:
     assert b.sample_rate_hz == 1e6
     # DR4 = SF8 / 500 kHz: chirp slope BW²/2^8, 500 kHz occupied
     assert chirp_slope_hz_per_s(b.samples, b.sample_rate_hz) == pytest.approx(500e3**2 / 2**8, rel=0.02)
-    assert 0.9 * 500e3 < obw_hz(ups[:3]) < 1.35 * 500e3
+    assert 0.9 * 500e3 < occupied_bandwidth(ups[:3], nfft=1024)[0] < 1.35 * 500e3
     # the draw mixes 125 kHz and 500 kHz uplinks
     drawn = [b.meta["bw_hz"] for s in range(40) for b in emit(LORA, 2.0, "US915", seed=s, downlink_prob=0.0)]
     assert 0.1 < np.mean(np.array(drawn) == 500e3) < 0.5 and 125e3 in drawn
@@ -123,7 +114,7 @@ def test_lora_us915_rx1_downlink_channel_delay_bandwidth_and_inverted_iq() -> No
             sf = up.meta["sf"] if up.meta["bw_hz"] == 125e3 else 7  # DR0-3 → DR10-13, DR4 → DR13
             assert slope == pytest.approx(-(500e3**2) / 2**sf, rel=0.02)  # inverted IQ: down-chirp preamble
             assert chirp_slope_hz_per_s(up.samples, up.sample_rate_hz) > 0
-            assert 0.9 * 500e3 < obw_hz([down]) < 1.35 * 500e3
+            assert 0.9 * 500e3 < occupied_bandwidth([down], nfft=1024)[0] < 1.35 * 500e3
             seen += 1
     assert seen >= 5
 
@@ -231,7 +222,7 @@ def test_ism_fhss_channel_set_and_raster(band, params, count, first_hz, spacing_
 )
 def test_ism_fhss_obeys_15_247_channel_count_and_dwell(params) -> None:
     bursts = emit(FHSS, 20.0, "ISM915", seed=5, **params)
-    width_hz = obw_hz(bursts[:20])
+    width_hz = occupied_bandwidth(bursts[:20], nfft=1024)[0]
     # the hop set, from an emission long enough to visit every channel (Sidewalk sends ~2 messages/s)
     long = emit(FHSS, 150.0, "ISM915", seed=5, **params) if params["family"] == "sidewalk" else bursts
     n_channels = len({b.rf_hz for b in long})
@@ -256,7 +247,7 @@ def test_ism_fhss_meter_gfsk_deviation_and_bit_rate() -> None:
         spec = np.abs(np.fft.rfft(f - f.mean(), 8192))
         assert np.argmax(spec) * b.sample_rate_hz / 8192 == pytest.approx(rate_hz / 2, rel=0.05)
         assert 0.7 * dev_hz < np.percentile(np.abs(f), 95) < 1.1 * dev_hz
-        assert obw_hz([b]) < 2 * dev_hz + 1.5 * rate_hz
+        assert occupied_bandwidth([b], nfft=1024)[0] < 2 * dev_hz + 1.5 * rate_hz
 
 
 def intervals_cv(bursts: list[Burst]) -> float:

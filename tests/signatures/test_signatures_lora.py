@@ -17,38 +17,13 @@ import pytest
 
 from rfclassify.dsp.measure import instantaneous_frequency_hz, occupied_bandwidth_hz
 from rfclassify.dsp.modulation import lora_chirps
-from rfclassify.signatures import EmitRequest, get
+from rfclassify.signatures import get
+from rfclassify.testing.bursts import emit, on_runs, timeline
 
 ELRS900 = get("elrs-900")
 ELRS2G4 = get("elrs-2g4")
 CROSSFIRE = get("crossfire")
 LORA_IOT = get("lora-iot")
-
-
-def emit(sig, seconds, band=None, seed=0, window_hz=None, **params):
-    req = EmitRequest(np.random.default_rng(seed), seconds, sig.band(band), window_hz=window_hz, params=params)
-    return sig.emit(req)
-
-
-def render(bursts, seconds):
-    """All bursts (same sample rate) on one baseband timeline, ignoring RF: for timing measurements."""
-    assert bursts
-    fs_hz = bursts[0].sample_rate_hz
-    assert all(b.sample_rate_hz == fs_hz for b in bursts)
-    end = max(round(b.t_start_s * fs_hz) + len(b.samples) for b in bursts)
-    x = np.zeros(max(end, round(seconds * fs_hz)) + 1, dtype=np.complex64)
-    for b in bursts:
-        i = round(b.t_start_s * fs_hz)
-        x[i : i + len(b.samples)] += b.samples
-    return x, fs_hz
-
-
-def on_spans_s(x, fs_hz):
-    """(start_s, length_s) of the runs where the envelope is on."""
-    on = np.abs(x) > 0.5
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], on.astype(np.int8), [0]))))
-    starts, ends = edges[::2], edges[1::2]
-    return starts / fs_hz, (ends - starts) / fs_hz
 
 
 def preamble_chirp(x, fs_hz):
@@ -94,8 +69,9 @@ ELRS2G4_SF = {"500Hz": 5, "250Hz": 6, "150Hz": 7, "50Hz": 8}
 @pytest.mark.parametrize("mode", list(ELRS900_TOA_S))
 def test_elrs900_burst_length_interval_and_chirp(mode):
     bursts = emit(ELRS900, 1.0, "FCC915", seed=3, mode=mode)
-    x, fs_hz = render(bursts, 1.0)
-    starts_s, lengths_s = on_spans_s(x, fs_hz)
+    x, fs_hz = timeline(bursts, 1.0, whole_bursts=True)
+    starts_s, ends_s = on_runs(x, fs_hz, threshold=0.5).T
+    lengths_s = ends_s - starts_s
     assert np.allclose(lengths_s, ELRS900_TOA_S[mode], rtol=0.01)
     assert np.allclose(np.diff(starts_s), ELRS900_INTERVAL_S[mode], atol=2 / fs_hz)
     assert len(starts_s) == pytest.approx(1.0 / ELRS900_INTERVAL_S[mode], abs=1)
@@ -183,8 +159,9 @@ def test_elrs900_random_phase_window_and_determinism():
 @pytest.mark.parametrize("mode", ["500Hz", "250Hz", "150Hz", "50Hz"])
 def test_elrs2g4_lora_modes(mode):
     bursts = emit(ELRS2G4, 0.5, seed=2, mode=mode)
-    x, fs_hz = render(bursts, 0.5)
-    starts_s, lengths_s = on_spans_s(x, fs_hz)
+    x, fs_hz = timeline(bursts, 0.5, whole_bursts=True)
+    starts_s, ends_s = on_runs(x, fs_hz, threshold=0.5).T
+    lengths_s = ends_s - starts_s
     assert np.allclose(lengths_s, ELRS2G4_TOA_S[mode], rtol=0.02)
     assert np.allclose(np.diff(starts_s), ELRS2G4_INTERVAL_S[mode], atol=1e-5)
     slope, period_s, _ = preamble_chirp(bursts[0].samples, fs_hz)
@@ -194,8 +171,9 @@ def test_elrs2g4_lora_modes(mode):
 
 def test_elrs2g4_flrc_bitrate_burst_and_bandwidth():
     bursts = emit(ELRS2G4, 0.2, seed=3, mode="F1000")
-    x, fs_hz = render(bursts, 0.2)
-    starts_s, lengths_s = on_spans_s(x, fs_hz)
+    x, fs_hz = timeline(bursts, 0.2, whole_bursts=True)
+    starts_s, ends_s = on_runs(x, fs_hz, threshold=0.5).T
+    lengths_s = ends_s - starts_s
     assert np.allclose(lengths_s, ELRS2G4_TOA_S["F1000"], rtol=0.01)
     assert np.allclose(np.diff(starts_s), 1e-3, atol=1e-6)
     # The alternating preamble makes the instantaneous frequency a tone at half the bit rate.
@@ -217,8 +195,9 @@ def test_elrs2g4_channel_plan():
 
 def test_crossfire_150hz_gfsk():
     bursts = emit(CROSSFIRE, 1.0, "FCC915", seed=4, mode="150Hz")
-    x, fs_hz = render(bursts, 1.0)
-    starts_s, lengths_s = on_spans_s(x, fs_hz)
+    x, fs_hz = timeline(bursts, 1.0, whole_bursts=True)
+    starts_s, ends_s = on_runs(x, fs_hz, threshold=0.5).T
+    lengths_s = ends_s - starts_s
     assert np.allclose(np.diff(starts_s), 1 / 150, atol=2 / fs_hz)
     assert np.all(lengths_s < 1 / 150)
     f = instantaneous_frequency_hz(bursts[0].samples, fs_hz)
@@ -232,8 +211,8 @@ def test_crossfire_150hz_gfsk():
 
 def test_crossfire_50hz_lora():
     bursts = emit(CROSSFIRE, 1.0, "EU868", seed=6, mode="50Hz")
-    x, fs_hz = render(bursts, 1.0)
-    starts_s, _ = on_spans_s(x, fs_hz)
+    x, fs_hz = timeline(bursts, 1.0, whole_bursts=True)
+    starts_s, _ = on_runs(x, fs_hz, threshold=0.5).T
     assert np.allclose(np.diff(starts_s), 0.02, atol=2 / fs_hz)
     slope, _, sweep_hz = preamble_chirp(bursts[0].samples, fs_hz)
     assert sweep_hz == pytest.approx(250e3, rel=0.05)
@@ -254,7 +233,8 @@ def test_lora_iot_airtime_and_chirp(sf, toa_s):
     # Reference airtimes of a 13-byte PHYPayload (an empty uplink) at 125 kHz, CR 4/5, as LoRaWAN
     # airtime calculators list them (e.g. avbentem's airtime-calculator): SF7 46.3 ms, SF12 1155.1 ms.
     burst = emit(LORA_IOT, 1.0, "EU868", seed=1, sf=sf, payload_bytes=13, packets=1, bw_hz=125e3)[0]
-    _, lengths_s = on_spans_s(burst.samples, burst.sample_rate_hz)
+    on = on_runs(burst.samples, burst.sample_rate_hz, threshold=0.5)
+    lengths_s = on[:, 1] - on[:, 0]
     assert lengths_s.sum() == pytest.approx(toa_s, rel=0.005)
     slope, period_s, _ = preamble_chirp(burst.samples, burst.sample_rate_hz)
     assert slope == pytest.approx(125e3**2 / 2**sf, rel=0.02)

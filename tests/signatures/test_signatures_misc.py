@@ -12,16 +12,12 @@ import numpy as np
 import pytest
 
 from rfclassify.dsp.measure import instantaneous_frequency_hz, occupied_bandwidth_hz, psd
-from rfclassify.signatures import EmitRequest, get
+from rfclassify.signatures import get
 from rfclassify.signatures.adsb import CRC24_POLY, UAT_SYNC_ADSB, UAT_SYNC_UPLINK
 from rfclassify.signatures.zigbee import CHIPS
 from rfclassify.synth.receiver import ideal, rtlsdr, wideband
 from rfclassify.synth.scene import EmitterSpec, Scene, render
-
-
-def emit(label: str, band: str, seed: int, duration_s: float, window=None, **params):
-    sig = get(label)
-    return sig.emit(EmitRequest(np.random.default_rng(seed), duration_s, sig.band(band), window, params))
+from rfclassify.testing.bursts import emit
 
 
 def edges_s(x: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +62,7 @@ def to_int(bits: np.ndarray) -> int:
 
 
 def test_mode_s_preamble_pulses_bit_period_and_parity():
-    bursts = emit("adsb", "1090", 1, 1.0, aircraft=6, radars=0)
+    bursts = emit("adsb", 1.0, "1090", seed=1, aircraft=6, radars=0)
     mode_s = [b for b in bursts if b.meta["format"] in ("DF17", "DF11")]
     assert len(mode_s) > 20
     for b in mode_s[:30]:
@@ -91,7 +87,7 @@ def test_mode_s_preamble_pulses_bit_period_and_parity():
 
 
 def test_mode_s_roll_call_replies_carry_address_parity():
-    bursts = emit("adsb", "1090", 2, 24.0, aircraft=8, radars=2)
+    bursts = emit("adsb", 24.0, "1090", seed=2, aircraft=8, radars=2)
     replies = [b for b in bursts if b.meta["format"] in ("DF4", "DF5", "DF20", "DF21")]
     assert replies, "a Mode S radar's dwell should have passed some aircraft in 24 s"
     for b in replies[:10]:
@@ -103,7 +99,7 @@ def test_mode_s_roll_call_replies_carry_address_parity():
 
 def test_extended_squitter_rates_per_aircraft():
     duration_s = 6.0
-    bursts = emit("adsb", "1090", 3, duration_s, aircraft=12, radars=0)
+    bursts = emit("adsb", duration_s, "1090", seed=3, aircraft=12, radars=0)
     per_address: dict[str, dict[int, int]] = {}
     for b in bursts:
         rising, _ = edges_s(b.samples, b.sample_rate_hz)
@@ -121,7 +117,7 @@ def test_extended_squitter_rates_per_aircraft():
 
 
 def test_mode_ac_framing_pulses_and_code_grid():
-    bursts = emit("adsb", "1090", 4, 12.0, aircraft=10, radars=2)
+    bursts = emit("adsb", 12.0, "1090", seed=4, aircraft=10, radars=2)
     replies = [b for b in bursts if b.meta["format"] in ("mode-a", "mode-c")]
     assert len(replies) > 5
     for b in replies[:20]:
@@ -136,12 +132,12 @@ def test_mode_ac_framing_pulses_and_code_grid():
 
 
 def test_bursts_outside_the_window_are_skipped():
-    assert emit("adsb", "1090", 5, 0.5, window=(1100e6, 1102e6), aircraft=10) == []
-    assert emit("adsb", "978", 5, 2.0, window=(990e6, 992e6), aircraft=4, ground_stations=2) == []
-    assert emit("zigbee", "2.4G", 5, 0.5, window=(2470e6, 2472e6), channel=11) == []
-    assert emit("fm-broadcast", "FM", 5, 0.5, window=(99.0e6, 99.5e6), channel_hz=98.1e6) == []
+    assert emit("adsb", 0.5, "1090", seed=5, window_hz=(1100e6, 1102e6), aircraft=10) == []
+    assert emit("adsb", 2.0, "978", seed=5, window_hz=(990e6, 992e6), aircraft=4, ground_stations=2) == []
+    assert emit("zigbee", 0.5, "2.4G", seed=5, window_hz=(2470e6, 2472e6), channel=11) == []
+    assert emit("fm-broadcast", 0.5, "FM", seed=5, window_hz=(99.0e6, 99.5e6), channel_hz=98.1e6) == []
     # a window that catches the edge of the signal keeps it
-    assert emit("zigbee", "2.4G", 5, 0.5, window=(2406.0e6, 2408e6), channel=11)
+    assert emit("zigbee", 0.5, "2.4G", seed=5, window_hz=(2406.0e6, 2408e6), channel=11)
 
 
 # ---------------------------------------------------------------------------
@@ -149,7 +145,7 @@ def test_bursts_outside_the_window_are_skipped():
 
 
 def test_uat_deviation_bit_rate_sync_and_lengths():
-    bursts = emit("adsb", "978", 6, 3.0, aircraft=4, ground_stations=2)
+    bursts = emit("adsb", 3.0, "978", seed=6, aircraft=4, ground_stations=2)
     # 276, 420 and 4452 bits at 1.041667 Mb/s
     for b in bursts:
         assert min(abs(b.duration_s - t) for t in (265.0e-6, 403.2e-6, 4273.9e-6)) < 0.5e-6
@@ -172,7 +168,7 @@ def test_uat_deviation_bit_rate_sync_and_lengths():
 
 
 def test_uat_one_adsb_message_per_aircraft_per_second_on_the_mso_grid():
-    bursts = emit("adsb", "978", 7, 4.0, aircraft=5, ground_stations=1)
+    bursts = emit("adsb", 4.0, "978", seed=7, aircraft=5, ground_stations=1)
     adsb = [b for b in bursts if b.meta["format"] != "uat-uplink"]
     uplinks = [b for b in bursts if b.meta["format"] == "uat-uplink"]
     assert len(adsb) == pytest.approx(5 * 4, abs=5)
@@ -189,7 +185,7 @@ def test_uat_one_adsb_message_per_aircraft_per_second_on_the_mso_grid():
 
 
 def test_uat_occupied_bandwidth():
-    bursts = emit("adsb", "978", 8, 2.0, aircraft=6, ground_stations=2)
+    bursts = emit("adsb", 2.0, "978", seed=8, aircraft=6, ground_stations=2)
     x = np.concatenate([b.samples for b in bursts])
     bw, _, _ = occupied_bandwidth_hz(x, bursts[0].sample_rate_hz, nfft=2048)
     # Carson: 2·(312.5 kHz + 1.041667 Mb/s / 2) = 1.67 MHz; an unfiltered CPFSK pulse leaks a little more
@@ -220,7 +216,7 @@ def test_zigbee_chip_table_is_the_standards_rotation_and_conjugation():
 
 
 def test_zigbee_oqpsk_despreads_to_shr_phr_and_matches_airtime():
-    bursts = emit("zigbee", "2.4G", 11, 0.5, packet_rate_hz=40.0)
+    bursts = emit("zigbee", 0.5, "2.4G", seed=11, packet_rate_hz=40.0)
     assert len(bursts) > 5
     for b in bursts[:10]:
         sps = round(b.sample_rate_hz / 2e6)
@@ -238,7 +234,7 @@ def test_zigbee_oqpsk_despreads_to_shr_phr_and_matches_airtime():
 
 
 def test_zigbee_spectrum_chip_rate_and_bandwidth():
-    bursts = emit("zigbee", "2.4G", 12, 0.5, packet_rate_hz=40.0, devices=2)
+    bursts = emit("zigbee", 0.5, "2.4G", seed=12, packet_rate_hz=40.0, devices=2)
     fs = bursts[0].sample_rate_hz
     x = np.concatenate([b.samples for b in bursts if b.meta["device"] == 0])
     f, p = psd(x, fs, 4096)
@@ -252,7 +248,7 @@ def test_zigbee_spectrum_chip_rate_and_bandwidth():
 
 
 def test_zigbee_ack_follows_after_turnaround_and_csma_gaps():
-    bursts = emit("zigbee", "2.4G", 13, 1.0, packet_rate_hz=30.0)
+    bursts = emit("zigbee", 1.0, "2.4G", seed=13, packet_rate_hz=30.0)
     data_end = None
     gaps = []
     for b in bursts:
@@ -284,7 +280,7 @@ def test_zigbee_channel_raster_through_a_wideband_receiver():
 
 @pytest.mark.parametrize(("band", "chip_rate_hz", "bit_rate_hz"), [("915", 600e3, 40e3), ("868", 300e3, 20e3)])
 def test_zigbee_sub_ghz_bpsk(band, chip_rate_hz, bit_rate_hz):
-    bursts = emit("zigbee", band, 15, 1.0, packet_rate_hz=10.0)
+    bursts = emit("zigbee", 1.0, band, seed=15, packet_rate_hz=10.0)
     assert bursts
     fs = bursts[0].sample_rate_hz
     x = np.concatenate([b.samples for b in bursts])
@@ -315,7 +311,7 @@ def tone_amplitude(m: np.ndarray, fs_hz: float, f_hz: float) -> float:
 
 
 def test_fm_pilot_subcarriers_and_deviation_from_the_demodulated_multiplex():
-    (b,) = emit("fm-broadcast", "FM", 21, 0.5, stereo=True, rds=True)
+    (b,) = emit("fm-broadcast", 0.5, "FM", seed=21, stereo=True, rds=True)
     fs = b.sample_rate_hz
     m = fm_demodulate(b.samples, fs)
     m -= m.mean()
@@ -338,7 +334,7 @@ def test_fm_pilot_subcarriers_and_deviation_from_the_demodulated_multiplex():
 
 
 def test_fm_rds_bit_rate():
-    (b,) = emit("fm-broadcast", "FM", 22, 0.5, stereo=True, rds=True)
+    (b,) = emit("fm-broadcast", 0.5, "FM", seed=22, stereo=True, rds=True)
     fs = b.sample_rate_hz
     m = fm_demodulate(b.samples, fs)
     t = np.arange(len(m)) / fs
@@ -357,7 +353,7 @@ def test_fm_rds_bit_rate():
 
 def test_fm_occupied_bandwidth_raster_and_continuity():
     for seed in (23, 24, 25):
-        (b,) = emit("fm-broadcast", "FM", seed, 0.5)
+        (b,) = emit("fm-broadcast", 0.5, "FM", seed=seed)
         assert b.t_start_s == 0.0 and b.duration_s == pytest.approx(0.5, abs=1e-5)
         assert np.abs(np.abs(b.samples) - 1).max() < 1e-3  # constant envelope, no pause
         bw, _, _ = occupied_bandwidth_hz(b.samples, b.sample_rate_hz, nfft=4096)
@@ -366,7 +362,7 @@ def test_fm_occupied_bandwidth_raster_and_continuity():
         assert round((channel - 87.9e6) / 200e3, 6) % 1 == 0 and 87.9e6 <= channel <= 107.9e6
         assert abs(b.rf_hz - channel) <= 2000
     # a station runs on across the 2 s pieces it is built in: no frequency jump at 2 s
-    (long,) = emit("fm-broadcast", "FM", 26, 2.2)
+    (long,) = emit("fm-broadcast", 2.2, "FM", seed=26)
     m = fm_demodulate(long.samples, long.sample_rate_hz)
     i = round(2.0 * long.sample_rate_hz)
     assert np.abs(m[i - 3 : i + 3]).max() <= 80e3

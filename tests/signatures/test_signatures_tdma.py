@@ -13,45 +13,15 @@ from scipy.signal import fftconvolve
 
 from rfclassify.dsp.measure import instantaneous_frequency_hz, occupied_bandwidth_hz, psd
 from rfclassify.dsp.modulation import raised_cosine_taps
-from rfclassify.signatures import EmitRequest, get
+from rfclassify.signatures import get
 from rfclassify.signatures import gsm as gsm_module
 from rfclassify.synth.receiver import rtlsdr, wideband
 from rfclassify.synth.scene import EmitterSpec, Scene, render
+from rfclassify.testing.bursts import emit, on_runs, timeline
 
 GSM = get("gsm")
 DECT = get("dect")
 LMR = get("lmr")
-
-
-def emit(sig, seconds, band, seed=0, window_hz=None, **params):
-    return sig.emit(EmitRequest(np.random.default_rng(seed), seconds, sig.band(band), window_hz, params))
-
-
-def timeline(bursts, seconds):
-    """Bursts of one rate on one zero baseband timeline (RF ignored), for timing measurements."""
-    assert bursts
-    fs_hz = bursts[0].sample_rate_hz
-    assert all(b.sample_rate_hz == fs_hz for b in bursts)
-    x = np.zeros(round(seconds * fs_hz) + 1, dtype=np.complex64)
-    for b in bursts:
-        i = round(b.t_start_s * fs_hz)
-        n = min(len(b.samples), len(x) - i)
-        x[i : i + n] += b.samples[:n]
-    return x, fs_hz
-
-
-def spans_s(x, fs_hz, threshold=0.3):
-    """(starts_s, lengths_s) of the runs where the envelope of a noise-free timeline is on."""
-    on = np.abs(x) > threshold
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], on.astype(np.int8), [0]))))
-    starts, ends = edges[::2], edges[1::2]
-    return starts / fs_hz, (ends - starts) / fs_hz
-
-
-def runs(mask):
-    """(start, length) index pairs of the True runs of a boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return edges[::2], edges[1::2] - edges[::2]
 
 
 def spectral_line_hz(y, fs_hz, lo_hz, hi_hz):
@@ -99,7 +69,8 @@ def test_gsm_fcch_is_a_tone_at_plus_67_7_khz_every_10_or_11_frames():
     f = instantaneous_frequency_hz(b.samples, fs)
     f = np.convolve(f, np.ones(8) / 8, mode="same")
     tone = np.abs(f - 1625e3 / 24) < 3e3
-    starts, lengths = runs(tone)
+    starts, ends = on_runs(tone, 1.0).T  # in samples
+    lengths = ends - starts
     keep = lengths > 130 * 4  # ≥ 130 bit periods at 4 samples per bit
     starts, lengths = starts[keep], lengths[keep]
     assert len(starts) >= 9
@@ -119,7 +90,8 @@ def test_gsm_sch_follows_each_fcch_by_one_frame():
     assert len(peaks) > 0
     groups = peaks[np.concatenate(([True], np.diff(peaks) > 100))]
     f = np.convolve(instantaneous_frequency_hz(b.samples, fs), np.ones(8) / 8, mode="same")
-    starts, lengths = runs(np.abs(f - 1625e3 / 24) < 3e3)
+    starts, ends = on_runs(np.abs(f - 1625e3 / 24) < 3e3, 1.0).T  # in samples
+    lengths = ends - starts
     fcch = starts[lengths > 130 * 4]
     frame = 60e-3 / 13 * fs
     # The SCH's 64-bit training sequence starts 42 bits into the frame after each FCCH (the FCCH's own
@@ -134,7 +106,8 @@ def test_gsm_sch_follows_each_fcch_by_one_frame():
 def test_gsm_traffic_bursts_slot_577us_frame_4615us_one_idle_frame_in_26():
     bursts = emit(GSM, 0.5, "GSM850-DL", seed=4, carrier="traffic", slots=[2, 4], edge=False)
     x, fs = timeline(bursts, 0.5)
-    starts, lengths = spans_s(x, fs)
+    starts, ends = on_runs(x, fs, threshold=0.3).T
+    lengths = ends - starts
     assert np.all(np.abs(lengths - 148 * 6 / 1625e3) < 8e-6)  # 148 bits ≈ 546 µs
     frame_s, slot_s = 60e-3 / 13, 15e-3 / 26
     assert np.all(lengths < slot_s)
@@ -151,7 +124,7 @@ def test_gsm_uplink_is_one_slot_per_frame_and_only_in_uplink_bands():
     bursts = emit(GSM, 0.2, "PCS1900-UL", seed=5)
     assert bursts and all(1850e6 < b.rf_hz < 1910e6 for b in bursts)
     x, fs = timeline(bursts, 0.2)
-    starts, _ = spans_s(x, fs)
+    starts, _ = on_runs(x, fs, threshold=0.3).T
     periods = np.round(np.diff(starts) / (60e-3 / 13))
     assert set(periods) <= {1.0, 2.0}
     with pytest.raises(ValueError, match="cannot be sent"):
@@ -196,7 +169,8 @@ def test_dect_us_carriers_and_bandwidth():
 def test_dect_call_slots_417us_frame_10ms_duplex_5ms():
     bursts = emit(DECT, 0.3, "DECT6.0-US", seed=2, calls=1)
     x, fs = timeline(bursts, 0.3)
-    starts, lengths = spans_s(x, fs)
+    starts, ends = on_runs(x, fs, threshold=0.3).T
+    lengths = ends - starts
     assert np.allclose(lengths, 424 / 1.152e6, atol=3e-6)  # P32: 368 µs
     d = np.diff(starts)
     assert np.allclose(d, 5e-3, atol=2 / fs)  # downlink and uplink alternate, 12 slots apart
@@ -218,7 +192,7 @@ def test_dect_s_field_sync_words_of_base_and_handset():
 def test_dect_idle_base_sends_one_dummy_bearer_packet_per_frame():
     bursts = emit(DECT, 0.2, "DECT6.0-US", seed=4, calls=0)
     x, fs = timeline(bursts, 0.2)
-    starts, _ = spans_s(x, fs)
+    starts, _ = on_runs(x, fs, threshold=0.3).T
     assert len(starts) in (19, 20) and np.allclose(np.diff(starts), 10e-3, atol=2 / fs)
 
 
@@ -252,7 +226,8 @@ def test_lmr_4fsk_symbol_rate_deviation_and_channel(mode, band, role, outer_hz):
 def test_lmr_dmr_handset_bursts_27_5ms_every_60ms():
     bursts = emit(LMR, 0.5, "VHF-150", seed=8, mode="dmr", dmr_role="ms", over_s=5.0)
     x, fs = timeline(bursts, 0.5)
-    starts, lengths = spans_s(x, fs)
+    starts, ends = on_runs(x, fs, threshold=0.3).T
+    lengths = ends - starts
     whole = starts + lengths < 0.5 - 1e-3  # a burst cut by the end of the recording is not measured
     starts, lengths = starts[whole], lengths[whole]
     assert len(starts) >= 6
@@ -277,7 +252,8 @@ def test_lmr_tetra_is_pi4_dqpsk_18ksym_in_25khz_with_56_67ms_uplink_frames():
     assert set(np.round(np.abs(steps[np.abs(steps) > 0.5]))) <= {1.0, 3.0}
     ms = emit(LMR, 0.5, "UHF-406", seed=9, mode="tetra", tetra_role="ms", over_s=5.0)
     x, fs = timeline(ms, 0.5)
-    starts, lengths = spans_s(x, fs, threshold=0.05)
+    starts, ends = on_runs(x, fs, threshold=0.05).T
+    lengths = ends - starts
     assert np.allclose(np.diff(starts), 0.17 / 3, atol=3 / fs)  # 4 × 14.167 ms
     assert np.all(lengths < 0.017 / 1.2)
     with pytest.raises(ValueError, match="not used in band"):

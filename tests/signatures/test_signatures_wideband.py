@@ -9,7 +9,6 @@ to compare measurements (evaluation, never training).
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -22,38 +21,12 @@ from rfclassify.dsp.measure import (
     psd,
 )
 from rfclassify.dsp.modulation import zadoff_chu
-from rfclassify.signatures import REGISTRY, Band, EmitRequest, get
+from rfclassify.signatures import REGISTRY, Band, get
+from rfclassify.testing.bursts import emit, on_runs, timeline
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 DRONEID_REAL = REALDATA / "RUB-SysSec_DroneSecurity" / "mavic_air_2.sigmf-data"
 WIFI_REAL = REALDATA / "jhshi_openofdm" / "radiated" / "dot11n_6.5mbps.dat"
-
-
-def emit(label: str, seed: int, duration_s: float, band: Band, window=None, **params):
-    return get(label).emit(
-        EmitRequest(np.random.default_rng(seed), duration_s, band, window, params)
-    )
-
-
-def timeline(bursts, fs_hz: float, duration_s: float) -> np.ndarray:
-    """Bursts placed at their start times (all at the same rate) on a zero timeline."""
-    out = np.zeros(int(duration_s * fs_hz) + 1, dtype=np.complex64)
-    for b in bursts:
-        assert b.sample_rate_hz == fs_hz
-        i = round(b.t_start_s * fs_hz)
-        n = min(len(b.samples), len(out) - i)
-        out[i : i + n] += b.samples[:n]
-    return out
-
-
-def on_spans(x: np.ndarray, fs_hz: float, smooth_s: float) -> list[tuple[float, float]]:
-    """(start_s, end_s) where the smoothed power of a noise-free timeline exceeds 1 % of its mean when on."""
-    n = max(1, round(smooth_s * fs_hz))
-    p = np.abs(x) ** 2
-    power = np.convolve(p, np.ones(n) / n, mode="same")
-    on = np.concatenate(([0], (power > 0.01 * p[p > 0].mean()).astype(np.int8), [0]))
-    edges = np.flatnonzero(np.diff(on))
-    return [(s / fs_hz, e / fs_hz) for s, e in zip(edges[::2], edges[1::2])]
 
 
 def cp_symbol_period(x: np.ndarray, nfft: int, cp: int) -> float:
@@ -77,8 +50,8 @@ def test_noise_emits_nothing_over_any_band():
     assert sig.link == "none" and not sig.drone
     band = sig.band()
     assert band.lo_hz <= 24e6 and band.hi_hz >= 6e9
-    assert emit("noise", 1, 1.0, band) == []
-    assert emit("noise", 1, 1.0, band, window=(914e6, 916e6)) == []
+    assert emit("noise", 1.0, band, seed=1) == []
+    assert emit("noise", 1.0, band, seed=1, window_hz=(914e6, 916e6)) == []
 
 
 def test_wideband_labels_registered():
@@ -91,8 +64,7 @@ def test_wideband_labels_registered():
 
 
 def _droneid(seed: int = 3, window=None, duration_s: float = 1.3):
-    sig = get("dji-ocusync")
-    bursts = emit("dji-ocusync", seed, duration_s, sig.band("2.4G"), window, mode="droneid")
+    bursts = emit("dji-ocusync", duration_s, "2.4G", seed=seed, window_hz=window, mode="droneid")
     assert bursts and all(b.link == "telemetry" for b in bursts)
     return bursts
 
@@ -135,8 +107,7 @@ def test_droneid_zadoff_chu_symbols_4_and_6():
 
 
 def test_droneid_period_and_hop_channels():
-    sig = get("dji-ocusync")
-    bursts = emit("dji-ocusync", 11, 12.0, sig.band("2.4G"), mode="droneid")
+    bursts = emit("dji-ocusync", 12.0, "2.4G", seed=11, mode="droneid")
     t = np.array([b.t_start_s for b in bursts])
     assert np.median(np.diff(t)) == pytest.approx(0.6, abs=0.01)
     rf = np.array(sorted({b.rf_hz for b in bursts}))
@@ -193,23 +164,19 @@ def test_droneid_looks_like_the_real_mavic_air_2_bursts():
 
 @pytest.mark.parametrize("bw_hz, expected_hz", [(10e6, 9.0e6), (20e6, 18.0e6)])
 def test_ocusync_video_bandwidth_symbols_and_duty(bw_hz, expected_hz):
-    sig = get("dji-ocusync")
-    bursts = emit("dji-ocusync", 2, 0.05, sig.band("2.4G"), mode="video", bw_hz=bw_hz)
+    bursts = emit("dji-ocusync", 0.05, "2.4G", seed=2, mode="video", bw_hz=bw_hz)
     assert bursts and all(b.link == "video" for b in bursts)
-    fs = bursts[0].sample_rate_hz
-    x = timeline(bursts, fs, 0.05)
+    x, fs = timeline(bursts, 0.05)
     bw, _, _ = occupied_bandwidth_hz(bursts[0].samples, fs, 0.99, nfft=2048)
     assert bw == pytest.approx(expected_hz, rel=0.03)
     nfft = round(fs / 15e3)
     period = cp_symbol_period(bursts[0].samples, nfft, nfft * 72 // 1024)
     assert period / fs == pytest.approx(71.35e-6, abs=0.3e-6)
-    spans = on_spans(x, fs, smooth_s=5e-6)[
-        :-1
-    ]  # the last run may be cut by the end of the timeline
-    durations = np.array([e - s for s, e in spans])
+    spans = on_runs(x, fs, bridge_s=5e-6)[:-1]  # the last run may be cut by the end of the timeline
+    durations = spans[:, 1] - spans[:, 0]
     on = durations.sum() / (spans[-1][1] - spans[0][0])
     assert on > 0.8  # high duty cycle
-    # runs are whole 1 ms subframes (edges smeared by a few µs by the smoothing)
+    # runs are whole 1 ms subframes
     ms = durations / 1e-3
     assert np.all(np.abs(ms - np.round(ms)) < 0.02) and np.all(np.round(ms) >= 1)
 
@@ -217,9 +184,8 @@ def test_ocusync_video_bandwidth_symbols_and_duty(bw_hz, expected_hz):
 def test_ocusync_both_modes_do_not_overlap_and_slice_is_cheap():
     sig = get("dji-ocusync")
     win = (2440e6 - 1.2e6, 2440e6 + 1.2e6)
-    bursts = emit(
-        "dji-ocusync", 4, 1.0, Band("2.4G", 2435e6, 2445e6, (2440e6,)), win, mode="both", bw_hz=10e6
-    )
+    bursts = emit("dji-ocusync", 1.0, Band("2.4G", 2435e6, 2445e6, (2440e6,)), seed=4, window_hz=win, mode="both",
+                  bw_hz=10e6)
     # Cheap by construction (speed itself is measured by scripts/bench_synth.py): the slice is rendered
     # at a rate for the 2.4 MHz window, not at the 15.36 MS/s of the whole 10 MHz signal.
     assert max(b.sample_rate_hz for b in bursts) < 5e6
@@ -241,7 +207,7 @@ def test_ocusync_both_modes_do_not_overlap_and_slice_is_cheap():
 
 def _wifi(seed=1, duration_s=0.05, window=None, **params):
     band = Band("ch6", 2400e6, 2483.5e6, (2437e6,))
-    return emit("wifi", seed, duration_s, band, window, **params)
+    return emit("wifi", duration_s, band, seed=seed, window_hz=window, **params)
 
 
 @pytest.mark.parametrize("standard, expected_hz", [("11g", 16.6e6), ("11n", 17.8e6)])
@@ -266,10 +232,11 @@ def test_wifi_bandwidth_preamble_and_symbols(standard, expected_hz):
 
 def test_wifi_sifs_difs_and_frame_lengths():
     bursts = _wifi(seed=2, duration_s=0.2, standard="11g", load=0.5, beacons=False)
-    x = timeline(bursts, 20e6, 0.2)
-    spans = on_spans(x, 20e6, smooth_s=0.5e-6)[:-1]  # the last may be cut by the end
-    gaps = np.array([s1 - e0 for (_, e0), (s1, _) in itertools.pairwise(spans)])
-    lengths = np.array([e - s for s, e in spans])
+    x, fs = timeline(bursts, 0.2)
+    assert fs == 20e6
+    spans = on_runs(x, fs, bridge_s=0.5e-6)[:-1]  # the last may be cut by the end
+    gaps = spans[1:, 0] - spans[:-1, 1]
+    lengths = spans[:, 1] - spans[:, 0]
     assert lengths.min() > 20e-6 and lengths.max() < 2.2e-3
     sifs = gaps[gaps < 25e-6]
     assert len(sifs) >= 0.9 * len(gaps) / 2  # every data frame is answered by an ACK
@@ -287,7 +254,7 @@ def test_wifi_beacons_every_102_4_ms_and_channels():
     beacons = np.array([b.t_start_s for b in bursts if b.meta["frame"] == "beacon"])
     assert len(beacons) >= 9
     assert np.median(np.diff(beacons)) == pytest.approx(0.1024, abs=2e-3)
-    rf = {emit("wifi", s, 0.005, get("wifi").band("2.4G"))[0].meta["channel_hz"] for s in range(12)}
+    rf = {emit("wifi", 0.005, "2.4G", seed=s)[0].meta["channel_hz"] for s in range(12)}
     assert len(rf) >= 4
     assert all(abs((f - 2412e6) / 5e6 - round((f - 2412e6) / 5e6)) < 1e-9 for f in rf)
 
@@ -295,9 +262,8 @@ def test_wifi_beacons_every_102_4_ms_and_channels():
 def test_wifi_window_slice_and_speed():
     win = (2437e6 - 1.2e6, 2437e6 + 1.2e6)
     bursts = _wifi(seed=4, duration_s=1.0, window=win, standard="11n", load=0.6, rate_index=7)
-    fs = bursts[0].sample_rate_hz
+    x, fs = timeline(bursts, 1.0)
     assert fs == 5e6
-    x = timeline(bursts, fs, 1.0)
     on = np.mean(np.abs(x) > 0)
     assert on == pytest.approx(0.6, abs=0.12)  # airtime ≈ load
     f, p = psd(x, fs, nfft=256)
@@ -339,7 +305,7 @@ def test_wifi_looks_like_the_real_openofdm_packets():
 
 def _video(seed=1, duration_s=0.005, window=None, **params):
     band = Band("1.2G", 1080e6, 1360e6, (1200e6,))
-    (b,) = emit("analog-video", seed, duration_s, band, window, **params)
+    (b,) = emit("analog-video", duration_s, band, seed=seed, window_hz=window, **params)
     assert b.link == "video" and b.t_start_s == 0.0
     return b
 
@@ -408,7 +374,7 @@ def test_analog_video_channels_and_skips_invisible():
     assert {5658e6, 5917e6, 5645e6, 5945e6} <= set(sig.band("5.8G").channels_hz)
     assert sig.band("1.2G").channels_hz[0] == 1080e6
     assert (
-        emit("analog-video", 1, 1.0, Band("1.2G", 1080e6, 1360e6, (1200e6,)), (915e6, 917e6)) == []
+        emit("analog-video", 1.0, Band("1.2G", 1080e6, 1360e6, (1200e6,)), seed=1, window_hz=(915e6, 917e6)) == []
     )
 
 
