@@ -33,6 +33,9 @@ from rfclassify.dsp.droneid import CP_SCHEDULES, N_FFT, SAMPLE_RATE_HZ, DroneIDF
 
 #: The class whose bursts are decoded as DroneID (its signature carries the DroneID bursts).
 DRONEID_LABEL = "dji-ocusync"
+#: Reason of a burst the classifier left ``unknown`` (its best class ``dji-ocusync``) that carries a
+#: CRC-valid DroneID frame: the frame is the evidence (a random frame passes CRC-24 once in 1.7e7).
+REASON_DRONEID_FRAME = "droneid_frame"
 #: SigMF annotation key of a burst's decoded frame record (``watch --evidence`` writes it, ``info`` lists it).
 ANNOTATION_KEY = "rfclassify:droneid"
 #: Message type of a flight-information frame (the one with positions, :mod:`rfclassify.dsp.droneid`).

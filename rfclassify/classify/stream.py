@@ -33,7 +33,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from rfclassify.classify.droneid import DRONEID_LABEL, RAW_MARGIN_S, decode_burst, droneid_shaped
+from rfclassify.classify.droneid import (
+    DRONEID_LABEL,
+    RAW_MARGIN_S,
+    REASON_DRONEID_FRAME,
+    decode_burst,
+    droneid_shaped,
+)
 from rfclassify.classify.pipeline import Classifier
 from rfclassify.classify.tracking import BurstDecision
 from rfclassify.detect.burst_detector import BurstDetector
@@ -214,8 +220,11 @@ class StreamEngine(Generic[E]):
     def _decide(self, step: StreamStep[E]) -> None:
         batch, self._pending, self._pending_bytes = self._pending, [], 0
         for burst, decision in zip(batch, self.classifier.decide(batch)):
-            if decision.label == DRONEID_LABEL:
+            if DRONEID_LABEL in (decision.label, decision.candidate):
+                # Tried also where the classifier was unsure: the CRC, not the model, judges a frame.
                 decision.droneid = decode_burst(burst)
+                if decision.label != DRONEID_LABEL and any(f.crc_ok for f in decision.droneid):
+                    decision.label, decision.reason = DRONEID_LABEL, REASON_DRONEID_FRAME
             step.classified.append((burst, decision))
             if self.tracker is not None:
                 step.outputs += self.tracker.add(burst, decision)
