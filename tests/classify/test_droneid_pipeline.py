@@ -80,10 +80,8 @@ def test_classify_iq_reports_the_latest_valid_frame_and_counts_the_bad_one(
 def test_per_burst_records_carry_their_own_frame_and_a_bad_frame_no_data(
     two_frames: np.ndarray, flight_info: FlightInfo
 ) -> None:
-    # The corrupted burst may be left unknown by the model (its candidate stays dji-ocusync): the decoder
-    # still tries it, and its record must carry no data either way.
     records = [r for r in rfclassify.classify_iq(two_frames, RATE_HZ, TUNING_HZ, per_burst=True)
-               if "dji-ocusync" in (r["label"], r.get("candidate"))]
+               if r["label"] == "dji-ocusync"]
     assert len(records) == 3
     assert_info(records[0], flight_info, 7)
     assert_info(records[1], flight_info, 8)
@@ -170,11 +168,8 @@ def test_watch_events_carry_the_frame_update_on_each_new_frame_and_evidence_anno
 def test_classify_on_the_ndss_mavic_air_2_recording_reports_drone_and_pilot(mavic_air_2: Path) -> None:
     result = CliRunner().invoke(cli, ["classify", str(mavic_air_2)])
     assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in result.output.splitlines()]
-    # Besides the drone, at most weak unknown slivers (a -7 dB, 0.3 MHz detection), never another drone.
-    (record,) = [r for r in records if r["label"] == "dji-ocusync"]
-    assert [r for r in records if r["drone"]] == [record]
-    assert record["drone"] is True
+    (record,) = [json.loads(line) for line in result.output.splitlines()]
+    assert record["label"] == "dji-ocusync" and record["drone"] is True
     # Three complete bursts: a type-0x11 frame and flight information with sequence 589 and 591.
     assert record["droneid_frames"] == 3 and record["droneid_crc_failures"] == 0
     d = record["droneid"]
@@ -188,10 +183,10 @@ def test_classify_on_the_ndss_mavic_air_2_recording_reports_drone_and_pilot(mavi
     assert record["operator_lat"] / scale == pytest.approx(51.44620788, abs=2e-8)
     assert record["operator_lon"] / scale == pytest.approx(7.26710135, abs=2e-8)
     per_burst = CliRunner().invoke(cli, ["classify", "--per-burst", str(mavic_air_2)])
-    bursts = [b for b in map(json.loads, per_burst.output.splitlines()) if b["label"] == "dji-ocusync"]
+    bursts = [json.loads(line) for line in per_burst.output.splitlines()]
     # The first two bursts (69 us apart) are one detection: its record counts both frames.
-    # The third detection holds no whole frame of its own: the classifier alone judges it (unsure: unknown).
-    assert [(b["droneid_frames"], (b["droneid"] or {}).get("sequence")) for b in bursts] == [(2, 589), (1, 591)]
+    assert [(b["droneid_frames"], (b["droneid"] or {}).get("sequence")) for b in bursts] == [
+        (2, 589), (1, 591), (0, None)]
 
 
 @pytest.mark.realdata

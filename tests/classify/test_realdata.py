@@ -23,36 +23,7 @@ pytestmark = [
 #: Real recordings the shipped model still gets wrong, each with the measured reason. They run
 #: (and report XPASS once fixed) but do not fail the suite; BENCHMARKS.md and the issue notes
 #: carry them as open gaps.
-#: Measured with the 22-class model (make model after the clutter library, issue 16): the previous
-#: 13-class model named these 0.8-0.9; now their bursts' best class stays under the 0.5 confidence
-#: floor (ook-ism 0.15-0.40 beside ism-fhss, lmr and zigbee at 868/915 MHz; the BLE capture's
-#: bursts lean to noise) and they are reported unknown (low_confidence). Never a false drone.
-_REAL_SENSORS_UNSURE = (
-    "real FSK/OOK sensor bursts fall between ook-ism and the new sub-GHz clutter classes (ism-fhss, lmr, "
-    "zigbee): best class under the confidence floor, reported unknown; the synthesizer's single-channel "
-    "FSK sensors must come closer to these"
-)
-KNOWN_GAPS: dict[str, str] = {
-    "rtl_433_tests/tests/valeo/01/gfile001.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/calibeur/RF104/01/gfile001.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/ec3k/01/gfile001.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/ec3k/01/gfile002.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/danfoss/CFR/dfile001.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/danfoss/CFR/dfile002.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/lacrosse/02/gfile003.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/lacrosse/02/gfile004.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/ec3k/01/gfile003.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/ec3k/01/gfile004.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/ec3k/01/gfile005.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/ec3k/01/gfile006.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/danfoss/CFR/dfile003.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/danfoss/CFR/dfile004.data": _REAL_SENSORS_UNSURE,
-    "rtl_433_tests/tests/lacrosse/02/gfile010.data": _REAL_SENSORS_UNSURE,
-    "jopohl_urh/homematic.complex32s": _REAL_SENSORS_UNSURE,
-    "Zimrahin_gr-sic/BLE_124B.dat": (
-        "the BLE advertising bursts of this capture lean to noise (0.21) over bluetooth (0.10): unknown"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _param(row: dict[str, str]):

@@ -13,10 +13,21 @@ from rfclassify.signatures import REGISTRY, labels
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: Registry labels the shipped model does not name yet, with the measured reason. ``make model`` builds a
+#: 22-class model (all of them); measured on this repository's tests it lost drone recall: DJI OcuSync
+#: and analog video links at their own bands were not claimed (video bursts at 0.3-0.5 calibrated
+#: confidence: one-vs-rest sigmoid floors over 22 classes), so the 13-class model stays shipped until
+#: the calibration is fixed (issue 16 notes). Empty this set when the shipped model is rebuilt.
+NOT_YET_IN_SHIPPED_MODEL = frozenset({"lte", "nr", "gsm", "adsb", "dect", "zigbee", "fm-broadcast", "lmr",
+                                      "ism-fhss"})
+
+
 def test_shipped_model_classes_are_the_registry_labels():
     from rfclassify.classify.pipeline import Classifier
 
-    assert set(Classifier.load().classes) == set(labels())
+    classes = set(Classifier.load().classes)
+    assert classes == set(labels()) - NOT_YET_IN_SHIPPED_MODEL
+    assert all(not REGISTRY[label].drone for label in NOT_YET_IN_SHIPPED_MODEL)
 
 
 def test_readme_label_table_is_the_registry():
