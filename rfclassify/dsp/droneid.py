@@ -95,6 +95,7 @@ from typing import Any
 import numpy as np
 from scipy import signal as _signal
 
+from rfclassify.dsp.modulation import gold_sequence as lte_gold_sequence
 from rfclassify.dsp.turbo import rate_dematch, turbo_decode
 
 __all__ = [
@@ -185,17 +186,8 @@ def _zc_bins() -> np.ndarray:
 
 
 def gold_sequence(length: int, c_init: int = SCRAMBLER_INIT) -> np.ndarray:
-    """The LTE pseudo-random sequence c(n) of TS 36.211 §7.2 (Nc = 1600), uint8 bits."""
-    nc = 1600
-    total = nc + length
-    x1 = np.zeros(total + 31, dtype=np.uint8)
-    x2 = np.zeros(total + 31, dtype=np.uint8)
-    x1[0] = 1
-    x2[:31] = [(c_init >> i) & 1 for i in range(31)]
-    for n in range(total):
-        x1[n + 31] = x1[n + 3] ^ x1[n]
-        x2[n + 31] = x2[n + 3] ^ x2[n + 2] ^ x2[n + 1] ^ x2[n]
-    return x1[nc : nc + length] ^ x2[nc : nc + length]
+    """The LTE pseudo-random sequence c(n) of TS 36.211 §7.2 (Nc = 1600) from ``c_init``, uint8 bits."""
+    return lte_gold_sequence([c_init], length)[0].astype(np.uint8)
 
 
 _GOLD = gold_sequence(E_BITS)
