@@ -202,3 +202,23 @@ def test_spectrogram_tags_decoded_droneid_bursts_with_serial_and_sequence(tmp_pa
     result = CliRunner().invoke(cli, ["spectrogram", str(mavic_air_2), "-o", str(out), "--classify"])
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 0
+
+
+def test_a_crc_valid_frame_names_a_burst_the_model_was_unsure_of(two_frames: np.ndarray) -> None:
+    """With the model made unsure of everything (its confidence floor raised to 0.999), the DroneID bursts
+    are still decoded where its best class is dji-ocusync, and a CRC-valid frame names the burst; the
+    corrupted frame's burst stays unknown."""
+    from rfclassify.classify.pipeline import Classifier
+    from rfclassify.classify.stream import classified_bursts
+    from rfclassify.sources import open_source
+
+    unsure = Classifier.load()
+    unsure.model[-1].min_confidence = 0.999
+    source = open_source(two_frames, sample_rate_hz=RATE_HZ, center_freq_hz=TUNING_HZ)
+    decisions = [d for _, d in classified_bursts(source.blocks(), unsure) if d.candidate == "dji-ocusync"]
+    named = [d for d in decisions if d.label == "dji-ocusync"]
+    assert [d.reason for d in named] == ["droneid_frame", "droneid_frame"]
+    assert sorted(f.sequence for d in named for f in d.droneid if f.crc_ok) == [7, 8]
+    left = [d for d in decisions if d.label != "dji-ocusync"]
+    assert left and all(d.label == "unknown" and not any(f.crc_ok for f in d.droneid) for d in left)
+    assert any(not f.crc_ok for d in left for f in d.droneid)  # the corrupted frame was tried and refused
