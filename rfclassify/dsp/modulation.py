@@ -14,6 +14,8 @@ import functools
 
 import numpy as np
 
+from rfclassify.dsp.baseband import mix
+
 
 def lora_symbol_duration_s(sf: int, bw_hz: float) -> float:
     """Duration of one LoRa symbol: 2^SF / BW seconds."""
@@ -98,10 +100,12 @@ def resample(x: np.ndarray, fs_in_hz: float, fs_out_hz: float) -> np.ndarray:
 
 
 def frequency_shift(x: np.ndarray, shift_hz: float, fs_hz: float, t0_s: float = 0.0) -> np.ndarray:
-    """Multiply by ``exp(j·2π·shift·t)``; ``t0_s`` keeps phase continuous across blocks."""
-    n = np.arange(len(x))
-    phase = 2 * np.pi * shift_hz * (n / fs_hz + t0_s)
-    return (x * np.exp(1j * phase)).astype(np.complex64)
+    """Multiply by ``exp(j·2π·shift·t)`` (complex64, :func:`rfclassify.dsp.baseband.mix`); ``t0_s`` keeps
+    phase continuous across blocks."""
+    y = mix(x, shift_hz / fs_hz)
+    if t0_s and shift_hz:
+        y *= np.complex64(np.exp(2j * np.pi * shift_hz * t0_s))
+    return y
 
 
 def lora_sync_symbols(sync_word: int, sf: int) -> tuple[int, int]:

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import firwin, resample_poly
 
+from rfclassify.dsp.modulation import frequency_shift
 from rfclassify.signatures import REGISTRY, Band, Burst, EmitRequest, Signature
 from rfclassify.synth import impairments as imp
 from rfclassify.synth.receiver import Receiver, receive
@@ -217,7 +218,7 @@ def _observe_burst(
     inside = lo_bb >= -half_rx and hi_bb <= half_rx and half_extent <= _PASS_FRACTION * fs_rx
     if inside:
         y = resample_cached(x, fs_b, fs_rx)
-        return _shift(y, offset_hz, fs_rx)
+        return frequency_shift(y, offset_hz, fs_rx)
     # Partly visible: go to a rate at which the shifted burst does not fold back into the
     # receiver's band, shift there, then let the decimation filter keep the in-band slice.
     needed_hz = abs(offset_hz) + half_extent + 0.6 * fs_rx
@@ -225,30 +226,11 @@ def _observe_burst(
     fs_i = fs_b * factor
     if factor > 1:
         x = resample_poly(x, factor, 1, window=_poly_filter(factor, 1)).astype(np.complex64)
-    x = _shift(x, offset_hz, fs_i)
+    x = frequency_shift(x, offset_hz, fs_i)
     y = resample_cached(x, fs_i, fs_rx)
     if receiver.bandwidth_hz < 0.95 * fs_rx:
         y = np.convolve(y, _lowpass(round(receiver.bandwidth_hz / fs_rx, 4)), mode="same").astype(np.complex64)
     return y
-
-
-def _shift(x: np.ndarray, shift_hz: float, fs_hz: float) -> np.ndarray:
-    """Frequency shift by ``shift_hz`` at rate ``fs_hz`` (phase 0 at the first sample), complex64."""
-    if shift_hz == 0:
-        return x
-    return np.multiply(x, phasor(len(x), shift_hz / fs_hz), dtype=np.complex64)
-
-
-def phasor(n: int, cycles_per_sample: float, block: int = 4096) -> np.ndarray:
-    """``exp(j·2π·f·k)`` for k = 0…n−1 (complex64), as block-start phasors times one block's phasors.
-
-    Two short tables of ``exp`` and one complex multiply per sample instead of ``n`` complex
-    exponentials; both tables are exact in float64, so the product is as accurate as the direct form.
-    """
-    w = 2 * np.pi * cycles_per_sample
-    inner = np.exp(1j * w * np.arange(min(block, max(n, 1))))
-    outer = np.exp(1j * w * len(inner) * np.arange(-(-n // len(inner))))
-    return (outer[:, None] * inner[None, :]).ravel()[:n].astype(np.complex64)
 
 
 def _child_rngs(rng: np.random.Generator, count: int) -> list[np.random.Generator]:
